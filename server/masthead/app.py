@@ -1,0 +1,75 @@
+"""create_app(): wiring only — settings, the live source list, the corpus, the blueprint."""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from flask import Flask, request
+
+from . import config as config_module
+from .api import bp as api_bp
+from .api import register_error_handlers
+from .sources import LiveSources
+
+__all__ = ["create_app", "AppState"]
+
+
+@dataclass
+class AppState:
+    sources: LiveSources
+    settings: dict
+    related: Callable[..., list[dict]] | None = None
+    corpus_stats: Callable[[], dict] | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__)
+    settings = config_module.defaults()
+    settings.update(test_config or {})
+    app.config.update(settings)
+    app.config["MAX_CONTENT_LENGTH"] = settings.get("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
+
+    sources = LiveSources(settings["SOURCES"], check_interval=settings.get("SOURCES_CHECK_INTERVAL", 1.0))
+    state = AppState(sources=sources, settings=settings)
+    app.extensions["masthead"] = state
+    _wire_corpus(app, state)
+
+    app.register_blueprint(api_bp)
+    register_error_handlers(app)
+    _cors(app, settings["CORS_ORIGINS"])
+    logging.getLogger("masthead").info("sources loaded from %s", sources.path)
+    return app
+
+
+def _wire_corpus(app: Flask, state: AppState) -> None:
+    try:
+        from .related import attach  # the related-coverage layer, when present
+    except ImportError:
+        return
+    attach(app, state)
+
+
+def _cors(app: Flask, allowed: list[str]) -> None:
+    """Browsers may call the API only from the extension's origins (configurable)."""
+
+    def origin_allowed(origin: str) -> bool:
+        return any(fnmatch.fnmatchcase(origin, pattern) for pattern in allowed)
+
+    @app.after_request
+    def add_cors(response):
+        origin = request.headers.get("Origin")
+        if origin and origin_allowed(origin):
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type, If-Match, If-None-Match"
+            response.headers["Access-Control-Expose-Headers"] = "ETag"
+            response.headers["Access-Control-Max-Age"] = "600"
+        response.headers.add("Vary", "Origin")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response

@@ -1,0 +1,56 @@
+"""Settings: each declared once, with its default, its environment variable and its help."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["SETTINGS", "Setting", "defaults", "default_sources_path", "data_dir", "config_dir"]
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    env: str
+    help: str
+
+
+SETTINGS = [
+    Setting("SOURCES", "MASTHEAD_SOURCES", "the curated list (default: the sources.yaml bundled with Masthead)"),
+    Setting("DB", "MASTHEAD_DB", "the SQLite file holding the article corpus (default: masthead.db in the user's data directory)"),
+    Setting("CORS_ORIGINS", "MASTHEAD_CORS_ORIGINS", "comma-separated origins allowed to call the API from a browser (default: any chrome-extension:// or moz-extension:// origin)"),
+    Setting("TOKEN", "MASTHEAD_TOKEN", "the bearer token for writes (default: generated at first start into the config directory)"),
+    Setting("FETCH_PAGES", "MASTHEAD_FETCH_PAGES", "'1' lets /api/context fetch the reader's page when it is not in the corpus (default: off)"),
+]
+
+
+def data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "masthead"
+
+
+def config_dir() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return Path(base) / "masthead"
+
+
+def default_sources_path() -> Path:
+    """The sources.yaml next to the package in a source checkout (the README installs in place)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parent.parent / "sources.yaml", here / "data" / "sources.yaml"):
+        if candidate.exists():
+            return candidate
+    return here.parent.parent / "sources.yaml"
+
+
+def defaults() -> dict:
+    env = os.environ
+    return {
+        "SOURCES": env.get("MASTHEAD_SOURCES") or str(default_sources_path()),
+        "DB": env.get("MASTHEAD_DB") or str(data_dir() / "masthead.db"),
+        "CORS_ORIGINS": [o.strip() for o in env.get("MASTHEAD_CORS_ORIGINS", "chrome-extension://*,moz-extension://*").split(",") if o.strip()],
+        "TOKEN": env.get("MASTHEAD_TOKEN"),
+        "FETCH_PAGES": env.get("MASTHEAD_FETCH_PAGES", "0") == "1",
+        "SOURCES_CHECK_INTERVAL": 1.0,
+    }

@@ -1,0 +1,961 @@
+"""Load and validate sources.yaml into an immutable Registry; match a page URL to its outlet."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from . import urls
+from .vocabulary import COUNTRIES, JURISDICTIONS, LABEL_TYPES, OWNER_KINDS
+
+__all__ = [
+    "Problem",
+    "SourcesError",
+    "Label",
+    "OwnerLink",
+    "Owner",
+    "Outlet",
+    "Match",
+    "Registry",
+    "load",
+    "validate",
+    "parse_partial_date",
+    "LiveSources",
+]
+
+MAX_FILE_BYTES = 64 * 1024 * 1024
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+DATE_RE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
+LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+
+TOP_KEYS = {"version", "include", "owners", "outlets", "lists", "list"}
+OWNER_KEYS = {"id", "name", "kind", "country", "owned_by", "sources", "note", "homepage", "wikidata", "aliases"}
+LINK_KEYS = {"owner", "share", "sources", "note", "since", "until"}
+OUTLET_KEYS = {
+    "id", "name", "homepage", "country", "languages", "domains", "paths", "owner", "owners",
+    "owner_sources", "funding", "funding_sources", "feeds", "labels", "note", "wikidata", "aliases",
+}
+DOMAIN_KEYS = {"domain", "mirror", "sources", "note"}
+PATH_KEYS = {"path", "sources", "note"}
+LABEL_KEYS = {
+    "type", "issuer", "jurisdiction", "since", "until", "instrument", "sources", "note",
+    "in_response_to", "retrieved", "list",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int
+    column: int
+    message: str
+    hint: str = ""
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        text = f"{self.file}:{self.line}:{self.column}: {self.severity}: {self.message}"
+        return f"{text} (hint: {self.hint})" if self.hint else text
+
+    def to_dict(self) -> dict:
+        return {k: getattr(self, k) for k in ("file", "line", "column", "severity", "message", "hint")}
+
+
+class SourcesError(Exception):
+    """sources.yaml has errors; `problems` lists every one of them."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        errors = [p for p in problems if p.severity == "error"]
+        super().__init__(f"{len(errors)} error(s) in the source list; first: {errors[0] if errors else '-'}")
+
+
+@dataclass(frozen=True)
+class Label:
+    type: str
+    issuer: str
+    jurisdiction: str
+    since: str
+    until: str | None
+    instrument: str | None
+    sources: tuple[str, ...]
+    note: str | None = None
+    in_response_to: str | None = None
+    retrieved: str | None = None
+    list: str | None = None
+
+    @property
+    def kind(self) -> str:
+        return LABEL_TYPES[self.type].kind
+
+    @property
+    def title(self) -> str:
+        return LABEL_TYPES[self.type].title
+
+    def status(self, as_of: str) -> str:
+        """'active', 'historical' (lifted or expired by as_of) or 'future' (not yet in force)."""
+        if self.since and as_of[: len(self.since)] < self.since:
+            return "future"
+        if self.until and as_of[: len(self.until)] >= self.until:
+            return "historical"
+        return "active"
+
+    def to_dict(self, as_of: str | None = None) -> dict:
+        data = {
+            "type": self.type,
+            "kind": self.kind,
+            "title": self.title,
+            "issuer": self.issuer,
+            "jurisdiction": self.jurisdiction,
+            "since": self.since,
+            "until": self.until,
+            "instrument": self.instrument,
+            "sources": list(self.sources),
+            "note": self.note,
+            "in_response_to": self.in_response_to,
+        }
+        if self.list:
+            data["list"] = self.list
+            data["retrieved"] = self.retrieved
+        if as_of:
+            data["status"] = self.status(as_of)
+        return data
+
+
+@dataclass(frozen=True)
+class OwnerLink:
+    owner: str
+    share: float | None = None
+    sources: tuple[str, ...] = ()
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Owner:
+    id: str
+    name: str
+    kind: str
+    country: str | None
+    owned_by: tuple[OwnerLink, ...] = ()
+    sources: tuple[str, ...] = ()
+    note: str | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "kind": self.kind,
+            "country": self.country,
+            "owned_by": [link.__dict__ | {"sources": list(link.sources)} for link in self.owned_by],
+            "sources": list(self.sources),
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class Outlet:
+    id: str
+    name: str
+    homepage: str | None
+    country: str | None
+    languages: tuple[str, ...]
+    domains: tuple[str, ...]
+    paths: tuple[str, ...]
+    owners: tuple[OwnerLink, ...]
+    funding: str | None
+    funding_sources: tuple[str, ...]
+    feeds: tuple[str, ...]
+    labels: tuple[Label, ...]
+    mirrors: tuple[dict, ...] = ()
+    note: str | None = None
+    source_file: str = ""
+    curated: bool = True
+
+    def summary(self) -> dict:
+        return {"id": self.id, "name": self.name, "homepage": self.homepage, "country": self.country}
+
+    def to_dict(self, as_of: str | None = None) -> dict:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "homepage": self.homepage,
+            "country": self.country,
+            "languages": list(self.languages),
+            "domains": list(self.domains),
+            "paths": list(self.paths),
+            "mirrors": [dict(m) for m in self.mirrors],
+            "owners": [link.__dict__ | {"sources": list(link.sources)} for link in self.owners],
+            "funding": self.funding,
+            "funding_sources": list(self.funding_sources),
+            "feeds": list(self.feeds),
+            "labels": [label.to_dict(as_of) for label in self.labels],
+            "note": self.note,
+            "curated": self.curated,
+        }
+
+
+@dataclass(frozen=True)
+class Match:
+    outlet: Outlet
+    rule: str  # the domains/paths entry that matched
+    rule_kind: str  # "path", "host" or "domain"
+
+
+@dataclass
+class Registry:
+    """The loaded list: owners and outlets by id, and the host/path index used for matching."""
+
+    owners: dict[str, Owner]
+    outlets: dict[str, Outlet]
+    hosts: dict[str, str] = field(default_factory=dict)
+    paths: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    files: tuple[str, ...] = ()
+    etag: str = ""
+    warnings: tuple[Problem, ...] = ()
+
+    def match(self, page: urls.PageURL) -> Match | None:
+        """The most specific rule wins: host + path prefix, then full host, then parent domains."""
+        if page.is_ip:
+            return None
+        candidates = urls.match_hosts(page.host)
+        path = page.path.lower()
+        for position, host in enumerate(candidates):
+            for prefix, outlet_id in self.paths.get(host, ()):
+                if path == prefix or path.startswith(prefix.rstrip("/") + "/"):
+                    return Match(self.outlets[outlet_id], host + prefix, "path")
+            outlet_id = self.hosts.get(host)
+            if outlet_id:
+                kind = "host" if position == 0 else "domain"
+                return Match(self.outlets[outlet_id], host, kind)
+        return None
+
+    def match_url(self, url: str) -> Match | None:
+        return self.match(urls.normalise(url))
+
+    def ownership_chain(self, outlet: Outlet) -> list[dict]:
+        """outlet -> owner -> ... -> ultimate owner, following the largest share at each step."""
+        chain = [{"id": outlet.id, "name": outlet.name, "kind": "outlet", "country": outlet.country}]
+        links = outlet.owners
+        seen: set[str] = set()
+        while links:
+            primary = _primary(links)
+            owner = self.owners.get(primary.owner)
+            if owner is None or owner.id in seen:
+                break
+            seen.add(owner.id)
+            node = {
+                "id": owner.id,
+                "name": owner.name,
+                "kind": owner.kind,
+                "country": owner.country,
+                "share": primary.share,
+                "sources": list(primary.sources),
+            }
+            others = [link for link in links if link is not primary]
+            if others:
+                node["co_owners"] = [
+                    {"id": o.owner, "name": self.owners[o.owner].name if o.owner in self.owners else o.owner, "share": o.share}
+                    for o in others
+                ]
+            chain.append(node)
+            links = owner.owned_by
+        if len(chain) > 1:
+            chain[-1]["ultimate"] = True
+        return chain
+
+    def ultimate_owners(self, outlet: Outlet) -> list[Owner]:
+        found: dict[str, Owner] = {}
+        stack = [link.owner for link in outlet.owners]
+        seen: set[str] = set()
+        while stack:
+            owner_id = stack.pop()
+            if owner_id in seen or owner_id not in self.owners:
+                continue
+            seen.add(owner_id)
+            owner = self.owners[owner_id]
+            if owner.owned_by:
+                stack.extend(link.owner for link in owner.owned_by)
+            else:
+                found[owner.id] = owner
+        return list(found.values())
+
+    def domain_map(self) -> dict:
+        """Everything the extension needs to match hosts locally, with the same semantics as match()."""
+        return {
+            "hosts": dict(sorted(self.hosts.items())),
+            "paths": {host: [[prefix, oid] for prefix, oid in rules] for host, rules in sorted(self.paths.items())},
+        }
+
+    def counts(self) -> dict:
+        labels = [label for outlet in self.outlets.values() for label in outlet.labels]
+        by_type: dict[str, int] = {}
+        for label in labels:
+            by_type[label.type] = by_type.get(label.type, 0) + 1
+        return {
+            "outlets": len(self.outlets),
+            "owners": len(self.owners),
+            "labels": len(labels),
+            "countries": len({o.country for o in self.outlets.values() if o.country}),
+            "domains": len(self.hosts),
+            "labels_by_type": dict(sorted(by_type.items())),
+        }
+
+
+def _primary(links: Iterable[OwnerLink]) -> OwnerLink:
+    links = list(links)
+    return max(links, key=lambda link: (link.share if link.share is not None else -1, -links.index(link)))
+
+
+def parse_partial_date(value: Any) -> str | None:
+    """'2023', '2023-11', '2023-11-17' or a YAML date -> the same text; None if it is not a date."""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int) and 1000 <= value <= 9999:
+        return str(value)
+    if isinstance(value, str) and DATE_RE.match(value.strip()):
+        text = value.strip()
+        if len(text) == 10:
+            try:
+                dt.date.fromisoformat(text)
+            except ValueError:
+                return None
+        return text
+    return None
+
+
+class _TextDatesConstructor(RoundTripConstructor):
+    """Dates stay text, so a bad date is a validation message rather than a parser crash."""
+
+
+_TextDatesConstructor.add_constructor("tag:yaml.org,2002:timestamp", RoundTripConstructor.construct_yaml_str)
+
+
+# --- loading -----------------------------------------------------------------------------------
+
+
+def load(path: str | Path) -> Registry:
+    """Load and validate a source list (and the lists it includes). Raises SourcesError."""
+    registry, problems = _load(Path(path))
+    if any(p.severity == "error" for p in problems):
+        raise SourcesError(problems)
+    return registry
+
+
+def validate(path: str | Path) -> list[Problem]:
+    """Every problem in the file at once (errors and warnings), in file order."""
+    _, problems = _load(Path(path))
+    return problems
+
+
+def _load(path: Path) -> tuple[Registry, list[Problem]]:
+    builder = _Builder()
+    digest = hashlib.sha256()
+    documents = builder.read(path, curated=True)
+    files = [str(path)]
+    if documents is not None:
+        digest.update(builder.raw[str(path)])
+        for include_path, position in builder.includes(path, documents):
+            if str(include_path) in files:
+                continue
+            files.append(str(include_path))
+            data = builder.read(include_path, curated=False, included_from=position)
+            if data is not None:
+                digest.update(builder.raw[str(include_path)])
+                builder.collect(include_path, data, curated=False)
+        builder.collect(path, documents, curated=True, first=True)
+    registry = builder.build()
+    registry.files = tuple(files)
+    registry.etag = digest.hexdigest()[:32]
+    registry.warnings = tuple(p for p in builder.problems if p.severity == "warning")
+    return registry, sorted(builder.problems, key=lambda p: (p.file != str(path), p.file, p.line, p.column))
+
+
+class _Builder:
+    """Walks the YAML nodes, recording every problem with its position, and builds the registry."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.raw: dict[str, bytes] = {}
+        self.owner_nodes: dict[str, tuple[str, CommentedMap, bool]] = {}
+        self.outlet_nodes: dict[str, tuple[str, CommentedMap, bool]] = {}
+        self.order: list[tuple[str, str, CommentedMap, bool]] = []
+
+    # reading
+
+    def read(self, path: Path, curated: bool, included_from: tuple[str, int, int] | None = None) -> CommentedMap | None:
+        where = included_from or (str(path), 1, 1)
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            self._add(*where, f"file not found: {path}", "check the path, or pass --sources FILE")
+            return None
+        except OSError as exc:
+            self._add(*where, f"cannot read {path}: {exc.strerror}", "check the file's permissions")
+            return None
+        if len(raw) > MAX_FILE_BYTES:
+            self._add(str(path), 1, 1, f"the file is {len(raw)} bytes; the limit is {MAX_FILE_BYTES}", "split it with `include:`")
+            return None
+        self.raw[str(path)] = raw
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            self._add(str(path), line, 1, "the file is not valid UTF-8", "save it as UTF-8")
+            return None
+        yaml = YAML(typ="rt")
+        yaml.Constructor = _TextDatesConstructor
+        try:
+            data = yaml.load(text)
+        except MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+            message = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+            self._add(str(path), line, col, f"YAML syntax: {message}", "fix the indentation or quoting at this spot")
+            return None
+        except (YAMLError, ValueError, RecursionError) as exc:
+            self._add(str(path), 1, 1, f"YAML syntax: {exc}", "the file must be a YAML mapping")
+            return None
+        if data is None:
+            data = CommentedMap()
+        if not isinstance(data, CommentedMap):
+            self._add(str(path), 1, 1, "the top level must be a mapping with `owners:` and `outlets:`", "see docs/SCHEMA.md")
+            return None
+        return data
+
+    def includes(self, path: Path, data: CommentedMap) -> list[tuple[Path, tuple[str, int, int]]]:
+        found = []
+        value = data.get("include")
+        if value is None:
+            return found
+        items = value if isinstance(value, CommentedSeq) else [value]
+        for i, item in enumerate(items):
+            pos = _item_pos(path, data, "include", items, i)
+            if not isinstance(item, str):
+                self._add(*pos, "an `include:` entry must be a file path", "write a path relative to this file")
+                continue
+            found.append(((path.parent / item).resolve(), pos))
+        return found
+
+    # collecting
+
+    def collect(self, path: Path, data: CommentedMap, curated: bool, first: bool = False) -> None:
+        file = str(path)
+        self._unknown_keys(file, data, TOP_KEYS, "top level")
+        for section, store in (("owners", self.owner_nodes), ("outlets", self.outlet_nodes)):
+            items = data.get(section)
+            if items is None:
+                continue
+            if not isinstance(items, CommentedSeq):
+                self._add(*_key_pos(file, data, section), f"`{section}` must be a list", "start each entry with '- id: ...'")
+                continue
+            for i, node in enumerate(items):
+                pos = _item_pos(file, data, section, items, i)
+                if not isinstance(node, CommentedMap):
+                    self._add(*pos, f"each entry of `{section}` must be a mapping", "start the entry with '- id: ...'")
+                    continue
+                entry_id = node.get("id")
+                if not isinstance(entry_id, str) or not ID_RE.match(entry_id):
+                    self._add(*_key_pos(file, node, "id"), f"invalid or missing id {entry_id!r}",
+                              "use lowercase letters, digits and '-', e.g. 'rossiya-segodnya'")
+                    continue
+                if entry_id in store:
+                    other_file, other, other_curated = store[entry_id]
+                    if curated and not other_curated:
+                        # A curated entry replaces an imported one with the same id.
+                        self._add(*pos, f"imported {section[:-1]} '{entry_id}' is overridden by the curated entry", severity="warning")
+                    elif not curated and other_curated:
+                        self._add(*pos, f"imported {section[:-1]} '{entry_id}' conflicts with a curated entry; the curated one wins", severity="warning")
+                        continue
+                    else:
+                        line = other.lc.line + 1
+                        self._add(*pos, f"duplicate {section[:-1]} id '{entry_id}' (first defined at {other_file}:{line})",
+                                  "ids must be unique; rename one or merge the entries")
+                        continue
+                store[entry_id] = (file, node, curated)
+        for section in ("owners", "outlets"):
+            for node in data.get(section) if isinstance(data.get(section), CommentedSeq) else []:
+                if isinstance(node, CommentedMap) and isinstance(node.get("id"), str):
+                    self.order.append((section, file, node, curated))
+
+    # building
+
+    def build(self) -> Registry:
+        owners: dict[str, Owner] = {}
+        for owner_id, (file, node, curated) in self.owner_nodes.items():
+            if owner_id in self.outlet_nodes:
+                self._add(*_key_pos(file, node, "id"), f"'{owner_id}' is both an owner id and an outlet id", "ids must be unique across owners and outlets")
+            owners[owner_id] = self._owner(file, node, curated)
+        outlets: dict[str, Outlet] = {}
+        for outlet_id, (file, node, curated) in self.outlet_nodes.items():
+            outlets[outlet_id] = self._outlet(file, node, curated)
+        self._check_owner_refs(owners, outlets)
+        self._check_cycles(owners)
+        hosts, paths = self._index(outlets)
+        return Registry(owners=owners, outlets=outlets, hosts=hosts, paths=paths)
+
+    def _owner(self, file: str, node: CommentedMap, curated: bool) -> Owner:
+        self._unknown_keys(file, node, OWNER_KEYS, "owner")
+        name = self._text(file, node, "name", required=True)
+        kind = node.get("kind")
+        if kind not in OWNER_KINDS:
+            self._add(*_key_pos(file, node, "kind"), f"owner kind {kind!r} is not in the vocabulary",
+                      "one of: " + ", ".join(OWNER_KINDS))
+        country = self._country(file, node, required=False)
+        links = self._links(file, node, "owned_by", curated)
+        return Owner(
+            id=node["id"], name=name or node["id"], kind=kind if kind in OWNER_KINDS else "company",
+            country=country, owned_by=links, sources=self._urls(file, node, "sources"),
+            note=self._text(file, node, "note"),
+        )
+
+    def _outlet(self, file: str, node: CommentedMap, curated: bool) -> Outlet:
+        self._unknown_keys(file, node, OUTLET_KEYS, "outlet")
+        name = self._text(file, node, "name", required=True)
+        homepage = self._url(file, node, "homepage")
+        country = self._country(file, node, required=True)
+        languages = tuple(self._strings(file, node, "languages"))
+        for i, lang in enumerate(languages):
+            if not LANG_RE.match(lang):
+                self._add(*_item_pos(file, node, "languages", node["languages"], i), f"'{lang}' is not a language code", "use ISO 639-1, e.g. 'en', 'ru'")
+        domains, mirrors = self._domains(file, node)
+        paths = self._paths(file, node)
+        if not domains and not paths:
+            self._add(*_key_pos(file, node, "domains"), f"outlet '{node['id']}' has no domains or paths", "list at least the outlet's main domain under `domains:`")
+        owners: tuple[OwnerLink, ...] = ()
+        if "owner" in node and "owners" in node:
+            self._add(*_key_pos(file, node, "owners"), "use either `owner:` or `owners:`, not both", "keep `owners:` when there are several")
+        if "owner" in node:
+            owner = node["owner"]
+            if not isinstance(owner, str):
+                self._add(*_key_pos(file, node, "owner"), "`owner` must be an owner id", "for several owners use `owners:` with `- owner: id`")
+            else:
+                sources = self._urls(file, node, "owner_sources")
+                if curated and not sources:
+                    self._add(*_key_pos(file, node, "owner"), f"the owner link of '{node['id']}' has no source",
+                              "add `owner_sources: [https://...]` with a public URL showing who owns the outlet")
+                owners = (OwnerLink(owner=owner, sources=sources),)
+        elif "owners" in node:
+            owners = self._links(file, node, "owners", curated)
+        elif curated:
+            self._add(*_key_pos(file, node, "id"), f"outlet '{node['id']}' has no owner", "add `owner: <owner id>` with `owner_sources:`")
+        labels = self._labels(file, node)
+        return Outlet(
+            id=node["id"], name=name or node["id"], homepage=homepage, country=country,
+            languages=languages, domains=tuple(domains), paths=tuple(paths), owners=owners,
+            funding=self._text(file, node, "funding"), funding_sources=self._urls(file, node, "funding_sources"),
+            feeds=tuple(self._urls(file, node, "feeds")), labels=tuple(labels), mirrors=tuple(mirrors),
+            note=self._text(file, node, "note"), source_file=file, curated=curated,
+        )
+
+    def _links(self, file: str, node: CommentedMap, key: str, curated: bool) -> tuple[OwnerLink, ...]:
+        value = node.get(key)
+        if value is None:
+            return ()
+        if not isinstance(value, CommentedSeq):
+            self._add(*_key_pos(file, node, key), f"`{key}` must be a list", "write '- owner: <id>' entries")
+            return ()
+        links = []
+        for i, item in enumerate(value):
+            pos = _item_pos(file, node, key, value, i)
+            if isinstance(item, str):
+                item = CommentedMap(owner=item)
+                item.lc.line, item.lc.col = pos[1] - 1, pos[2] - 1
+            if not isinstance(item, CommentedMap) or not isinstance(item.get("owner"), str):
+                self._add(*pos, f"each `{key}` entry needs `owner: <owner id>`", "e.g. '- owner: gov-ru'")
+                continue
+            self._unknown_keys(file, item, LINK_KEYS, "ownership link")
+            share = item.get("share")
+            if share is not None and (not isinstance(share, (int, float)) or not 0 < share <= 100):
+                self._add(*_key_pos(file, item, "share"), f"share {share!r} is not a percentage", "a number above 0 and at most 100")
+                share = None
+            sources = self._urls(file, item, "sources")
+            if curated and not sources:
+                self._add(*pos, f"the ownership link to '{item['owner']}' has no source", "add `sources: [https://...]` with a public URL")
+            links.append(OwnerLink(owner=item["owner"], share=share, sources=sources, note=self._text(file, item, "note")))
+        return tuple(links)
+
+    def _domains(self, file: str, node: CommentedMap) -> tuple[list[str], list[dict]]:
+        value = node.get("domains")
+        if value is None:
+            return [], []
+        if not isinstance(value, CommentedSeq):
+            self._add(*_key_pos(file, node, "domains"), "`domains` must be a list", "write one '- example.com' per line")
+            return [], []
+        domains, mirrors = [], []
+        for i, item in enumerate(value):
+            pos = _item_pos(file, node, "domains", value, i)
+            info: dict = {}
+            if isinstance(item, CommentedMap):
+                self._unknown_keys(file, item, DOMAIN_KEYS, "domain")
+                info = {"mirror": bool(item.get("mirror")), "sources": list(self._urls(file, item, "sources")), "note": item.get("note")}
+                item = item.get("domain")
+            if not isinstance(item, str):
+                self._add(*pos, "a domain must be a host name or a mapping with `domain:`", "e.g. '- sputnikglobe.com'")
+                continue
+            host = self._host(pos, item)
+            if host is None:
+                continue
+            if info.get("mirror") and not info.get("sources"):
+                self._add(*pos, f"mirror domain '{host}' has no source", "add `sources:` saying where the attribution comes from")
+            domains.append(host)
+            if info:
+                mirrors.append({"domain": host, **info})
+        return domains, mirrors
+
+    def _paths(self, file: str, node: CommentedMap) -> list[str]:
+        value = node.get("paths")
+        if value is None:
+            return []
+        if not isinstance(value, CommentedSeq):
+            self._add(*_key_pos(file, node, "paths"), "`paths` must be a list", "write '- bbc.com/russian'")
+            return []
+        rules = []
+        for i, item in enumerate(value):
+            pos = _item_pos(file, node, "paths", value, i)
+            if isinstance(item, CommentedMap):
+                self._unknown_keys(file, item, PATH_KEYS, "path")
+                item = item.get("path")
+            if not isinstance(item, str) or "/" not in item.strip("/"):
+                self._add(*pos, f"path rule {item!r} must be host/prefix", "e.g. 'bbc.com/russian'")
+                continue
+            host_part, prefix = item.strip().split("/", 1)
+            host = self._host(pos, host_part)
+            if host is None:
+                continue
+            prefix = "/" + prefix.strip("/").lower()
+            rules.append(host + prefix)
+        return rules
+
+    def _host(self, pos: tuple[str, int, int], text: str) -> str | None:
+        if "/" in text or ":" in text:
+            self._add(*pos, f"'{text}' is not a bare host name", "drop the scheme and path; use `paths:` for sections")
+            return None
+        try:
+            host = urls.strip_alias_prefix(urls.normalise_host(text.strip()))
+        except urls.URLError as exc:
+            self._add(*pos, f"'{text}' is not a valid domain: {exc}", "write a bare host name, e.g. 'example.com'")
+            return None
+        if urls.is_public_suffix(host):
+            self._add(*pos, f"'{host}' is a public suffix anyone can register under", "list the outlet's full host, e.g. 'name.blogspot.com'")
+            return None
+        return host
+
+    def _labels(self, file: str, node: CommentedMap) -> list[Label]:
+        value = node.get("labels")
+        if value is None:
+            return []
+        if not isinstance(value, CommentedSeq):
+            self._add(*_key_pos(file, node, "labels"), "`labels` must be a list", "start each label with '- type: ...'")
+            return []
+        labels = []
+        for i, item in enumerate(value):
+            pos = _item_pos(file, node, "labels", value, i)
+            if not isinstance(item, CommentedMap):
+                self._add(*pos, "a label must be a mapping with type, issuer, jurisdiction, since and sources", "see docs/LABELS.md")
+                continue
+            label = self._label(file, item, pos)
+            if label:
+                labels.append(label)
+        return labels
+
+    def _label(self, file: str, item: CommentedMap, pos: tuple[str, int, int]) -> Label | None:
+        self._unknown_keys(file, item, LABEL_KEYS, "label")
+        ok = True
+        label_type = item.get("type")
+        if label_type not in LABEL_TYPES:
+            close = _closest(str(label_type), LABEL_TYPES)
+            self._add(*_key_pos(file, item, "type"), f"label type {label_type!r} is not in the vocabulary",
+                      f"did you mean '{close}'? see docs/LABELS.md" if close else "see docs/LABELS.md for the types")
+            ok = False
+        issuer = self._text(file, item, "issuer", required=True)
+        ok &= bool(issuer)
+        jurisdiction = item.get("jurisdiction")
+        if jurisdiction not in JURISDICTIONS:
+            self._add(*_key_pos(file, item, "jurisdiction"), f"jurisdiction {jurisdiction!r} is not an ISO 3166 code, EU, UN or INT",
+                      "use two capital letters, e.g. 'RU', 'GB', 'EU'")
+            ok = False
+        since = self._date(file, item, "since", required=True)
+        until = self._date(file, item, "until", required=False)
+        ok &= since is not None
+        if since and until and until < since:
+            self._add(*_key_pos(file, item, "until"), f"until {until} is before since {since}", "swap the dates or fix the typo")
+            ok = False
+        sources = self._urls(file, item, "sources")
+        if not sources:
+            if "sources" not in item:
+                self._add(*pos, "label has no source", "add `sources: [https://...]`: a public URL from the issuer or a report of it")
+            ok = False
+        if not ok:
+            return None
+        return Label(
+            type=label_type, issuer=issuer, jurisdiction=jurisdiction, since=since, until=until,
+            instrument=self._text(file, item, "instrument"), sources=sources, note=self._text(file, item, "note"),
+            in_response_to=self._text(file, item, "in_response_to"), retrieved=self._date(file, item, "retrieved", required=False),
+            list=self._text(file, item, "list"),
+        )
+
+    # checks across entries
+
+    def _check_owner_refs(self, owners: dict[str, Owner], outlets: dict[str, Outlet]) -> None:
+        for section, store in (("owners", self.owner_nodes), ("outlets", self.outlet_nodes)):
+            for entry_id, (file, node, _) in store.items():
+                key = "owned_by" if section == "owners" else ("owners" if "owners" in node else "owner")
+                links = owners[entry_id].owned_by if section == "owners" else outlets[entry_id].owners
+                for i, link in enumerate(links):
+                    if link.owner not in owners:
+                        close = _closest(link.owner, owners)
+                        value = node.get(key)
+                        pos = _item_pos(file, node, key, value, i) if isinstance(value, CommentedSeq) else _key_pos(file, node, key, value=True)
+                        self._add(*pos, f"unknown owner id '{link.owner}'",
+                                  f"did you mean '{close}'?" if close else "define it under `owners:` first")
+
+    def _check_cycles(self, owners: dict[str, Owner]) -> None:
+        state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+        reported: set[frozenset] = set()
+
+        def visit(owner_id: str, path: list[str]) -> None:
+            state[owner_id] = 1
+            for link in owners[owner_id].owned_by:
+                if link.owner not in owners:
+                    continue
+                if state.get(link.owner) == 1:
+                    cycle = path[path.index(link.owner):] + [owner_id, link.owner] if link.owner in path else [owner_id, link.owner]
+                    key = frozenset(cycle)
+                    if key not in reported:
+                        reported.add(key)
+                        file, node, _ = self.owner_nodes[owner_id]
+                        self._add(*_key_pos(file, node, "owned_by"), "ownership cycle: " + " -> ".join(cycle),
+                                  "an owner cannot own itself through others; remove one `owned_by` link")
+                elif state.get(link.owner) is None:
+                    visit(link.owner, path + [owner_id])
+            state[owner_id] = 2
+
+        for owner_id in owners:
+            if owner_id not in state:
+                visit(owner_id, [])
+
+    def _index(self, outlets: dict[str, Outlet]) -> tuple[dict[str, str], dict[str, list[tuple[str, str]]]]:
+        hosts: dict[str, str] = {}
+        paths: dict[str, list[tuple[str, str]]] = {}
+        claimed: dict[str, str] = {}
+        for outlet in sorted(outlets.values(), key=lambda o: not o.curated):
+            file, node, _ = self.outlet_nodes[outlet.id]
+            for key, rules in (("domains", outlet.domains), ("paths", outlet.paths)):
+                for i, rule in enumerate(rules):
+                    owner_of_rule = claimed.get(rule)
+                    if owner_of_rule and owner_of_rule != outlet.id:
+                        other = outlets[owner_of_rule]
+                        if other.curated and not outlet.curated:
+                            self._add(*_item_pos(file, node, key, node.get(key), i),
+                                      f"imported outlet '{outlet.id}' claims '{rule}', which curated outlet '{other.id}' has; the curated one wins",
+                                      severity="warning")
+                        else:
+                            self._add(*_item_pos(file, node, key, node.get(key), i),
+                                      f"domain '{rule}' is claimed by two outlets: '{other.id}' and '{outlet.id}'",
+                                      "a domain belongs to one outlet; use `paths:` for sections under one domain")
+                        continue
+                    claimed[rule] = outlet.id
+                    if key == "domains":
+                        hosts[rule] = outlet.id
+                    else:
+                        host, prefix = rule.split("/", 1)
+                        paths.setdefault(host, []).append(("/" + prefix, outlet.id))
+        for rules in paths.values():
+            rules.sort(key=lambda r: -len(r[0]))
+        return hosts, paths
+
+    # field helpers
+
+    def _text(self, file: str, node: CommentedMap, key: str, required: bool = False) -> str | None:
+        value = node.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self._add(*_key_pos(file, node, key), f"`{key}` is missing or empty", f"add `{key}:`")
+            return None
+        if isinstance(value, (CommentedMap, CommentedSeq)):
+            self._add(*_key_pos(file, node, key), f"`{key}` must be text", "quote the value")
+            return None
+        return str(value).strip()
+
+    def _strings(self, file: str, node: CommentedMap, key: str) -> list[str]:
+        value = node.get(key)
+        if value is None:
+            return []
+        if isinstance(value, str):
+            return [value]
+        if not isinstance(value, CommentedSeq) or not all(isinstance(v, str) for v in value):
+            self._add(*_key_pos(file, node, key), f"`{key}` must be a list of strings", f"e.g. `{key}: [a, b]`")
+            return []
+        return list(value)
+
+    def _url(self, file: str, node: CommentedMap, key: str) -> str | None:
+        value = node.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not re.match(r"^https?://[^\s/]+\.[^\s]*$", value.strip()):
+            self._add(*_key_pos(file, node, key, value=True), f"`{key}` {value!r} is not an http(s) URL", "write the full public URL, starting with https://")
+            return None
+        return value.strip()
+
+    def _urls(self, file: str, node: CommentedMap, key: str) -> tuple[str, ...]:
+        value = node.get(key)
+        if value is None:
+            return ()
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, CommentedSeq) and not isinstance(items, list):
+            self._add(*_key_pos(file, node, key), f"`{key}` must be a list of URLs", f"e.g. `{key}: [https://...]`")
+            return ()
+        found = []
+        for i, item in enumerate(items):
+            pos = _item_pos(file, node, key, items, i) if isinstance(items, CommentedSeq) else _key_pos(file, node, key, value=True)
+            if not isinstance(item, str) or not re.match(r"^https?://[^\s/]+\.[^\s]*$", item.strip()):
+                self._add(*pos, f"source {item!r} is not an http(s) URL", "cite a public web page, starting with https://")
+                continue
+            found.append(item.strip())
+        if not found and not items:
+            self._add(*_key_pos(file, node, key), f"`{key}` is empty", "add at least one public URL")
+        return tuple(found)
+
+    def _country(self, file: str, node: CommentedMap, required: bool) -> str | None:
+        value = node.get("country")
+        if value is None:
+            if required:
+                self._add(*_key_pos(file, node, "id"), f"'{node.get('id')}' has no country", "add `country:` with an ISO 3166-1 code, e.g. 'RU'")
+            return None
+        if value not in COUNTRIES and value not in ("EU", "INT"):
+            self._add(*_key_pos(file, node, "country", value=True), f"country {value!r} is not an ISO 3166-1 alpha-2 code",
+                      "use two capital letters, e.g. 'GB' for the United Kingdom")
+            return None
+        return value
+
+    def _date(self, file: str, node: CommentedMap, key: str, required: bool) -> str | None:
+        if key not in node or node[key] is None:
+            if required:
+                self._add(*_key_pos(file, node, "type"), f"label has no `{key}` date", "add the date it took effect: YYYY-MM-DD (or YYYY-MM, YYYY)")
+            return None
+        parsed = parse_partial_date(node[key])
+        if parsed is None:
+            self._add(*_key_pos(file, node, key, value=True), f"`{key}` {node[key]!r} is not a valid date", "write YYYY-MM-DD, YYYY-MM or YYYY")
+        return parsed
+
+    def _unknown_keys(self, file: str, node: CommentedMap, allowed: set[str], what: str) -> None:
+        for key in node:
+            if key not in allowed:
+                close = _closest(str(key), allowed)
+                self._add(*_key_pos(file, node, key), f"unknown key '{key}' in {what}",
+                          f"did you mean '{close}'?" if close else "allowed: " + ", ".join(sorted(allowed)))
+
+    def _add(self, file: str, line: int, column: int, message: str, hint: str = "", severity: str = "error") -> None:
+        self.problems.append(Problem(file, line, column, message, hint, severity))
+
+
+def _key_pos(file: str, node: CommentedMap, key: str, value: bool = False) -> tuple[str, int, int]:
+    try:
+        if key in node:
+            line, col = node.lc.value(key) if value else node.lc.key(key)
+            return file, line + 1, col + 1
+    except (AttributeError, KeyError, TypeError):
+        pass
+    return file, node.lc.line + 1, node.lc.col + 1
+
+
+def _item_pos(file: str, parent: CommentedMap, key: str, seq: Any, index: int) -> tuple[str, int, int]:
+    try:
+        line, col = seq.lc.item(index)
+        return file, line + 1, col + 1
+    except (AttributeError, KeyError, TypeError):
+        return _key_pos(file, parent, key)
+
+
+def _closest(word: str, choices: Iterable[str]) -> str | None:
+    import difflib
+
+    found = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+class LiveSources:
+    """The last good Registry for a file, reloaded when the file (or an included list) changes on disk.
+
+    A broken edit never replaces the registry: the error is kept for /api/health and the log.
+    """
+
+    def __init__(self, path: str | Path, check_interval: float = 1.0):
+        import threading
+
+        self.path = Path(path)
+        self.check_interval = check_interval
+        self._lock = threading.Lock()
+        self._checked_at = 0.0
+        self._stamps: tuple = ()
+        self.registry: Registry | None = None
+        self.loaded_at: str | None = None
+        self.last_error: dict | None = None
+        self.reload(force=True)
+        if self.registry is None:
+            raise SourcesError(self.last_error_problems)
+
+    def current(self) -> Registry:
+        import time
+
+        now = time.monotonic()
+        if now - self._checked_at >= self.check_interval:
+            with self._lock:
+                if now - self._checked_at >= self.check_interval:
+                    self._checked_at = now
+                    self.reload()
+        assert self.registry is not None
+        return self.registry
+
+    def reload(self, force: bool = False) -> bool:
+        """Reload if any file changed; returns True when a new registry was installed."""
+        import logging
+
+        files = self.registry.files if self.registry else (str(self.path),)
+        stamps = _stamps(files)
+        if not force and stamps == self._stamps:
+            return False
+        self._stamps = stamps
+        registry, problems = _load(self.path)
+        errors = [p for p in problems if p.severity == "error"]
+        if errors:
+            self.last_error_problems = problems
+            self.last_error = {
+                "at": _now(),
+                "message": f"{len(errors)} error(s); still serving the version loaded at {self.loaded_at}" if self.registry else f"{len(errors)} error(s)",
+                "problems": [p.to_dict() for p in errors[:50]],
+            }
+            logging.getLogger("masthead").error("sources not reloaded: %s", errors[0])
+            return False
+        self.registry = registry
+        self.loaded_at = _now()
+        self.last_error = None
+        self._stamps = _stamps(registry.files)
+        return True
+
+
+def _stamps(files: Iterable[str]) -> tuple:
+    import os
+
+    result = []
+    for name in files:
+        try:
+            st = os.stat(name)
+            result.append((name, st.st_mtime_ns, st.st_size, st.st_ino))
+        except OSError:
+            result.append((name, None))
+    return tuple(result)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
