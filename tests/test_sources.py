@@ -245,3 +245,22 @@ def test_live_sources_refuses_to_start_on_a_broken_file(tmp_path):
     with pytest.raises(SourcesError) as caught:
         LiveSources(path)
     assert caught.value.problems[0].line == 2
+
+
+def test_json_schema_accepts_the_bundled_list_and_knows_the_vocabulary():
+    import json
+
+    import jsonschema
+    from ruamel.yaml import YAML
+
+    from masthead.vocabulary import LABEL_TYPES, OWNER_KINDS
+
+    schema = json.loads((Path(__file__).parent.parent / "server" / "masthead" / "sources.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    label_enum = schema["properties"]["outlets"]["items"]["properties"]["labels"]["items"]["properties"]["type"]["enum"]
+    assert sorted(label_enum) == sorted(LABEL_TYPES)
+    assert schema["properties"]["owners"]["items"]["properties"]["kind"]["enum"] == list(OWNER_KINDS)
+    yaml = YAML(typ="safe")
+    yaml.constructor.yaml_constructors["tag:yaml.org,2002:timestamp"] = yaml.constructor.yaml_constructors["tag:yaml.org,2002:str"]
+    data = yaml.load((Path(__file__).parent.parent / "sources.yaml").read_text(encoding="utf-8"))
+    jsonschema.validate(data, schema)

@@ -69,6 +69,7 @@ def build_context(
             "languages": list(outlet.languages),
             "funding": outlet.funding,
             "funding_sources": list(outlet.funding_sources),
+            "ownership_note": outlet.ownership_note,
             "curated": outlet.curated,
         }
         answer["match"] = {"rule": match.rule, "kind": match.rule_kind}

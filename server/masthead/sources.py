@@ -43,6 +43,7 @@ LINK_KEYS = {"owner", "share", "sources", "note", "since", "until"}
 OUTLET_KEYS = {
     "id", "name", "homepage", "country", "languages", "domains", "paths", "owner", "owners",
     "owner_sources", "funding", "funding_sources", "feeds", "labels", "note", "wikidata", "aliases",
+    "ownership_note",
 }
 DOMAIN_KEYS = {"domain", "mirror", "sources", "note"}
 PATH_KEYS = {"path", "sources", "note"}
@@ -176,6 +177,7 @@ class Outlet:
     labels: tuple[Label, ...]
     mirrors: tuple[dict, ...] = ()
     note: str | None = None
+    ownership_note: str | None = None
     source_file: str = ""
     curated: bool = True
 
@@ -198,6 +200,7 @@ class Outlet:
             "feeds": list(self.feeds),
             "labels": [label.to_dict(as_of) for label in self.labels],
             "note": self.note,
+            "ownership_note": self.ownership_note,
             "curated": self.curated,
         }
 
@@ -546,15 +549,17 @@ class _Builder:
                 owners = (OwnerLink(owner=owner, sources=sources),)
         elif "owners" in node:
             owners = self._links(file, node, "owners", curated)
-        elif curated:
-            self._add(*_key_pos(file, node, "id"), f"outlet '{node['id']}' has no owner", "add `owner: <owner id>` with `owner_sources:`")
+        elif curated and not node.get("ownership_note"):
+            self._add(*_key_pos(file, node, "id"), f"outlet '{node['id']}' has no owner",
+                      "add `owner: <owner id>` with `owner_sources:`, or `ownership_note:` saying why it is not known")
         labels = self._labels(file, node)
         return Outlet(
             id=node["id"], name=name or node["id"], homepage=homepage, country=country,
             languages=languages, domains=tuple(domains), paths=tuple(paths), owners=owners,
             funding=self._text(file, node, "funding"), funding_sources=self._urls(file, node, "funding_sources"),
             feeds=tuple(self._urls(file, node, "feeds")), labels=tuple(labels), mirrors=tuple(mirrors),
-            note=self._text(file, node, "note"), source_file=file, curated=curated,
+            note=self._text(file, node, "note"), ownership_note=self._text(file, node, "ownership_note"),
+            source_file=file, curated=curated,
         )
 
     def _links(self, file: str, node: CommentedMap, key: str, curated: bool) -> tuple[OwnerLink, ...]:
@@ -687,7 +692,7 @@ class _Builder:
         since = self._date(file, item, "since", required=True)
         until = self._date(file, item, "until", required=False)
         ok &= since is not None
-        if since and until and until < since:
+        if since and until and until[: len(since)] < since[: len(until)]:
             self._add(*_key_pos(file, item, "until"), f"until {until} is before since {since}", "swap the dates or fix the typo")
             ok = False
         sources = self._urls(file, item, "sources")
