@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from typing import Callable
 
@@ -64,24 +65,36 @@ def build_context(
         "related": [],
     }
     if outlet is not None:
-        answer["outlet"] = {
-            **outlet.summary(),
-            "languages": list(outlet.languages),
-            "funding": outlet.funding,
-            "funding_sources": list(outlet.funding_sources),
-            "ownership_note": outlet.ownership_note,
-            "curated": outlet.curated,
-        }
+        answer.update(_outlet_part(registry, outlet, as_of))
         answer["match"] = {"rule": match.rule, "kind": match.rule_kind}
-        answer["ownership"] = registry.ownership_chain(outlet)
-        answer["ultimate_owners"] = [
-            {"id": o.id, "name": o.name, "kind": o.kind, "country": o.country} for o in registry.ultimate_owners(outlet)
-        ]
-        answer["labels"] = _sorted_labels(outlet.labels, as_of)
-        answer["control_model"] = control_model(registry, outlet, as_of)
     if related is not None:
         answer["related"] = related(page=page, outlet=outlet, title=title, as_of=as_of, limit=limit)
     return answer
+
+
+def _outlet_part(registry: Registry, outlet: Outlet, as_of: str) -> dict:
+    """The part of the answer that depends only on the outlet and the date; cached per registry."""
+    key = ("context", outlet.id, as_of)
+    cached = registry.cache.get(key)
+    if cached is None:
+        cached = {
+            "outlet": {
+                **outlet.summary(),
+                "languages": list(outlet.languages),
+                "funding": outlet.funding,
+                "funding_sources": list(outlet.funding_sources),
+                "ownership_note": outlet.ownership_note,
+                "curated": outlet.curated,
+            },
+            "ownership": registry.ownership_chain(outlet),
+            "ultimate_owners": [
+                {"id": o.id, "name": o.name, "kind": o.kind, "country": o.country} for o in registry.ultimate_owners(outlet)
+            ],
+            "labels": _sorted_labels(outlet.labels, as_of),
+            "control_model": control_model(registry, outlet, as_of),
+        }
+        registry.cache_put(key, cached)
+    return cached  # shared and read-only: answers are serialised, never edited
 
 
 def _sorted_labels(labels: tuple[Label, ...], as_of: str) -> list[dict]:
@@ -126,6 +139,15 @@ def control_model(registry: Registry, outlet: Outlet, as_of: str) -> str:
 
 def outlet_card(registry: Registry, outlet: Outlet, as_of: str) -> dict:
     """A compact outlet description used in lists."""
+    key = ("card", outlet.id, as_of)
+    cached = registry.cache.get(key)
+    if cached is None:
+        cached = _outlet_card(registry, outlet, as_of)
+        registry.cache_put(key, cached)
+    return cached  # shared and read-only: answers are serialised, never edited
+
+
+def _outlet_card(registry: Registry, outlet: Outlet, as_of: str) -> dict:
     top = label_summary(outlet, as_of)
     return {
         **outlet.summary(),

@@ -223,6 +223,13 @@ class Registry:
     files: tuple[str, ...] = ()
     etag: str = ""
     warnings: tuple[Problem, ...] = ()
+    cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def cache_put(self, key, value, limit: int = 20000) -> None:
+        """Derived answers live as long as this registry; a reload starts a fresh one."""
+        if len(self.cache) >= limit:
+            self.cache.clear()
+        self.cache[key] = value
 
     def match(self, page: urls.PageURL) -> Match | None:
         """The most specific rule wins: host + path prefix, then full host, then parent domains."""

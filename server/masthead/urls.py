@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import posixpath
 import re
@@ -92,6 +93,8 @@ _ARCHIVE_PATH = re.compile(r"^/web/(?:\d{1,14}[a-z_]*|\*)/(.+)$", re.S)
 _ARCHIVE_TODAY_PATH = re.compile(r"^/(?:newest|oldest|\d{14}|\d{4}\.\d{2}\.\d{2}-\d{6})/(.+)$", re.S)
 _AMP_CACHE_PATH = re.compile(r"^/(?:c|v|i|wp|r|a)/(?:s/)?(.+)$", re.S)
 _MAX_UNWRAP = 5
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_IP_LIKE = re.compile(r"^[\[]?[0-9a-fx:.]+[\]]?$|^\[")
 
 
 class URLError(ValueError):
@@ -120,6 +123,8 @@ class PageURL:
     @property
     def display_host(self) -> str:
         """The host in Unicode, for people."""
+        if "xn--" not in self.host:
+            return self.host
         try:
             return idna.decode(self.host)
         except idna.IDNAError:
@@ -135,8 +140,8 @@ def normalise(raw: str) -> PageURL:
         raise URLError("the URL is empty")
     if len(text) > MAX_URL_LENGTH:
         raise URLError(f"the URL is {len(text)} characters long; the limit is {MAX_URL_LENGTH}")
-    if any(ord(c) < 32 or ord(c) == 127 for c in text):
-        text = re.sub(r"[\x00-\x1f\x7f]", "", text)
+    if _CONTROL.search(text):
+        text = _CONTROL.sub("", text)
     wrappers: list[str] = []
     page = _parse(text)
     for _ in range(_MAX_UNWRAP):
@@ -234,6 +239,8 @@ def _clean_host(host: str, raw_netloc: str) -> tuple[str, bool]:
 
 
 def _as_ip(host: str) -> str | None:
+    if not _IP_LIKE.match(host):
+        return None
     candidate = host.strip("[]")
     try:
         return str(ipaddress.ip_address(candidate))
@@ -362,6 +369,7 @@ def _param(query: str, names: tuple[str, ...]) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=65536)
 def registered_domain(host: str) -> str | None:
     """The domain a registrant controls: 'news.bbc.co.uk' -> 'bbc.co.uk'. None for bare suffixes.
 
@@ -374,6 +382,7 @@ def registered_domain(host: str) -> str | None:
     return ".".join(labels[-2:]) if len(labels) >= 2 else None
 
 
+@functools.lru_cache(maxsize=65536)
 def is_public_suffix(host: str) -> bool:
     """True for hosts anyone can register under (co.uk, blogspot.com, github.io)."""
     private = _extract_private(host)
