@@ -72,4 +72,8 @@ def _cors(app: Flask, allowed: list[str]) -> None:
             response.headers["Access-Control-Max-Age"] = "600"
         response.headers.add("Vary", "Origin")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        if response.mimetype == "text/html":
+            response.headers.setdefault("X-Frame-Options", "DENY")
+            response.headers.setdefault("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
         return response
