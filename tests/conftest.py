@@ -34,7 +34,8 @@ class RunningServer:
         self.sources, self.db = sources, db
         cmd = [sys.executable, "-m", "masthead", "serve", "--port", str(self.port), "--sources", str(sources),
                "--db", str(db), "--workers", str(workers)]
-        full_env = {**os.environ, "PYTHONPATH": str(ROOT / "server"), **(env or {})}
+        # Its own config directory, so a token generated at first start stays out of the user's home.
+        full_env = {**os.environ, "PYTHONPATH": str(ROOT / "server"), "XDG_CONFIG_HOME": str(db.parent / "config"), **(env or {})}
         self.proc = subprocess.Popen(cmd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self._wait()
 

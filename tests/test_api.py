@@ -210,3 +210,17 @@ def _nullable_refs(schema):
         return node
 
     return walk(schema)
+
+
+def test_reads_need_the_token_when_not_on_loopback(sources_copy, tmp_path):
+    from masthead.app import create_app
+
+    app = create_app({"SOURCES": str(sources_copy), "DB": str(tmp_path / "c.db"), "REQUIRE_READ_TOKEN": True,
+                      "TOKEN": "a-long-enough-test-token-0123456789", "CONFIG_DIR": str(tmp_path / "cfg")})
+    client = app.test_client()
+    assert client.get("/api/ping").status_code == 200
+    denied = client.get("/api/context?url=https://statenews.example/a")
+    assert denied.status_code == 401 and denied.get_json()["status"] == 401
+    assert client.get("/api/context?url=https://statenews.example/a", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    ok = client.get("/api/context?url=https://statenews.example/a", headers={"Authorization": "Bearer a-long-enough-test-token-0123456789"})
+    assert ok.status_code == 200 and ok.get_json()["outlet"]["id"] == "statenews"

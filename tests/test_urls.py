@@ -184,3 +184,8 @@ def test_public_suffix(host, expected):
 
 def test_match_hosts_walks_to_the_registered_domain():
     assert urls.match_hosts("www.a.b.example.co.uk") == ["a.b.example.co.uk", "b.example.co.uk", "example.co.uk"]
+
+
+def test_stacked_alias_prefixes_settle_in_one_pass():
+    assert urls.normalise("http://m.m.statenews.example/a").url == "http://statenews.example/a"
+    assert urls.match_hosts("www.m.statenews.example") == ["statenews.example"]

@@ -39,9 +39,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     state = AppState(sources=sources, settings=settings)
     app.extensions["masthead"] = state
     _wire_corpus(app, state)
+    _wire_curation(app, state)
 
     app.register_blueprint(api_bp)
     register_error_handlers(app)
+    if settings.get("REQUIRE_READ_TOKEN"):
+        _require_token_for_reads(app, state)
     _cors(app, settings["CORS_ORIGINS"])
     logging.getLogger("masthead").info("sources loaded from %s", sources.path)
     return app
@@ -53,6 +56,31 @@ def _wire_corpus(app: Flask, state: AppState) -> None:
     except ImportError:
         return
     attach(app, state)
+
+
+def _wire_curation(app: Flask, state: AppState) -> None:
+    from .api_edit import attach  # edits, change log, exports, the /edit page (issue 6)
+
+    attach(app, state)
+
+
+def _require_token_for_reads(app: Flask, state: AppState) -> None:
+    """Off loopback, every API read needs the bearer token too: browsing questions are private."""
+    from .api import error_response
+    from .auth import bearer
+
+    open_paths = {"/api/ping"}
+
+    @app.before_request
+    def check_token():
+        if request.method == "OPTIONS" or request.path in open_paths:
+            return None
+        if state.extras["tokens"].who(bearer(request.headers.get("Authorization"))) is None:
+            response = error_response(401, "this server is reachable from the network, so reads need `Authorization: Bearer <token>` too",
+                                      {"hint": "set the access token in the extension's options"})
+            response.headers["WWW-Authenticate"] = 'Bearer realm="masthead"'
+            return response
+        return None
 
 
 def _cors(app: Flask, allowed: list[str]) -> None:

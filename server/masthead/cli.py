@@ -32,7 +32,8 @@ def cli():
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None, help="The SQLite corpus file (default: masthead.db in your data directory).")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Worker processes.")
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64), help="Threads per worker.")
-def serve(host, port, sources, db, workers, threads):
+@click.option("--git-commit", is_flag=True, default=False, help="Commit each change made through the server when the source list is in a git repository.")
+def serve(host, port, sources, db, workers, threads, git_commit):
     """Run the HTTP server (gunicorn) for the extension and the API.
 
     \b
@@ -47,9 +48,13 @@ def serve(host, port, sources, db, workers, threads):
         settings["SOURCES"] = str(sources.resolve())
     if db:
         settings["DB"] = str(db.resolve())
+    if git_commit:
+        settings["GIT_COMMIT"] = True
     _check_sources(Path(settings["SOURCES"]))
+    _announce_token(settings)
     if host not in ("127.0.0.1", "localhost", "::1"):
-        click.echo(f"warning: binding to {host} exposes Masthead beyond this machine", err=True)
+        settings["REQUIRE_READ_TOKEN"] = True
+        click.echo(f"warning: binding to {host} exposes Masthead beyond this machine; every request except /api/ping now needs the bearer token", err=True)
     click.echo(f"Masthead {__version__} on http://{'[' + host + ']' if ':' in host else host}:{port}/  (sources: {settings['SOURCES']}; corpus: {settings['DB']})", err=True)
     run(settings, host=host, port=port, workers=workers, threads=threads)
 
@@ -197,3 +202,258 @@ def stats(sources, as_json):
 
 def main():  # pragma: no cover
     cli()
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1)
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None, help="The SQLite corpus file (default: masthead.db in your data directory).")
+@click.option("--sources", type=click.Path(dir_okay=False, path_type=Path), default=None, help="The curated list used to attribute articles to outlets (default: the bundled sources.yaml).")
+@click.option("--from-sources", is_flag=True, help="Also fetch every feed listed in the source list.")
+@click.option("--workers", default=4, show_default=True, type=click.IntRange(1, 32), help="Hosts fetched in parallel.")
+@click.option("--delay", default=1.0, show_default=True, type=click.FloatRange(0, 60), help="Seconds between two requests to one host.")
+@click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(0.5, 120), help="Network timeout per request, in seconds.")
+@click.option("--max-bytes", default=5 * 1024 * 1024, show_default=True, type=click.IntRange(1024), help="Largest page or feed to download.")
+@click.option("--refresh", is_flag=True, help="Fetch URLs again even when they are already stored.")
+@click.option("--allow-network", "allow", multiple=True, help="Let the fetcher reach this private network (CIDR), e.g. 127.0.0.1/32 for a local test server. Never needed for the public web.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def ingest(inputs, db, sources, from_sources, workers, delay, timeout, max_bytes, refresh, allow, as_json):
+    """Add articles to the corpus used for related coverage.
+
+    INPUTS are JSON Lines files ({url, title, text, published, outlet?, language?} per line),
+    saved HTML pages (.html, .html.gz) or folders of them, WARC files, http(s) URLs of pages
+    or RSS/Atom feeds, and .txt files listing URLs. Running it twice adds nothing; an
+    interrupted run keeps what it committed and the next run adds the rest.
+
+    \b
+    Examples:
+        masthead ingest tests/data/articles-small.jsonl --db corpus.db
+        masthead ingest pages/ crawl.warc.gz https://example.org/rss.xml
+        masthead ingest --from-sources
+    """
+    from . import ingest as ingest_module
+    from .config import defaults
+    from .corpus import Corpus
+    from .extract import Fetcher
+    from .sources import SourcesError, load
+
+    if not inputs and not from_sources:
+        raise click.UsageError("give at least one file, folder or URL, or --from-sources")
+    settings = defaults()
+    path = sources or Path(settings["SOURCES"])
+    try:
+        registry = load(path)
+    except SourcesError as exc:
+        raise click.ClickException(f"{path} does not validate: {exc}; run `masthead validate {path}`")
+    corpus = Corpus(db or settings["DB"])
+    try:
+        fetcher = Fetcher(timeout=timeout, max_bytes=max_bytes, delay=delay, allow=allow)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--allow-network")
+    with click.progressbar(length=0, label="Ingesting", file=sys.stderr, show_pos=True) as bar:
+        def progress(done: int, more: int) -> None:
+            bar.length = (bar.length or 0) + more
+            if done:
+                bar.update(done)
+        try:
+            summary = ingest_module.ingest(inputs, corpus, registry, from_sources=from_sources, fetcher=fetcher,
+                                           workers=workers, refresh=refresh, progress=progress)
+        except ingest_module.IngestError as exc:
+            raise click.ClickException(str(exc))
+    corpus.close()
+    if as_json:
+        click.echo(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        for line in summary.lines():
+            click.echo(line)
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None, help="The SQLite corpus file (default: masthead.db in your data directory).")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 200), help="How many results.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def search(query, db, limit, as_json):
+    """Full-text search over the article corpus (every word must match).
+
+    \b
+    Example:
+        masthead search "customs union" --db corpus.db
+    """
+    from .config import defaults
+    from .corpus import Corpus, terms
+
+    words = terms(query)
+    if not words:
+        raise click.UsageError("the query has no words to search for")
+    corpus = Corpus(db or defaults()["DB"])
+    rows = corpus.search(" ".join(f'"{w}"' for w in words), limit)
+    corpus.close()
+    if as_json:
+        click.echo(json.dumps([{k: v for k, v in row.items() if k != "id"} for row in rows], ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("no articles found")
+    for row in rows:
+        click.echo(f"{row['published'] or '':20} {row['site_name'] or row['registered_domain']}: {row['title']}\n    {row['url']}")
+
+
+# --- curation: tokens, imports, exports (issue 6) ---------------------------------------------
+
+
+def _announce_token(settings: dict) -> None:
+    from .auth import ensure_token
+
+    where, created = ensure_token(settings)
+    if created:
+        click.echo(f"A write token named 'admin' was generated into {where} (mode 0600); `masthead token --show` prints it.", err=True)
+
+
+@cli.command()
+@click.argument("name", required=False)
+@click.option("--show", is_flag=True, help="Print the tokens' names and values instead of creating one.")
+def token(name, show):
+    """Create a named write token (the change log records who made each change by this name).
+
+    Without NAME, creates the 'admin' token if there is none. Tokens live in config.json in your
+    Masthead config directory (mode 0600); MASTHEAD_TOKEN, when set, is accepted too, named 'env'.
+
+    \b
+    Examples:
+        masthead token alice
+        masthead token --show
+    """
+    from .auth import ENV_TOKEN_NAME, TokenStore, add_token, config_path, ensure_token
+    from .config import defaults
+
+    settings = defaults()
+    if show:
+        tokens = TokenStore(settings).tokens()
+        if not tokens:
+            raise click.ClickException(f"no tokens yet; create one with `masthead token NAME` ({config_path(settings)})")
+        for token_name, value in sorted(tokens.items()):
+            click.echo(f"{token_name}\t{value}" + ("\t(from MASTHEAD_TOKEN)" if token_name == ENV_TOKEN_NAME else ""))
+        return
+    if name is None:
+        where, created = ensure_token(settings)
+        click.echo(f"admin\t{created}" if created else f"tokens already exist in {where}; `masthead token --show` prints them")
+        return
+    try:
+        value = add_token(settings, name)
+    except ValueError as exc:
+        raise click.ClickException(str(exc))
+    click.echo(f"{name}\t{value}")
+    click.echo(f"saved in {config_path(settings)}; send it as 'Authorization: Bearer {value[:4]}...'", err=True)
+
+
+@cli.command(name="import")
+@click.argument("fmt", metavar="FORMAT", type=click.Choice(["state-media-matrix", "ru-foreign-agents", "opensources", "csv"]))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--sources", type=click.Path(dir_okay=False, path_type=Path), default=None, help="The curated list that includes the imported one (default: the bundled sources.yaml).")
+@click.option("--into", default=None, help="The list file to write, relative to the sources file (default: lists/NAME.yaml).")
+@click.option("--dry-run", is_flag=True, help="Print the counts and the diff; write nothing.")
+@click.option("--map", "mapping", multiple=True, help="For csv: FIELD=COLUMN, or FIELD==TEXT for a fixed value (fields: id name domain url homepage country type issuer jurisdiction since until instrument source note).")
+@click.option("--name", "list_name", default=None, help="The list's name, recorded on every label (default: the format).")
+@click.option("--issuer", default=None, help="Who published the list (the formats know theirs).")
+@click.option("--url", default=None, help="The list's public URL, every imported label's source (the formats know theirs).")
+@click.option("--retrieved", default=None, help="When the list was read (YYYY-MM-DD; default today).")
+def import_(fmt, file, sources, into, dry_run, mapping, list_name, issuer, url, retrieved):
+    """Merge a published list into a separate list file that the source list includes.
+
+    Curated entries are never changed: a domain or id they already have is reported as a
+    conflict and left out. Every imported label records the list's publisher, URL, name and
+    the date it was read.
+
+    \b
+    Examples:
+        masthead import state-media-matrix State_Media_Matrix.csv --dry-run
+        masthead import ru-foreign-agents registry.csv
+        masthead import csv regulators.csv --name ofcom --issuer Ofcom --url https://www.ofcom.org.uk/list \\
+            --map domain=Website --map country=Country --map type==licence-revoked --map since=Date
+    """
+    from .importers import ImportError_, run_import
+
+    path = sources or default_sources_path()
+    try:
+        report = run_import(path, fmt, file, into=into, dry_run=dry_run, mapping=list(mapping) or None,
+                            list_name=list_name, issuer=issuer, url=url, retrieved=retrieved)
+    except ImportError_ as exc:
+        raise click.ClickException(str(exc))
+    _print_report(report, dry_run)
+
+
+def _print_report(report, dry_run: bool) -> None:
+    if dry_run and report.diff:
+        click.echo(report.diff, nl=False)
+    click.echo(report.summary())
+    for reason, count in report.skipped.most_common():
+        click.echo(f"  skipped {count}: {reason}")
+    for conflict in report.conflicts[:50]:
+        click.echo(f"  conflict: {conflict}")
+    if len(report.conflicts) > 50:
+        click.echo(f"  ... and {len(report.conflicts) - 50} more conflicts")
+    if dry_run:
+        click.echo("dry run: nothing was written")
+    else:
+        click.echo(f"wrote {report.into}" + (" and added it to include:" if report.include_added else ""))
+
+
+@cli.command(name="update-lists")
+@click.option("--sources", type=click.Path(dir_okay=False, path_type=Path), default=None, help="The source list with the `lists:` subscriptions (default: the bundled sources.yaml).")
+@click.option("--only", multiple=True, help="Refresh only the list with this name (repeatable).")
+@click.option("--dry-run", is_flag=True, help="Print the counts and the diffs; write nothing.")
+def update_lists_command(sources, only, dry_run):
+    """Fetch every list subscribed to under `lists:` in the source list and import it again.
+
+    \b
+    Example:
+        masthead update-lists --only state-media-matrix
+    """
+    from .importers import ImportError_, update_lists
+
+    path = sources or default_sources_path()
+    try:
+        results = update_lists(path, only=tuple(only), dry_run=dry_run)
+    except ImportError_ as exc:
+        raise click.ClickException(str(exc))
+    if not results:
+        click.echo("no lists to update (subscribe with a `lists:` entry: name, format, url)")
+    failed = 0
+    for entry, outcome in results:
+        if isinstance(outcome, str):
+            failed += 1
+            click.echo(f"failed: {outcome}", err=True)
+        else:
+            _print_report(outcome, dry_run)
+    if failed:
+        raise click.ClickException(f"{failed} list(s) could not be updated")
+
+
+@cli.command()
+@click.option("--sources", type=click.Path(dir_okay=False, path_type=Path), default=None, help="The source list (default: the bundled sources.yaml).")
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True, help="Output format.")
+@click.option("--curated", is_flag=True, help="Only curated outlets, not those from imported lists.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write to this file instead of standard output.")
+def export(sources, fmt, curated, output):
+    """Export the outlets (with owners, labels and provenance) to share the list, as GET /api/outlets.json and .csv do.
+
+    \b
+    Example:
+        masthead export --format csv -o outlets.csv
+    """
+    from .importers import export_csv, export_document
+    from .sources import SourcesError, load
+
+    path = sources or default_sources_path()
+    try:
+        registry = load(path)
+    except SourcesError as exc:
+        raise click.ClickException(f"{path} does not validate: {exc}")
+    if fmt == "json":
+        text = json.dumps(export_document(registry, curated_only=curated), ensure_ascii=False, indent=1) + "\n"
+    else:
+        text = export_csv(registry, curated_only=curated)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)

@@ -21,6 +21,7 @@ SETTINGS = [
     Setting("DB", "MASTHEAD_DB", "the SQLite file holding the article corpus (default: masthead.db in the user's data directory)"),
     Setting("CORS_ORIGINS", "MASTHEAD_CORS_ORIGINS", "comma-separated origins allowed to call the API from a browser (default: any chrome-extension:// or moz-extension:// origin)"),
     Setting("TOKEN", "MASTHEAD_TOKEN", "the bearer token for writes (default: generated at first start into the config directory)"),
+    Setting("GIT_COMMIT", "MASTHEAD_GIT_COMMIT", "'1' commits each change made through the server when the source list lives in a git repository (also `masthead serve --git-commit`)"),
     Setting("FETCH_PAGES", "MASTHEAD_FETCH_PAGES", "'1' lets /api/context fetch the reader's page when it is not in the corpus (default: off)"),
 ]
 
@@ -51,6 +52,7 @@ def defaults() -> dict:
         "DB": env.get("MASTHEAD_DB") or str(data_dir() / "masthead.db"),
         "CORS_ORIGINS": [o.strip() for o in env.get("MASTHEAD_CORS_ORIGINS", "chrome-extension://*,moz-extension://*").split(",") if o.strip()],
         "TOKEN": env.get("MASTHEAD_TOKEN"),
+        "GIT_COMMIT": env.get("MASTHEAD_GIT_COMMIT", "0") == "1",
         "FETCH_PAGES": env.get("MASTHEAD_FETCH_PAGES", "0") == "1",
         "SOURCES_CHECK_INTERVAL": 1.0,
     }

@@ -306,12 +306,16 @@ def _clean_query(query: str) -> str:
 
 
 def _strip_alias_host(host: str, netloc: str, path: str) -> tuple[str, str, str]:
-    """m.example.com and amp.example.com are the same pages as example.com."""
-    for prefix in ("m.", "amp.", "mobile."):
-        if host.startswith(prefix):
-            rest = host[len(prefix):]
-            if "." in rest and not is_public_suffix(rest):
-                return rest, netloc.replace(host, rest, 1), path
+    """m.example.com and amp.example.com are the same pages as example.com (m.amp.example.com too)."""
+    stripped = True
+    while stripped:
+        stripped = False
+        for prefix in ("m.", "amp.", "mobile."):
+            if host.startswith(prefix):
+                rest = host[len(prefix):]
+                if "." in rest and not is_public_suffix(rest):
+                    netloc, host, stripped = netloc.replace(host, rest, 1), rest, True
+                    break
     return host, netloc, path
 
 
@@ -406,9 +410,14 @@ def match_hosts(host: str) -> list[str]:
 
 
 def strip_alias_prefix(host: str) -> str:
-    for prefix in ALIAS_PREFIXES:
-        if host.startswith(prefix):
-            rest = host[len(prefix):]
-            if "." in rest and not is_public_suffix(rest):
-                return rest
+    """Drop leading www./m./amp./mobile. labels, never down to a public suffix."""
+    stripped = True
+    while stripped:
+        stripped = False
+        for prefix in ALIAS_PREFIXES:
+            if host.startswith(prefix):
+                rest = host[len(prefix):]
+                if "." in rest and not is_public_suffix(rest):
+                    host, stripped = rest, True
+                    break
     return host

@@ -1,0 +1,294 @@
+/**
+ * Masthead's background worker: the only code that talks to the Masthead server.
+ *
+ * - One message dispatcher for the popup and the options page (see HANDLERS).
+ * - The toolbar badge: the outlet domain map (GET /api/domains, revalidated with its ETag) is kept in
+ *   storage.local and each tab's host is matched here, locally; visited URLs never go to the server for
+ *   the badge. The full page URL is sent only when the reader opens the popup.
+ * - MV3 cold start: the worker may be stopped at any moment, so every listener is registered synchronously
+ *   at the top level and all state lives in storage.local, loaded lazily on first use by state().
+ */
+
+import { badgeFor } from "./lib/labels.js";
+import { DEFAULT_SERVER_URL, apiUrl, normaliseServerUrl } from "./lib/format.js";
+import { matchOutlet } from "./lib/match.js";
+
+const ext = globalThis.browser ?? globalThis.chrome;
+
+export const DEFAULT_SETTINGS = Object.freeze({ serverUrl: DEFAULT_SERVER_URL, token: "", badgeEnabled: true });
+const DOMAINS_MAX_AGE_MS = 30 * 60 * 1000;
+const REQUEST_TIMEOUT_MS = 10_000;
+const DEFAULT_TITLE = "Masthead: who stands behind this page";
+const BADGE_TEXT_COLOUR = "#ffffff";
+
+// ---------------------------------------------------------------- state (rebuilt after every cold start)
+
+let cached = null; // Promise<{settings, domains}>; dropped whenever storage changes
+
+function state() {
+  cached ??= ext.storage.local.get(["settings", "domains"]).then((stored) => ({
+    settings: { ...DEFAULT_SETTINGS, ...(stored.settings ?? {}) },
+    domains: stored.domains ?? null,
+  }));
+  return cached;
+}
+
+async function currentSettings() {
+  return (await state()).settings;
+}
+
+function authHeaders(token) {
+  return token ? { Authorization: `Bearer ${token}` } : {};
+}
+
+async function request(url, { token, headers = {} } = {}) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
+  try {
+    return await fetch(url, {
+      headers: { Accept: "application/json", ...authHeaders(token), ...headers },
+      signal: controller.signal,
+      credentials: "omit",
+      cache: "no-store",
+    });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A failed fetch or a non-2xx answer as the popup's error shape. */
+async function failure(response, error) {
+  if (!response) {
+    const timedOut = error?.name === "AbortError";
+    return {
+      ok: false,
+      reason: "unreachable",
+      error: timedOut ? `no answer within ${REQUEST_TIMEOUT_MS / 1000} s` : String(error?.message ?? error),
+    };
+  }
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {
+    // Not our JSON error shape: a proxy or another program on that port.
+  }
+  const message = body && typeof body.error === "string" ? body.error : `HTTP ${response.status} ${response.statusText}`.trim();
+  return {
+    ok: false,
+    reason: response.status === 422 ? "not-web" : "server",
+    status: response.status,
+    error: message,
+    detail: body?.detail ?? null,
+  };
+}
+
+// ---------------------------------------------------------------- the domain map
+
+let refreshing = null;
+let failedAt = 0; // in memory only: after a failure, wait a minute before asking again on tab events
+const RETRY_AFTER_FAILURE_MS = 60 * 1000;
+
+/** Revalidate the domain map (If-None-Match) when it is stale or `force` is set; keeps the old map on failure. */
+function refreshDomains({ force = false } = {}) {
+  if (refreshing) {
+    // One request at a time; a forced one (new server, new token) runs again once the current one is done,
+    // since that one may still be asking the previous server.
+    return force ? refreshing.then(() => refreshDomains({ force })) : refreshing;
+  }
+  refreshing = (async () => {
+    const { settings, domains } = await state();
+    const usable = domains && domains.serverUrl === settings.serverUrl ? domains : null;
+    if (!force && usable && Date.now() - usable.checkedAt < DOMAINS_MAX_AGE_MS) return usable;
+    if (!force && Date.now() - failedAt < RETRY_AFTER_FAILURE_MS) return usable;
+    let response;
+    try {
+      response = await request(apiUrl(settings.serverUrl, "/api/domains"), {
+        token: settings.token,
+        headers: usable?.etag ? { "If-None-Match": usable.etag } : {},
+      });
+    } catch (error) {
+      failedAt = Date.now();
+      return { ...(usable ?? {}), error: (await failure(null, error)).error };
+    }
+    let next;
+    if (response.status === 304 && usable) {
+      next = { ...usable, checkedAt: Date.now(), error: null };
+    } else if (response.ok) {
+      const map = await response.json();
+      next = {
+        serverUrl: settings.serverUrl,
+        etag: response.headers.get("ETag"),
+        map,
+        fetchedAt: Date.now(),
+        checkedAt: Date.now(),
+        error: null,
+      };
+    } else {
+      failedAt = Date.now();
+      return { ...(usable ?? {}), error: (await failure(response)).error };
+    }
+    failedAt = 0;
+    await ext.storage.local.set({ domains: next });
+    return next;
+  })().finally(() => {
+    refreshing = null;
+  });
+  return refreshing;
+}
+
+// ---------------------------------------------------------------- the badge
+
+async function setBadge(tabId, badge) {
+  const action = ext.action;
+  try {
+    await action.setBadgeText({ tabId, text: badge?.text ?? "" });
+    await action.setTitle({ tabId, title: badge?.title ?? DEFAULT_TITLE });
+    if (badge?.text) {
+      await action.setBadgeBackgroundColor({ tabId, color: badge.colour });
+      await action.setBadgeTextColor?.({ tabId, color: BADGE_TEXT_COLOUR });
+    }
+  } catch {
+    // The tab closed meanwhile.
+  }
+}
+
+async function updateBadge(tabId, url) {
+  const { settings, domains } = await state();
+  if (!settings.badgeEnabled) return;
+  const map = domains && domains.serverUrl === settings.serverUrl ? domains.map : null;
+  const match = url ? matchOutlet(map, url) : null;
+  await setBadge(tabId, match ? badgeFor(map, match.outletId) : null);
+  if (!domains || Date.now() - domains.checkedAt >= DOMAINS_MAX_AGE_MS) {
+    // Stale or missing: revalidate in the background; the storage change re-badges every tab.
+    refreshDomains();
+  }
+}
+
+async function updateAllBadges() {
+  const tabs = await ext.tabs.query({});
+  const { settings } = await state();
+  if (!settings.badgeEnabled) {
+    await Promise.all(tabs.map((tab) => setBadge(tab.id, null)));
+    return;
+  }
+  await Promise.all(tabs.map((tab) => updateBadge(tab.id, tab.url)));
+}
+
+// ---------------------------------------------------------------- what the popup and options ask
+
+async function getContext({ url, title }) {
+  const settings = await currentSettings();
+  const base = { serverUrl: settings.serverUrl };
+  let response;
+  try {
+    response = await request(apiUrl(settings.serverUrl, "/api/context", { url, title: title ? title.slice(0, 2000) : "" }), {
+      token: settings.token,
+    });
+  } catch (error) {
+    return { ...base, ...(await failure(null, error)) };
+  }
+  if (!response.ok) return { ...base, ...(await failure(response)) };
+  refreshDomains(); // a cheap revalidation while the reader is looking anyway
+  return { ...base, ok: true, answer: await response.json() };
+}
+
+async function testConnection({ serverUrl, token }) {
+  let base;
+  try {
+    base = normaliseServerUrl(serverUrl);
+  } catch (error) {
+    return { ok: false, reason: "invalid", error: error.message };
+  }
+  const started = Date.now();
+  let response;
+  try {
+    response = await request(apiUrl(base, "/api/health"), { token });
+  } catch (error) {
+    return { serverUrl: base, ...(await failure(null, error)) };
+  }
+  if (!response.ok) return { serverUrl: base, ...(await failure(response)) };
+  const health = await response.json();
+  return {
+    ok: true,
+    serverUrl: base,
+    milliseconds: Date.now() - started,
+    version: health.version,
+    counts: health.counts ?? {},
+    healthy: health.ok !== false,
+  };
+}
+
+async function saveSettings({ settings: wanted }) {
+  const current = await currentSettings();
+  const next = { ...current };
+  if (wanted.serverUrl !== undefined) next.serverUrl = normaliseServerUrl(wanted.serverUrl);
+  if (wanted.token !== undefined) next.token = String(wanted.token).trim();
+  if (wanted.badgeEnabled !== undefined) next.badgeEnabled = Boolean(wanted.badgeEnabled);
+  await ext.storage.local.set({ settings: next });
+  return { ok: true, settings: next };
+}
+
+async function domainsStatus() {
+  const { settings, domains } = await state();
+  const usable = domains && domains.serverUrl === settings.serverUrl ? domains : null;
+  return {
+    ok: true,
+    serverUrl: settings.serverUrl,
+    hosts: usable?.map ? Object.keys(usable.map.hosts ?? {}).length : 0,
+    checkedAt: usable?.checkedAt ?? null,
+    error: usable?.error ?? null,
+  };
+}
+
+const HANDLERS = {
+  context: getContext,
+  settings: async () => ({ ok: true, settings: await currentSettings(), defaults: DEFAULT_SETTINGS }),
+  "save-settings": saveSettings,
+  "test-connection": testConnection,
+  "refresh-domains": async () => {
+    const domains = await refreshDomains({ force: true });
+    await updateAllBadges();
+    return { ok: !domains?.error, error: domains?.error ?? null, ...(await domainsStatus()) };
+  },
+  "domains-status": domainsStatus,
+};
+
+ext.runtime.onMessage.addListener((message, sender, sendResponse) => {
+  const handler = HANDLERS[message?.type];
+  if (!handler || sender.id !== ext.runtime.id) return false;
+  Promise.resolve()
+    .then(() => handler(message))
+    .then(sendResponse, (error) => sendResponse({ ok: false, reason: "internal", error: String(error?.message ?? error) }));
+  return true; // answer asynchronously
+});
+
+// ---------------------------------------------------------------- events
+
+ext.tabs.onUpdated.addListener((tabId, change, tab) => {
+  // Chromium clears a tab's badge when it navigates: set it again once the new URL is known and when loaded.
+  if (change.url || change.status === "loading" || change.status === "complete") {
+    updateBadge(tabId, change.url ?? tab.url);
+  }
+});
+
+ext.storage.onChanged.addListener((changes, area) => {
+  if (area !== "local") return;
+  cached = null;
+  if (changes.settings) {
+    const before = { ...DEFAULT_SETTINGS, ...(changes.settings.oldValue ?? {}) };
+    const after = { ...DEFAULT_SETTINGS, ...(changes.settings.newValue ?? {}) };
+    if (before.serverUrl !== after.serverUrl || before.token !== after.token) {
+      refreshDomains({ force: true }).then(updateAllBadges);
+      return;
+    }
+  }
+  if (changes.settings || changes.domains) updateAllBadges();
+});
+
+ext.runtime.onInstalled.addListener(() => {
+  refreshDomains({ force: true }).then(updateAllBadges);
+});
+
+ext.runtime.onStartup.addListener(() => {
+  refreshDomains().then(updateAllBadges);
+});

@@ -1,0 +1,146 @@
+/** Formatting for the popup and options: dates, periods, jurisdictions, the owner path, server addresses. */
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** "2023-11-17" -> "17 Nov 2023", "2024-07" -> "Jul 2024", "2023" -> "2023"; anything else unchanged. */
+export function formatDate(value) {
+  if (!value) return "";
+  const found = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?/.exec(String(value));
+  if (!found) return String(value);
+  const [, year, month, day] = found;
+  const monthName = month ? MONTHS[Number(month) - 1] : null;
+  if (month && !monthName) return String(value);
+  if (day) return `${Number(day)} ${monthName} ${year}`;
+  if (month) return `${monthName} ${year}`;
+  return year;
+}
+
+/** When a label applies, in words: "since 2 Mar 2022", "6 Aug 2020 – 21 Apr 2023", "from 1 Jan 2030". */
+export function formatPeriod({ since, until, status } = {}) {
+  const from = formatDate(since);
+  const to = formatDate(until);
+  if (from && to) return `${from} – ${to}`;
+  if (to) return `until ${to}`;
+  if (from) return status === "future" ? `from ${from}` : `since ${from}`;
+  return "";
+}
+
+const SPECIAL_JURISDICTIONS = { EU: "European Union", UN: "United Nations", INT: "International (no single state)" };
+
+/** "RU" -> "Russia (RU)", "EU" -> "European Union"; falls back to the code. */
+export function jurisdictionName(code) {
+  if (!code) return "";
+  if (SPECIAL_JURISDICTIONS[code]) return SPECIAL_JURISDICTIONS[code];
+  try {
+    const name = new Intl.DisplayNames(["en"], { type: "region" }).of(code);
+    return name && name !== code ? `${name} (${code})` : code;
+  } catch {
+    return code;
+  }
+}
+
+export function countryName(code) {
+  if (!code) return "";
+  try {
+    return new Intl.DisplayNames(["en"], { type: "region" }).of(code) ?? code;
+  } catch {
+    return code;
+  }
+}
+
+export function formatShare(share) {
+  if (share === null || share === undefined || share === "") return "";
+  const number = Number(share);
+  if (!Number.isFinite(number)) return "";
+  return `${Number.isInteger(number) ? number : number.toFixed(1)}%`;
+}
+
+const OWNER_KINDS = {
+  government: "government",
+  "state-agency": "state agency",
+  "state-enterprise": "state enterprise",
+  "public-corporation": "public corporation",
+  party: "political party",
+  company: "company",
+  "listed-company": "listed company",
+  trust: "trust",
+  foundation: "foundation",
+  "non-profit": "non-profit",
+  cooperative: "cooperative",
+  person: "person",
+  family: "family",
+};
+
+export function ownerKindName(kind) {
+  return OWNER_KINDS[kind] ?? kind ?? "";
+}
+
+/**
+ * The ownership chain as a short path: the owners after the outlet, at most `max` steps; when longer, the
+ * first owner, a gap saying how many steps are hidden, and the last (ultimate) owners.
+ * Returns [{type: "owner", node} | {type: "gap", count, names}].
+ */
+export function ownerPath(chain, max = 4) {
+  const owners = (chain ?? []).filter((node) => node.kind !== "outlet");
+  if (owners.length <= max) return owners.map((node) => ({ type: "owner", node }));
+  const head = owners.slice(0, 1);
+  const tail = owners.slice(owners.length - (max - 2));
+  const hidden = owners.slice(1, owners.length - (max - 2));
+  return [
+    ...head.map((node) => ({ type: "owner", node })),
+    { type: "gap", count: hidden.length, names: hidden.map((node) => node.name) },
+    ...tail.map((node) => ({ type: "owner", node })),
+  ];
+}
+
+export const DEFAULT_SERVER_URL = "http://127.0.0.1:8765";
+
+/**
+ * A server address as typed -> "http://host:port[/path]" without a trailing slash, or throws with a message
+ * for people. A bare "host:port" gets http://.
+ */
+export function normaliseServerUrl(input) {
+  let text = String(input ?? "").trim();
+  if (!text) throw new Error("Enter the server address, for example " + DEFAULT_SERVER_URL);
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) text = "http://" + text;
+  let parsed;
+  try {
+    parsed = new URL(text);
+  } catch {
+    throw new Error(`"${input}" is not a web address`);
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    throw new Error("The server address must start with http:// or https://");
+  }
+  if (parsed.username || parsed.password) throw new Error("Put the access token in its own field, not in the address");
+  const path = parsed.pathname.replace(/\/+$/, "");
+  return `${parsed.protocol}//${parsed.host}${path}`;
+}
+
+/** The host-permission pattern for a server address: "http://127.0.0.1/*" (match patterns carry no port). */
+export function permissionPattern(serverUrl) {
+  const parsed = new URL(serverUrl);
+  return `${parsed.protocol}//${parsed.hostname}/*`;
+}
+
+export function apiUrl(serverUrl, path, params = {}) {
+  const url = new URL(serverUrl.replace(/\/+$/, "") + path);
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== "") url.searchParams.set(key, value);
+  }
+  return url.toString();
+}
+
+/** The curation page for an outlet not yet in the list. */
+export function addOutletUrl(serverUrl, registeredDomain) {
+  return apiUrl(serverUrl, "/edit", { domain: registeredDomain });
+}
+
+/** The host of a link, without www., for showing where it goes. */
+export function displayHost(url) {
+  try {
+    return new URL(url).hostname.replace(/^www\./, "");
+  } catch {
+    return "";
+  }
+}

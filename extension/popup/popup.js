@@ -1,0 +1,346 @@
+/**
+ * The toolbar popup: asks the background worker about the current tab and shows who stands behind it.
+ *
+ * It only sends messages; the background worker talks to the server. For tests, `popup.html?url=...&title=...`
+ * names the page instead of the active tab. When the answer is painted, <html> gets data-state="ready",
+ * data-view (outlet | unknown | unreachable | error | not-web), data-ready-ms (ms since the popup's document
+ * started) and data-ready-at (epoch ms, to compare with the moment the popup was asked for), and a performance
+ * mark "masthead-ready" is set; the measure "masthead-answer" times the round trip through the worker.
+ */
+
+import { controlModelName, groupRelated, kindInfo, splitLabels } from "../lib/labels.js";
+import {
+  addOutletUrl,
+  countryName,
+  displayHost,
+  formatDate,
+  formatPeriod,
+  formatShare,
+  jurisdictionName,
+  ownerKindName,
+  ownerPath,
+} from "../lib/format.js";
+import { isWebPage, schemeOf } from "../lib/match.js";
+
+const ext = globalThis.browser ?? globalThis.chrome;
+const SPINNER_DELAY_MS = 150;
+const root = document.documentElement;
+const app = document.getElementById("app");
+const view = document.getElementById("view");
+const spinner = document.getElementById("spinner");
+
+// ---------------------------------------------------------------- a tiny DOM builder (text only, never HTML)
+
+function h(tag, attributes = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name === "class") element.className = value;
+    else if (name.startsWith("on")) element.addEventListener(name.slice(2), value);
+    else if (name === "dataset") Object.assign(element.dataset, value);
+    else element.setAttribute(name, value === true ? "" : value);
+  }
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false || child === "") continue;
+    element.append(child instanceof Node ? child : String(child));
+  }
+  return element;
+}
+
+/** A link that opens in a new tab; the popup closes as the tab takes focus. */
+function externalLink(url, text, attributes = {}) {
+  return h("a", {
+    href: url,
+    target: "_blank",
+    rel: "noopener noreferrer",
+    ...attributes,
+    onclick: (event) => {
+      if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) return;
+      event.preventDefault();
+      ext.tabs.create({ url });
+    },
+  }, text);
+}
+
+function isHttpUrl(url) {
+  return /^https?:\/\//i.test(String(url ?? ""));
+}
+
+// ---------------------------------------------------------------- states
+
+let spinnerTimer = null;
+
+function setLoading() {
+  root.dataset.state = "pending";
+  spinnerTimer = setTimeout(() => {
+    root.dataset.state = "loading";
+    root.dataset.spinnerShown = "true";
+    spinner.hidden = false;
+  }, SPINNER_DELAY_MS);
+}
+
+function show(viewName, ...content) {
+  clearTimeout(spinnerTimer);
+  spinner.hidden = true;
+  view.replaceChildren(...content.flat());
+  app.setAttribute("aria-busy", "false");
+  root.dataset.view = viewName;
+  // Mark ready once the browser has painted the answer: the frame after next.
+  requestAnimationFrame(() =>
+    setTimeout(() => {
+      performance.mark("masthead-ready");
+      root.dataset.readyMs = String(Math.round(performance.now()));
+      root.dataset.readyAt = String(Math.round(performance.timeOrigin + performance.now()));
+      root.dataset.state = "ready";
+    }, 0),
+  );
+  const heading = view.querySelector("h1");
+  if (heading) heading.setAttribute("tabindex", "-1");
+}
+
+function retryButton() {
+  return h("button", { type: "button", class: "button", onclick: () => start() }, "Try again");
+}
+
+function optionsButton() {
+  return h("button", { type: "button", class: "button secondary", onclick: () => ext.runtime.openOptionsPage() }, "Options");
+}
+
+function showNotWebPage(url) {
+  const scheme = schemeOf(url);
+  show(
+    "not-web",
+    h("section", { class: "notice" },
+      h("h1", {}, "Not a web page"),
+      h("p", {}, "Masthead explains news pages, addresses starting with http:// or https://."),
+      h("p", { class: "muted" }, scheme ? `This tab shows a ${scheme}: page.` : "This tab has no page address."),
+    ),
+  );
+}
+
+function showUnreachable(result) {
+  show(
+    "unreachable",
+    h("section", { class: "notice", role: "alert" },
+      h("h1", {}, "Masthead server not reachable"),
+      h("p", {}, "No answer from ", h("code", {}, result.serverUrl), result.error ? h("span", { class: "muted" }, ` (${result.error})`) : null, "."),
+      h("p", {}, "Start it in a terminal:"),
+      h("pre", { class: "command" }, h("code", {}, "masthead serve")),
+      h("p", { class: "muted" }, "If it runs elsewhere, set its address in Options."),
+      h("div", { class: "actions" }, retryButton(), optionsButton()),
+    ),
+  );
+}
+
+function showServerError(result) {
+  show(
+    "error",
+    h("section", { class: "notice", role: "alert" },
+      h("h1", {}, "The server reported an error"),
+      h("p", { class: "error-message" }, result.status ? h("strong", {}, `HTTP ${result.status}: `) : null, result.error),
+      h("div", { class: "actions" }, retryButton(), optionsButton()),
+    ),
+  );
+}
+
+// ---------------------------------------------------------------- the answer
+
+function labelChip(label) {
+  const kind = kindInfo(label.kind);
+  const period = formatPeriod(label);
+  const where = label.jurisdiction ? (label.jurisdiction.length <= 3 ? label.jurisdiction : "") : "";
+  const facts = [
+    ["Issued by", label.issuer],
+    ["Jurisdiction", jurisdictionName(label.jurisdiction)],
+    ["In force", period || (label.status === "historical" ? "ended" : "")],
+    ["Instrument", label.instrument],
+    ["In response to", label.in_response_to],
+    ["Note", label.note],
+  ].filter(([, value]) => value);
+  const sources = (label.sources ?? []).filter(isHttpUrl);
+  return h("li", {},
+    h("details", { class: `label kind-${label.kind} status-${label.status}`, dataset: { type: label.type } },
+      h("summary", { "aria-label": `${kind.name}: ${label.title}${period ? ", " + period : ""}${label.issuer ? ", by " + label.issuer : ""}. Show details` },
+        h("span", { class: "chip-kind" }, kind.name),
+        h("span", { class: "chip-title" }, label.title),
+        h("span", { class: "chip-meta" }, [where, period].filter(Boolean).join(" · ")),
+      ),
+      h("dl", { class: "facts" }, facts.map(([name, value]) => [h("dt", {}, name), h("dd", {}, value)])),
+      sources.length
+        ? h("p", { class: "sources" }, sources.length === 1 ? "Source: " : "Sources: ",
+          sources.map((url, index) => [index ? ", " : "", externalLink(url, displayHost(url) || url, { title: url })]))
+        : h("p", { class: "sources muted" }, "No source given."),
+    ),
+  );
+}
+
+function labelsSection(labels) {
+  const { current, historical } = splitLabels(labels);
+  const parts = [h("h2", { id: "labels-heading" }, "Labels")];
+  if (current.length) {
+    parts.push(h("ul", { class: "labels", "aria-labelledby": "labels-heading" }, current.map(labelChip)));
+  } else {
+    parts.push(h("p", { class: "muted" }, "No label in force from the issuers Masthead follows."));
+  }
+  if (historical.length) {
+    parts.push(
+      h("h3", { id: "historical-heading", class: "historical-heading" }, "No longer in force"),
+      h("ul", { class: "labels historical", "aria-labelledby": "historical-heading" }, historical.map(labelChip)),
+    );
+  }
+  return h("section", { class: "labels-section", "aria-labelledby": "labels-heading" }, parts);
+}
+
+function ownerDetails(node) {
+  return [ownerKindName(node.kind), countryName(node.country), formatShare(node.share)].filter(Boolean).join(" · ");
+}
+
+function ownershipSection(chain) {
+  const steps = ownerPath(chain);
+  if (!steps.length) {
+    return h("section", { class: "owners-section", "aria-labelledby": "owners-heading" },
+      h("h2", { id: "owners-heading" }, "Owned by"),
+      h("p", { class: "muted" }, "No owner recorded."));
+  }
+  const items = steps.map((step) => {
+    if (step.type === "gap") {
+      return h("li", { class: "owner gap", title: step.names.join(" → ") }, `… ${step.count} more owner${step.count === 1 ? "" : "s"} …`);
+    }
+    const node = step.node;
+    const sources = (node.sources ?? []).filter(isHttpUrl);
+    const coOwners = node.co_owners ?? [];
+    return h("li", { class: `owner${node.ultimate ? " ultimate" : ""}` },
+      h("span", { class: "owner-name" }, node.name),
+      node.ultimate ? h("span", { class: "ultimate-tag" }, "ultimate owner") : null,
+      h("span", { class: "owner-meta" }, ownerDetails(node),
+        sources.length ? [" · ", externalLink(sources[0], "source", { "aria-label": `Source for ${node.name}`, title: sources[0] })] : null),
+      coOwners.length
+        ? h("span", { class: "owner-meta" }, "Also: ", coOwners.map((co) => `${co.name}${co.share != null ? " " + formatShare(co.share) : ""}`).join(", "))
+        : null,
+    );
+  });
+  return h("section", { class: "owners-section", "aria-labelledby": "owners-heading" },
+    h("h2", { id: "owners-heading" }, "Owned by"),
+    h("ol", { class: "owners", "aria-labelledby": "owners-heading" }, items));
+}
+
+function miniChips(labels) {
+  if (!labels?.length) return null;
+  return h("span", { class: "mini-chips" },
+    labels.slice(0, 3).map((label) =>
+      h("span", { class: `mini-chip kind-${label.kind}`, title: `${kindInfo(label.kind).name}${label.issuer ? " — " + label.issuer : ""}` }, label.title)));
+}
+
+function relatedItem(item) {
+  const outletName = item.outlet?.name ?? item.site_name ?? item.registered_domain ?? displayHost(item.url);
+  const labels = item.outlet?.labels ?? item.labels ?? [];
+  return h("li", { class: "related-item" },
+    externalLink(item.url, item.title || item.url, { class: "related-title" }),
+    h("span", { class: "related-meta" },
+      h("span", { class: "related-outlet" }, outletName),
+      item.published ? h("span", { class: "muted" }, ` · ${formatDate(item.published)}`) : null),
+    miniChips(labels),
+  );
+}
+
+function relatedSection(related) {
+  const groups = groupRelated(related);
+  const parts = [h("h2", { id: "related-heading" }, "Related coverage")];
+  if (!groups.length) {
+    parts.push(h("p", { class: "muted empty-related" }, "No other coverage of this story in your server's articles yet."));
+  }
+  for (const group of groups) {
+    const id = `related-${group.id}`;
+    parts.push(
+      h("section", { class: `related-group model-${group.id}`, "aria-labelledby": id },
+        h("h3", { id }, `${group.title} (${group.items.length})`),
+        h("ul", { class: "related-list" }, group.items.map(relatedItem))),
+    );
+  }
+  return h("section", { class: "related-section", "aria-labelledby": "related-heading" }, parts);
+}
+
+function outletHeader(answer) {
+  const outlet = answer.outlet;
+  const ultimate = answer.ultimate_owners?.map((owner) => owner.name).join(", ");
+  const facts = [countryName(outlet.country), (outlet.languages ?? []).join(", ")].filter(Boolean).join(" · ");
+  return h("header", { class: "outlet" },
+    h("div", { class: "outlet-title" },
+      h("h1", { id: "outlet-name" }, outlet.name),
+      h("span", { class: `model model-${answer.control_model}` }, controlModelName(answer.control_model))),
+    outlet.homepage ? externalLink(outlet.homepage, displayHost(outlet.homepage) || outlet.homepage, { class: "homepage", "aria-label": `Homepage of ${outlet.name}` }) : null,
+    facts ? h("span", { class: "muted outlet-facts" }, ` · ${facts}`) : null,
+    ultimate ? h("p", { class: "summary" }, "Ultimately owned by ", h("strong", {}, ultimate), ".") : null,
+    outlet.funding ? h("p", { class: "muted funding" }, "Funding: ", outlet.funding) : null,
+  );
+}
+
+function showOutlet(answer) {
+  show("outlet", outletHeader(answer), labelsSection(answer.labels), ownershipSection(answer.ownership), relatedSection(answer.related));
+}
+
+function showUnknown(answer, serverUrl) {
+  const domain = answer.registered_domain ?? answer.host;
+  show(
+    "unknown",
+    h("section", { class: "notice unknown" },
+      h("h1", {}, "Outlet not in the list"),
+      h("p", {}, "Your Masthead server knows no outlet publishing on"),
+      h("p", { class: "domain" }, domain),
+      h("div", { class: "actions" },
+        h("button", {
+          type: "button",
+          class: "button",
+          id: "add-outlet",
+          onclick: () => ext.tabs.create({ url: addOutletUrl(serverUrl, domain) }),
+        }, "Add this outlet")),
+      h("p", { class: "muted" }, "Opens your server's edit page in a new tab."),
+    ),
+    relatedSection(answer.related),
+  );
+}
+
+// ---------------------------------------------------------------- start
+
+async function targetPage() {
+  const params = new URLSearchParams(location.search);
+  if (params.has("url")) return { url: params.get("url"), title: params.get("title") ?? "" };
+  const [tab] = await ext.tabs.query({ active: true, currentWindow: true });
+  return { url: tab?.url ?? "", title: tab?.title ?? "" };
+}
+
+async function start() {
+  setLoading();
+  app.setAttribute("aria-busy", "true");
+  const page = await targetPage();
+  if (!isWebPage(page.url)) {
+    showNotWebPage(page.url);
+    return;
+  }
+  let result;
+  try {
+    performance.mark("masthead-ask");
+    result = await ext.runtime.sendMessage({ type: "context", url: page.url, title: page.title });
+    performance.measure("masthead-answer", "masthead-ask");
+  } catch (error) {
+    result = { ok: false, reason: "server", error: `the extension's background worker did not answer (${error.message})`, serverUrl: "" };
+  }
+  document.getElementById("server").textContent = result?.serverUrl ? `Server: ${displayHostPort(result.serverUrl)}` : "";
+  if (!result) showServerError({ error: "no answer from the background worker", serverUrl: "" });
+  else if (result.ok && result.answer.outlet) showOutlet(result.answer);
+  else if (result.ok) showUnknown(result.answer, result.serverUrl);
+  else if (result.reason === "unreachable") showUnreachable(result);
+  else if (result.reason === "not-web") showNotWebPage(page.url);
+  else showServerError(result);
+}
+
+function displayHostPort(url) {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
+document.getElementById("open-options").addEventListener("click", () => ext.runtime.openOptionsPage());
+start();

@@ -1,0 +1,447 @@
+"""Fill the corpus from JSON Lines, saved HTML (and .gz), WARC files, URLs and RSS/Atom feeds; idempotent and resumable."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import logging
+import os
+import queue
+import threading
+import time
+from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+from urllib.parse import urlsplit
+
+from . import urls
+from .corpus import Corpus, RecordError, prepare
+from .extract import FEED_TYPES, PAGE_TYPES, FetchError, Fetcher, extract_html
+
+__all__ = ["ingest", "Summary", "parse_feed", "read_jsonl", "read_html_file", "read_warc", "classify", "IngestError"]
+
+log = logging.getLogger("masthead.ingest")
+
+BATCH = 2000  # records per transaction: a killed ingest loses at most this many, never consistency
+BATCH_SECONDS = 5.0
+HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz", ".xhtml.gz")
+JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
+WARC_SUFFIXES = (".warc", ".warc.gz")
+
+
+class IngestError(ValueError):
+    """An input that cannot be read at all (missing file, unknown kind)."""
+
+
+@dataclass
+class Summary:
+    counts: Counter = field(default_factory=Counter)
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def record(self, status: str) -> None:
+        self.counts[status] += 1
+
+    def fail(self, where: str, reason: str) -> None:
+        self.counts["failed"] += 1
+        self.failures.append((where, reason))
+
+    def to_dict(self) -> dict:
+        return {
+            **{k: self.counts.get(k, 0) for k in ("added", "updated", "duplicate", "unchanged", "failed")},
+            "seconds": round(self.seconds, 3),
+            "failures": [{"source": s, "reason": r} for s, r in self.failures],
+        }
+
+    def lines(self, max_reasons: int = 10) -> list[str]:
+        d = self.to_dict()
+        out = [f"added {d['added']}, updated {d['updated']}, duplicate {d['duplicate']}, unchanged {d['unchanged']}, "
+               f"failed {d['failed']} in {self.seconds:.1f} s"]
+        reasons = Counter(_reason_kind(r) for _, r in self.failures)
+        for reason, n in reasons.most_common(max_reasons):
+            example = next(s for s, r in self.failures if _reason_kind(r) == reason)
+            out.append(f"  failed {n}x: {reason}  (e.g. {example})")
+        return out
+
+
+def _reason_kind(reason: str) -> str:
+    return reason.split(": ", 1)[0] if reason.startswith(("bad url", "HTTP", "refused")) else reason[:120]
+
+
+# --- readers: each yields (where, record dict) or (where, Exception) ------------------------------
+
+def _open(path: Path):
+    return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
+
+
+def read_jsonl(path: Path) -> Iterator[tuple[str, dict | Exception]]:
+    with _open(path) as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            where = f"{path.name}:{number}"
+            try:
+                yield where, json.loads(line)
+            except ValueError as exc:
+                yield where, RecordError(f"bad JSON: {exc}")
+
+
+def read_html_file(path: Path) -> Iterator[tuple[str, dict | Exception]]:
+    with _open(path) as handle:
+        html = handle.read()
+    record = extract_html(html)
+    if record is None:
+        yield path.name, RecordError("no article text found in the page")
+    elif not record.get("url"):
+        yield path.name, RecordError("no URL in the page (it needs <link rel=canonical> or og:url)")
+    else:
+        yield path.name, record
+
+
+def _warc_responses(path: Path) -> Iterator[tuple[str, tuple[str, str, bytes]]]:
+    """(where, (url, capture date, HTML)) for each successful HTML response in a WARC file."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    with open(path, "rb") as handle:
+        for number, rec in enumerate(ArchiveIterator(handle), start=1):
+            if rec.rec_type != "response" or rec.http_headers is None:
+                continue
+            if rec.http_headers.get_statuscode() != "200":
+                continue
+            content_type = (rec.http_headers.get_header("Content-Type") or "").split(";")[0].strip().lower()
+            if content_type not in PAGE_TYPES:
+                continue
+            url = rec.rec_headers.get_header("WARC-Target-URI")
+            yield f"{path.name}#{number} {url}", (url, rec.rec_headers.get_header("WARC-Date"), rec.content_stream().read())
+
+
+def read_warc(path: Path) -> Iterator[tuple[str, dict | Exception]]:
+    """Article records from a WARC file; each is identified by the address it was captured at."""
+    for where, (url, date, html) in _warc_responses(path):
+        record = extract_html(html, url=url)
+        if record is None:
+            yield where, RecordError("no article text found in the page")
+            continue
+        record["url"], record["fetched_at"] = url, date
+        yield where, record
+
+
+def classify(item: str) -> str:
+    """'url', 'jsonl', 'html', 'warc', 'dir' or 'urls' (a text file of URLs)."""
+    if item.startswith(("http://", "https://")):
+        return "url"
+    path = Path(item)
+    if path.is_dir():
+        return "dir"
+    if not path.exists():
+        raise IngestError(f"{item}: no such file (and not an http(s) URL)")
+    name = path.name.lower()
+    for kind, suffixes in (("jsonl", JSONL_SUFFIXES), ("warc", WARC_SUFFIXES), ("html", HTML_SUFFIXES)):
+        if name.endswith(suffixes):
+            return kind
+    if name.endswith((".txt", ".urls", ".list")):
+        return "urls"
+    raise IngestError(f"{item}: unknown kind of file; use .jsonl, .html, .warc(.gz), a folder, or a .txt list of URLs")
+
+
+def _files(folder: Path) -> list[tuple[str, Path]]:
+    found = []
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            name = path.name.lower()
+            for kind, suffixes in (("jsonl", JSONL_SUFFIXES), ("warc", WARC_SUFFIXES), ("html", HTML_SUFFIXES)):
+                if name.endswith(suffixes):
+                    found.append((kind, path))
+                    break
+    return found
+
+
+def read_url_list(path: Path) -> list[str]:
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
+# --- feeds -------------------------------------------------------------------------------------------
+
+def parse_feed(body: bytes) -> list[dict]:
+    """RSS 2.0, RSS 1.0 (RDF) or Atom -> [{url, title, published, summary}]; no DTDs, no entities, no network."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=True)
+    root = etree.fromstring(body, parser)
+    if root is None:
+        return []
+    entries = []
+    for node in root.iter():
+        tag = etree.QName(node).localname if isinstance(node.tag, str) else ""
+        if tag not in ("item", "entry"):
+            continue
+        fields = {etree.QName(c).localname: c for c in node if isinstance(c.tag, str)}
+        link = None
+        for child in node:
+            if isinstance(child.tag, str) and etree.QName(child).localname == "link":
+                href = child.get("href")
+                if href and child.get("rel", "alternate") == "alternate":
+                    link = href
+                    break
+                if not href and (child.text or "").strip():
+                    link = child.text.strip()
+                    break
+        if link is None and "guid" in fields and fields["guid"].get("isPermaLink", "true") == "true":
+            link = (fields["guid"].text or "").strip() or None
+        if not link:
+            continue
+        date = next((fields[k].text for k in ("pubDate", "published", "updated", "date") if k in fields), None)
+        summary = next(("".join(fields[k].itertext()) for k in ("description", "summary") if k in fields), "")
+        entries.append({"url": link, "title": "".join(fields["title"].itertext()).strip() if "title" in fields else "",
+                        "published": (date or "").strip() or None, "summary": summary.strip()})
+    return entries
+
+
+def _looks_like_feed(response) -> bool:
+    if response.content_type in FEED_TYPES:
+        return True
+    head = response.body[:512].lstrip().lower()
+    return head.startswith(b"<?xml") and (b"<rss" in response.body[:2048].lower() or b"<feed" in response.body[:2048].lower())
+
+
+# --- the run -----------------------------------------------------------------------------------------
+
+class _Writer:
+    """The one writer: commits every BATCH records or BATCH_SECONDS, so a kill loses only the open batch."""
+
+    def __init__(self, corpus: Corpus, registry, summary: Summary, progress: Callable[[int, int], None]):
+        self.corpus, self.registry, self.summary, self.progress = corpus, registry, summary, progress
+        self.pending = 0
+        self.opened = 0.0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, *exc):
+        if kind is None:
+            self.flush()
+        else:  # an add() cut short may be half done: drop the open batch; the next run adds it again
+            self.corpus.rollback()
+            self.pending = 0
+
+    def put(self, where: str, item, source: str) -> None:
+        """Store one raw record (a dict), prepared Article, or the Exception that explains why there is none."""
+        if isinstance(item, dict):
+            try:
+                item = prepare(item, self.registry, source=source)
+            except RecordError as exc:
+                item = exc
+        if isinstance(item, Exception):
+            self.summary.fail(where, str(item))
+        else:
+            if self.pending == 0:
+                self.corpus.begin(defer_index=True)
+                self.opened = time.monotonic()
+            self.summary.record(self.corpus.add(item).status)
+            self.pending += 1
+            if self.pending >= BATCH or time.monotonic() - self.opened > BATCH_SECONDS:
+                self.flush()
+        self.progress(1, 0)
+
+    def flush(self) -> None:
+        if self.pending:
+            self.corpus.commit()
+            self.pending = 0
+
+
+def ingest(inputs: Iterable[str], corpus: Corpus, registry=None, *, from_sources: bool = False,
+           fetcher: Fetcher | None = None, workers: int = 4, refresh: bool = False, helpers: int | None = None,
+           progress: Callable[[int, int], None] | None = None) -> Summary:
+    """Read every input into the corpus. progress(done, more_total) is called as work is found and done.
+
+    `helpers` processes parse and extract files (default: one per CPU); `workers` threads fetch URLs.
+    """
+    if helpers is None:
+        helpers = os.cpu_count() or 1
+    progress = progress or (lambda done, total: None)
+    summary = Summary()
+    started = time.monotonic()
+    plan: list[tuple[str, Path]] = []
+    web: list[str] = []
+    for item in inputs:
+        kind = classify(item)
+        if kind == "url":
+            web.append(item)
+        elif kind == "dir":
+            plan.extend(_files(Path(item)))
+        elif kind == "urls":
+            web.extend(read_url_list(Path(item)))
+        else:
+            plan.append((kind, Path(item)))
+    feeds = []
+    if from_sources:
+        if registry is None:
+            raise IngestError("--from-sources needs a source list")
+        feeds = [feed for outlet in registry.outlets.values() for feed in outlet.feeds]
+    progress(0, sum(_estimate(kind, path) for kind, path in plan) + len(web) + len(feeds))
+    corpus.bulk()
+    with _Writer(corpus, registry, summary, progress) as writer:
+        for where, item, kind in _prepared(plan, registry, helpers):
+            writer.put(where, item, kind)
+        if web or feeds:
+            _crawl(web, feeds, corpus, writer, fetcher or Fetcher(), workers, refresh, progress)
+    corpus.refresh_term_stats()
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+UNIT = 200  # records per unit of work sent to a helper process
+
+
+def _units(plan: list[tuple[str, Path]]) -> Iterator[list[tuple[str, str, object]]]:
+    """Cut the inputs into small units of (where, kind, payload): raw JSON lines, HTML files, WARC responses."""
+    unit: list = []
+    for kind, path in plan:
+        try:
+            if kind == "jsonl":
+                with _open(path) as handle:
+                    for number, line in enumerate(handle, start=1):
+                        if line.strip():
+                            unit.append((f"{path.name}:{number}", kind, line))
+                            if len(unit) >= UNIT:
+                                yield unit
+                                unit = []
+            elif kind == "html":
+                unit.append((path.name, kind, path))
+                yield unit
+                unit = []
+            else:
+                for where, captured in _warc_responses(path):
+                    unit.append((where, kind, captured))
+                    yield unit
+                    unit = []
+        except (OSError, EOFError, ValueError) as exc:
+            unit.append((str(path), "error", f"cannot read {path.name}: {exc}"))
+    if unit:
+        yield unit
+
+
+_registry = None  # set in each helper process
+
+
+def _init_helper(registry) -> None:
+    global _registry
+    _registry = registry
+
+
+def _prepare_unit(unit: list[tuple[str, str, object]], registry=None) -> list[tuple[str, object, str]]:
+    registry = registry if registry is not None else _registry
+    out = []
+    for where, kind, payload in unit:
+        try:
+            if kind == "error":
+                raise RecordError(payload)
+            if kind == "jsonl":
+                try:
+                    record = json.loads(payload)
+                except ValueError as exc:
+                    raise RecordError(f"bad JSON: {exc}") from None
+            elif kind == "html":
+                record = next(read_html_file(payload))[1]
+            else:
+                url, date, html = payload
+                record = extract_html(html, url=url)
+                if record is None:
+                    raise RecordError("no article text found in the page")
+                record["url"], record["fetched_at"] = url, date
+            if isinstance(record, Exception):
+                raise record
+            out.append((where, prepare(record, registry, source=kind), kind))
+        except RecordError as exc:
+            out.append((where, exc, kind))
+        except Exception as exc:  # one broken page must not stop the run
+            out.append((where, RecordError(f"{type(exc).__name__}: {exc}"), kind))
+    return out
+
+
+def _prepared(plan: list[tuple[str, Path]], registry, helpers: int) -> Iterator[tuple[str, object, str]]:
+    """Parse and extract in helper processes while this one writes: SQLite indexing and Python overlap."""
+    if helpers <= 1 or not plan:
+        for unit in _units(plan):
+            yield from _prepare_unit(unit, registry)
+        return
+    import multiprocessing
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    with multiprocessing.get_context(method).Pool(helpers, initializer=_init_helper, initargs=(registry,)) as pool:
+        for prepared in pool.imap(_prepare_unit, _units(plan), chunksize=1):
+            yield from prepared
+
+
+def _estimate(kind: str, path: Path) -> int:
+    if kind == "jsonl" and path.suffix != ".gz":
+        with open(path, "rb") as handle:
+            return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+    return 1 if kind == "html" else 0
+
+
+def _crawl(pages: list[str], feeds: list[str], corpus: Corpus, writer: _Writer, fetcher: Fetcher,
+           workers: int, refresh: bool, progress) -> None:
+    """Fetch pages and feeds, parallel across hosts and sequential (with the fetcher's delay) within one."""
+    todo = [(url, "page") for url in pages] + [(url, "feed") for url in feeds]
+    seen: set[str] = set()
+    while todo:
+        batch, todo = todo, []
+        by_host: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for url, role in batch:
+            try:
+                canonical = urls.normalise(url).url
+            except urls.URLError as exc:
+                writer.put(url[:200], RecordError(f"bad url: {exc}"), "web")
+                continue
+            if canonical in seen:
+                writer.progress(1, 0)
+                continue
+            seen.add(canonical)
+            if role == "page" and not refresh and corpus.has_url(canonical):
+                writer.summary.record("unchanged")  # resumable: pages already stored are not fetched again
+                writer.progress(1, 0)
+                continue
+            by_host[urlsplit(canonical).hostname or ""].append((canonical, role))
+        results: queue.Queue = queue.Queue()
+
+        def work(host_items: list[tuple[str, str]]) -> None:
+            for url, role in host_items:
+                results.put((url, role, _fetch_one(fetcher, url, role)))
+
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            futures = [pool.submit(work, items) for items in by_host.values()]
+            remaining = sum(len(items) for items in by_host.values())
+            while remaining:
+                url, role, outcome = results.get()
+                remaining -= 1
+                if isinstance(outcome, list):  # a feed: its entries are the next round's pages
+                    todo.extend((entry["url"], "page") for entry in outcome)
+                    writer.progress(1, len(outcome))
+                else:
+                    writer.put(url, outcome, "feed" if role == "feed" else "web")
+            for future in futures:
+                future.result()
+
+
+def _fetch_one(fetcher: Fetcher, url: str, role: str):
+    try:
+        response = fetcher.fetch(url, accept=PAGE_TYPES + FEED_TYPES)
+    except FetchError as exc:
+        return exc
+    if _looks_like_feed(response):
+        try:
+            return parse_feed(response.body)
+        except Exception as exc:  # lxml raises several types for broken XML
+            return RecordError(f"unreadable feed: {exc}")
+    if role == "feed":
+        return RecordError(f"not a feed: {response.content_type}")
+    record = extract_html(response.body, url=response.url)
+    if record is None:
+        return RecordError("no article text found in the page")
+    record["url"] = url  # the address asked for: a second run finds it and skips the fetch
+    return record

@@ -1,0 +1,458 @@
+"""Related coverage: rank stored articles by how likely they report the same story; the /api/search and /api/articles routes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import re
+import sqlite3
+import threading
+import time
+from collections import Counter, OrderedDict
+from dataclasses import dataclass
+
+from . import corpus as corpus_module
+from . import urls
+from .corpus import fold, terms
+from .openapi import register_paths
+
+__all__ = ["Query", "rank", "related", "query_for_page", "attach", "STOPWORDS"]
+
+log = logging.getLogger("masthead.related")
+
+MAX_QUERY_TERMS = 12  # distinctive terms sent to FTS5
+POSTINGS_BUDGET = 30_000  # total document frequency of the chosen words: bounds the cost of one query
+TERM_DF_SHARE = 0.05  # a term in more than 5% of articles does not say which story this is
+BODY_WORDS = 400  # the lead of an article carries its story
+HALF_LIFE_DAYS = 7.0  # coverage a week apart counts half as much as same-day coverage, never less than half
+MIN_SHARED_TERMS = 2
+CANDIDATES = 80  # re-ranked per query
+
+STOPWORDS = frozenset("""
+a about above after again against all also am an and any are as at be because been before being below between both
+but by can could did do does doing down during each few for from further had has have having he her here hers herself
+him himself his how i if in into is it its itself just me more most my myself no nor not now of off on once only or
+other our ours ourselves out over own same she should so some such than that the their theirs them themselves then
+there these they this those through to too under until up very was we were what when where which while who whom why
+will with would you your yours yourself yourselves said says say told new one two three first last year years week
+day days time may might must shall us per via amid into onto upon within without among across according would
+monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow mr mrs ms dr
+и в во не что он на я с со как а то все она так его но да ты к у же вы за бы по только ее мне было вот от меня еще
+нет о из ему теперь когда даже ну вдруг ли если уже или ни быть был него до вас нибудь опять уж вам ведь там потом
+себя ничего ей может они тут где есть надо ней для мы тебя их чем была сам чтобы без будто чего раз тоже себе под
+будет ж тогда кто этот того потому этого какой совсем ним здесь этом один почти мой тем чтобы нее сейчас были куда
+зачем всех никогда можно при наконец два об другой хоть после над больше тот через эти нас про всего них какая много
+разве три эту моя впрочем хорошо свою этой перед иногда лучше чуть том нельзя такой им более всегда конечно всю между
+der die das und ist nicht ein eine zu den von mit sich des auf für im dem le la les de des et un une du en est que qui
+pour dans el los las y en del que por con para una
+""".split())
+_NAME = re.compile(r"(?<![.!?:\"“«]\s)(?<!^)\b([A-ZÀ-ÞА-ЯЁ][\w'-]+)")
+
+
+@dataclass
+class Query:
+    """What the reader is looking at: its words, date, and where it comes from (to leave it out)."""
+
+    title: str
+    text: str
+    published: str | None
+    article_id: int | None = None
+    registered_domain: str | None = None
+    outlet_id: str | None = None
+
+
+def query_for_page(corpus, page: urls.PageURL, outlet, title: str | None, as_of: str, fetch_page=None) -> Query | None:
+    """The stored article for this URL; else the fetched page (if allowed); else the title the browser sent."""
+    stored = corpus.article(page.url)
+    outlet_id = outlet.id if outlet is not None else None
+    if stored is not None:
+        return Query(stored["title"], stored["text"], stored["published"] or as_of, stored["id"], page.registered_domain or page.host, outlet_id)
+    if fetch_page is not None:
+        extracted = fetch_page(page.url)
+        if extracted and (extracted.get("title") or extracted.get("text")):
+            published = corpus_module.parse_published(extracted.get("published")) or as_of
+            return Query(extracted.get("title") or title or "", extracted.get("text") or "", published, None,
+                         page.registered_domain or page.host, outlet_id)
+    if title:
+        return Query(title, "", as_of, None, page.registered_domain or page.host, outlet_id)
+    return None
+
+
+def related(corpus, registry, page: urls.PageURL, outlet, title: str | None, as_of: str, limit: int = 8,
+            fetch_page=None, per_outlet: int = 1) -> list[dict]:
+    query = query_for_page(corpus, page, outlet, title, as_of, fetch_page)
+    if query is None:
+        return []
+    return rank(corpus, registry, query, as_of, limit, per_outlet=per_outlet)
+
+
+def _weights(query: Query, corpus) -> tuple[dict[str, float], dict[str, float], dict[str, int], int]:
+    """Query terms -> weight (tf x idf, names and title words boosted), -> idf, -> document frequency."""
+    title_words = [w for w in terms(query.title) if _useful(w)]
+    body_words = [w for w in terms(query.text)[:BODY_WORDS] if _useful(w)]
+    tf = Counter(body_words)
+    for word in title_words:
+        tf[word] += 3
+    if not tf:
+        return {}, {}, {}, 0
+    total = max(1, corpus.count())
+    df = corpus.doc_freqs(tf)
+    names = _names(query.title, query.text)
+    own = 1 if query.article_id is not None else 0
+    weights, idf = {}, {}
+    for word, count in tf.items():
+        n = df.get(word, 0) - own
+        if n <= 0:
+            continue  # no other article has it: it cannot find anything
+        idf[word] = math.log(1 + (total - n + 0.5) / (n + 0.5))
+        weights[word] = (1 + math.log(count)) * idf[word] * (1.5 if word in names else 1.0)
+    return weights, idf, df, total
+
+
+def _useful(word: str) -> bool:
+    return len(word) > 1 and word not in STOPWORDS and not (word.isdigit() and len(word) < 4)
+
+
+def _names(title: str, text: str) -> set[str]:
+    """Words written with a capital inside a sentence: people, places, organisations."""
+    found = {m.group(1).casefold() for m in _NAME.finditer(text[:4000])}
+    words = title.split()
+    if words and sum(w[:1].isupper() for w in words) < 0.6 * len(words):  # not Title Case
+        found |= {m.group(1).casefold() for m in _NAME.finditer(title)}
+    return {w for part in found for w in terms(part)}
+
+
+def _select(weights: dict[str, float], df: dict[str, int], total: int) -> list[str]:
+    chosen, budget = [], POSTINGS_BUDGET
+    for word in sorted(weights, key=weights.get, reverse=True):
+        n = df.get(word, 0)
+        if n > max(50, TERM_DF_SHARE * total) or n > budget:
+            continue
+        chosen.append(word)
+        budget -= n
+        if len(chosen) == MAX_QUERY_TERMS:
+            break
+    return chosen
+
+
+def _days(published: str | None) -> float | None:
+    if not published:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(published.replace("Z", "+00:00")[:19] if "T" in published else published)
+    except ValueError:
+        return None
+    return moment.toordinal() + (moment.hour * 3600 + moment.minute * 60) / 86400 if isinstance(moment, dt.datetime) else moment.toordinal()
+
+
+def _decay(a: str | None, b: str | None) -> float:
+    da, db = _days(a), _days(b)
+    if da is None or db is None:
+        return 0.75
+    return 0.5 + 0.5 * 2 ** (-abs(da - db) / HALF_LIFE_DAYS)
+
+
+def _fold(word: str) -> str:
+    """English plural and possessive endings folded for matching: sanctions ~ sanction, ties ~ tie."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def _title_cosine(q: dict[str, float], c: dict[str, float]) -> float:
+    shared = sum(q[w] * c[w] for w in q.keys() & c.keys())
+    norm = math.sqrt(sum(v * v for v in q.values()) * sum(v * v for v in c.values()))
+    return shared / norm if norm else 0.0
+
+
+def _forms(word: str, df: dict[str, int]) -> list[str]:
+    """The word and its singular/plural forms that occur in the corpus."""
+    base = _fold(word)
+    return [f for f in dict.fromkeys((word, base, base + "s", base + "es", base[:-1] + "ies" if base.endswith("y") else base)) if f in df]
+
+
+def rank(corpus, registry, query: Query, as_of: str, limit: int = 8, per_outlet: int = 1) -> list[dict]:
+    """Up to `limit` articles most likely to report the same story, from other outlets, best first.
+
+    Candidates are the articles holding the query's most distinctive words (their posting lists, at most
+    POSTINGS_BUDGET entries in all), scored by the weight of the words they share; the best CANDIDATES are
+    re-ranked by that coverage, headline similarity and closeness in time.
+    """
+    if limit <= 0:
+        return []
+    weights, idf, df, total = _weights(query, corpus)
+    chosen = _select(weights, df, total) if weights else []
+    if not chosen:
+        return []
+    variants = corpus.doc_freqs({f for w in chosen for f in (w + "s", w + "es", _fold(w), _fold(w) + "s")} - df.keys())
+    known = {**df, **variants}
+    shared_weight: Counter = Counter()
+    shared_count: Counter = Counter()
+    for word in chosen:
+        holders = set()
+        for form in _forms(word, known):
+            holders.update(corpus.postings(form))
+        for article_id in holders:
+            shared_weight[article_id] += weights[word]
+            shared_count[article_id] += 1
+    shared_weight.pop(query.article_id, None)
+    # A headline alone has few words: one distinctive word in common can be enough. A full text must share more.
+    min_shared = min(MIN_SHARED_TERMS if query.text else 1, len(chosen))
+    best = [a for a, _ in shared_weight.most_common() if shared_count[a] >= min_shared][:CANDIDATES]
+    candidates = corpus.rows(best)
+    if not candidates:
+        return []
+    chosen_weight = sum(weights[w] for w in chosen)
+    query_title = {_fold(w): idf.get(w, 0.0) for w in terms(query.title) if _useful(w)}
+    title_words = {w for c in candidates for w in terms(c["title"] or "") if _useful(w)}
+    title_df = corpus.doc_freqs(title_words - idf.keys())
+    scored = []
+    for c in candidates:
+        cand_title = {}
+        for w in terms(c["title"] or ""):
+            if _useful(w):
+                n = df.get(w) or title_df.get(w, 1)
+                cand_title[_fold(w)] = idf[w] if w in idf else math.log(1 + (total - n + 0.5) / (n + 0.5))
+        coverage = shared_weight[c["id"]] / chosen_weight
+        relevance = 0.5 * coverage + 0.5 * _title_cosine(query_title, cand_title)
+        scored.append((relevance * _decay(query.published, c["published"]), c))
+    scored.sort(key=lambda pair: -pair[0])
+    return _pick(scored, registry, query, as_of, limit, per_outlet)
+
+
+def _pick(scored, registry, query: Query, as_of: str, limit: int, per_outlet: int) -> list[dict]:
+    from .context import outlet_card  # context sits above the corpus layer; imported late to keep layers clear
+
+    seen: Counter = Counter()
+    own_key = query.outlet_id or query.registered_domain
+    results = []
+    for score, c in scored:
+        outlet = _outlet_of(registry, c)
+        key = outlet.id if outlet is not None else c["registered_domain"]
+        if key == own_key or c["registered_domain"] == query.registered_domain or seen[key] >= per_outlet:
+            continue
+        seen[key] += 1
+        card = outlet_card(registry, outlet, as_of) if outlet is not None else None
+        results.append({
+            "url": c["url"], "title": c["title"] or None, "published": c["published"],
+            "snippet": _snippet(c.get("snippet") or c["text"]) or None, "score": round(score, 4),
+            "registered_domain": c["registered_domain"],
+            "site_name": c["site_name"] or (outlet.name if outlet is not None else None),
+            "outlet": card, "labels": card["labels"] if card else [],
+            "control_model": card["control_model"] if card else "unknown",
+        })
+        if len(results) == limit:
+            break
+    return results
+
+
+def _outlet_of(registry, row: dict):
+    """Match again at answer time: the source list may have changed since the article was stored."""
+    try:
+        match = registry.match(urls.normalise(row["url"]))
+    except urls.URLError:
+        match = None
+    if match is not None:
+        return match.outlet
+    return registry.outlets.get(row["outlet_id"]) if row.get("outlet_id") else None
+
+
+def _snippet(text: str | None, size: int = 220) -> str:
+    text = " ".join((text or "").split())
+    if len(text) <= size:
+        return text
+    cut = text.rfind(" ", 0, size)
+    return text[: cut if cut > size // 2 else size] + " …"
+
+
+# --- the web layer ---------------------------------------------------------------------------------
+
+class _PageCache:
+    """Recently fetched reader pages, in memory only (never stored): the popup asks again on every open."""
+
+    def __init__(self, size: int = 256, ttl: float = 600.0):
+        self.size, self.ttl, self.items, self.lock = size, ttl, OrderedDict(), threading.Lock()
+
+    def get(self, url: str, load):
+        now = time.monotonic()
+        with self.lock:
+            hit = self.items.get(url)
+            if hit and now - hit[0] < self.ttl:
+                return hit[1]
+        value = load(url)
+        with self.lock:
+            self.items[url] = (now, value)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return value
+
+
+def attach(app, state) -> None:
+    """Wire the corpus into the app: related coverage for /api/context, /api/search, /api/articles, /api/health."""
+    db_path = app.config["DB"]
+    fetch_page = None
+    if app.config.get("FETCH_PAGES"):
+        from .extract import Fetcher, extract_html
+
+        fetcher = Fetcher()
+        cache = _PageCache()
+
+        def load(url: str):
+            try:
+                response = fetcher.fetch(url)
+                return extract_html(response.body, url=response.url)
+            except Exception as exc:  # a page we cannot fetch still gets an answer from its title
+                log.info("could not fetch the reader's page: %s", exc)
+                return None
+
+        def fetch_page(url: str):
+            return cache.get(url, load)
+
+    def related_for(page, outlet, title, as_of, limit):
+        try:
+            return related(corpus_module.local(db_path), state.sources.current(), page, outlet, title, as_of, limit, fetch_page)
+        except sqlite3.Error as exc:  # the rest of the answer (outlet, owners, labels) does not need the corpus
+            log.warning("related coverage unavailable: %s", exc)
+            return []
+
+    def corpus_stats():
+        try:
+            return corpus_module.local(db_path).stats()
+        except sqlite3.Error as exc:
+            return {"error": str(exc)}
+
+    state.related = related_for
+    state.corpus_stats = corpus_stats
+    app.register_blueprint(_blueprint(state, db_path))
+    register_paths(_OPENAPI_PATHS)
+
+
+class _BadRequest(Exception):
+    def __init__(self, status: int, error: str, detail=None):
+        super().__init__(error)
+        self.status, self.error, self.detail = status, error, detail
+
+
+def _param(name: str, required: bool = False, limit: int = 500) -> str | None:
+    from flask import request
+
+    value = request.args.get(name)
+    if not value:
+        if required:
+            raise _BadRequest(400, f"missing query parameter '{name}'", {"parameter": name})
+        return None
+    if len(value) > limit:
+        raise _BadRequest(400, f"query parameter '{name}' is {len(value)} characters long; the limit is {limit}", {"parameter": name})
+    return value
+
+
+def _int_param(name: str, default: int, low: int, high: int) -> int:
+    raw = _param(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise _BadRequest(400, f"'{name}' must be a whole number between {low} and {high}", {"parameter": name})
+    return int(raw)
+
+
+def _blueprint(state, db_path: str):
+    from flask import Blueprint, jsonify
+
+    from .api import error_response
+    from .context import ContextError, outlet_card, parse_as_of
+
+    bp = Blueprint("corpus", __name__, url_prefix="/api")
+
+    @bp.errorhandler(_BadRequest)
+    def _bad_request(exc: _BadRequest):
+        return error_response(exc.status, exc.error, exc.detail)
+
+    @bp.errorhandler(sqlite3.Error)
+    def _database_error(exc: sqlite3.Error):
+        log.warning("corpus error: %s", exc)
+        return error_response(503, "the article corpus is unavailable; see the server log", None)
+
+    def as_of() -> str:
+        try:
+            return parse_as_of(_param("as_of", limit=40))
+        except ContextError as exc:
+            raise _BadRequest(400, str(exc)) from None
+
+    @bp.get("/search")
+    def search():
+        q = _param("q", required=True)
+        limit = _int_param("limit", 10, 1, 50)
+        offset = _int_param("offset", 0, 0, 10_000)
+        words = [w for w in terms(q)][:32]
+        if not words:
+            raise _BadRequest(400, "the query has no words to search for", {"q": q[:200]})
+        registry, date = state.sources.current(), as_of()
+        rows = corpus_module.local(db_path).search(" ".join(f'"{w}"' for w in words), limit, offset)
+        results = []
+        for row in rows:
+            outlet = _outlet_of(registry, row)
+            card = outlet_card(registry, outlet, date) if outlet is not None else None
+            results.append({
+                "url": row["url"], "title": row["title"] or None, "published": row["published"],
+                "snippet": row["snippet"] or None, "score": round(-row["bm25"], 4),
+                "registered_domain": row["registered_domain"],
+                "site_name": row["site_name"] or (outlet.name if outlet is not None else None),
+                "outlet": card, "labels": card["labels"] if card else [],
+                "control_model": card["control_model"] if card else "unknown",
+            })
+        return jsonify({"query": q, "offset": offset, "count": len(results), "results": results})
+
+    @bp.get("/articles")
+    def article():
+        raw = _param("url", required=True, limit=urls.MAX_URL_LENGTH)
+        try:
+            page = urls.normalise(raw)
+        except urls.URLError as exc:
+            raise _BadRequest(exc.status, str(exc), {"url": raw[:200]}) from None
+        found = corpus_module.local(db_path).article(page.url)
+        if found is None:
+            raise _BadRequest(404, "no stored article has this URL", {"url": page.url[:200]})
+        registry, date = state.sources.current(), as_of()
+        outlet = _outlet_of(registry, found)
+        card = outlet_card(registry, outlet, date) if outlet is not None else None
+        found.pop("id", None)
+        return jsonify({**found, "outlet": card, "labels": card["labels"] if card else [],
+                        "control_model": card["control_model"] if card else "unknown"})
+
+    return bp
+
+
+def _openapi_paths() -> dict:
+    def q(name, description, required=False, schema=None):
+        return {"name": name, "in": "query", "required": required, "description": description, "schema": schema or {"type": "string"}}
+
+    def ok(schema):
+        return {"description": "OK", "content": {"application/json": {"schema": schema}}}
+
+    def err(description):
+        return {"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+    as_of = q("as_of", "evaluate labels as of this date (YYYY-MM-DD); default today")
+    return {
+        "/api/search": {"get": {
+            "summary": "Full-text search over the article corpus (all words must match)",
+            "parameters": [q("q", "words to search for", required=True),
+                           q("limit", "results per page (1-50, default 10)", schema={"type": "integer", "minimum": 1, "maximum": 50}),
+                           q("offset", "skip this many results", schema={"type": "integer", "minimum": 0}), as_of],
+            "responses": {"200": ok({"type": "object", "required": ["query", "count", "results"],
+                                     "properties": {"results": {"type": "array", "items": {"type": "object", "required": ["url", "title", "score", "control_model"]}}}}),
+                          "400": err("missing or malformed query"), "503": err("the corpus cannot be read")},
+        }},
+        "/api/articles": {"get": {
+            "summary": "One stored article by any URL it is known under, with every URL and its outlet",
+            "parameters": [q("url", "the article URL", required=True), as_of],
+            "responses": {"200": ok({"type": "object", "required": ["url", "title", "text", "urls", "outlet", "control_model"]}),
+                          "400": err("missing or malformed URL"), "404": err("not in the corpus"), "503": err("the corpus cannot be read")},
+        }},
+    }
+
+
+_OPENAPI_PATHS = _openapi_paths()

@@ -1,0 +1,116 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+
+import {
+  DEFAULT_SERVER_URL,
+  addOutletUrl,
+  apiUrl,
+  countryName,
+  displayHost,
+  formatDate,
+  formatPeriod,
+  formatShare,
+  jurisdictionName,
+  normaliseServerUrl,
+  ownerKindName,
+  ownerPath,
+  permissionPattern,
+} from "../../extension/lib/format.js";
+
+test("formatDate reads the partial dates of sources.yaml", () => {
+  const rows = [
+    ["2023-11-17", "17 Nov 2023"],
+    ["2024-07", "Jul 2024"],
+    ["2023", "2023"],
+    ["2022-03-02T10:00:00Z", "2 Mar 2022"],
+    ["2024-13", "2024-13"],
+    ["soon", "soon"],
+    [null, ""],
+    ["", ""],
+  ];
+  for (const [value, expected] of rows) assert.equal(formatDate(value), expected, String(value));
+});
+
+test("formatPeriod says when a label applies", () => {
+  const rows = [
+    [{ since: "2022-03-02", status: "active" }, "since 2 Mar 2022"],
+    [{ since: "2020-08-06", until: "2023-04-21", status: "historical" }, "6 Aug 2020 – 21 Apr 2023"],
+    [{ since: "2030-01-01", status: "future" }, "from 1 Jan 2030"],
+    [{ until: "2023", status: "historical" }, "until 2023"],
+    [{ status: "active" }, ""],
+    [undefined, ""],
+  ];
+  for (const [label, expected] of rows) assert.equal(formatPeriod(label), expected, JSON.stringify(label));
+});
+
+test("jurisdictionName and countryName", () => {
+  assert.equal(jurisdictionName("EU"), "European Union");
+  assert.equal(jurisdictionName("INT"), "International (no single state)");
+  assert.equal(jurisdictionName("RU"), "Russia (RU)");
+  assert.equal(jurisdictionName(""), "");
+  assert.equal(countryName("NL"), "Netherlands");
+  assert.equal(countryName(null), "");
+});
+
+test("formatShare and ownerKindName", () => {
+  assert.equal(formatShare(100), "100%");
+  assert.equal(formatShare(33.333), "33.3%");
+  assert.equal(formatShare(null), "");
+  assert.equal(formatShare("abc"), "");
+  assert.equal(ownerKindName("state-agency"), "state agency");
+  assert.equal(ownerKindName("unheard-of"), "unheard-of");
+});
+
+const node = (id, extra = {}) => ({ id, name: id.toUpperCase(), kind: "company", ...extra });
+
+test("ownerPath drops the outlet and keeps short chains whole", () => {
+  const chain = [{ id: "o", name: "O", kind: "outlet" }, node("a"), node("b", { ultimate: true })];
+  assert.deepEqual(ownerPath(chain).map((s) => s.node.id), ["a", "b"]);
+  assert.deepEqual(ownerPath([{ id: "o", kind: "outlet" }]), []);
+  assert.deepEqual(ownerPath(undefined), []);
+});
+
+test("ownerPath shortens long chains to first owner, a gap, and the last owners", () => {
+  const chain = [{ id: "o", kind: "outlet" }, ...["a", "b", "c", "d", "e", "f"].map((id) => node(id))];
+  const path = ownerPath(chain, 4);
+  assert.deepEqual(path.map((s) => (s.type === "gap" ? `gap:${s.count}` : s.node.id)), ["a", "gap:3", "e", "f"]);
+  assert.deepEqual(path[1].names, ["B", "C", "D"]);
+  assert.equal(ownerPath(chain, 6).length, 6);
+});
+
+test("normaliseServerUrl accepts what people type and explains what it refuses", () => {
+  const rows = [
+    ["http://127.0.0.1:8765", "http://127.0.0.1:8765"],
+    ["http://127.0.0.1:8765/", "http://127.0.0.1:8765"],
+    ["  127.0.0.1:9000  ", "http://127.0.0.1:9000"],
+    ["localhost:8765", "http://localhost:8765"],
+    ["https://masthead.example.org/base/", "https://masthead.example.org/base"],
+    ["HTTP://LOCALHOST:8765", "http://localhost:8765"],
+  ];
+  for (const [input, expected] of rows) assert.equal(normaliseServerUrl(input), expected, input);
+  assert.throws(() => normaliseServerUrl(""), /server address/);
+  assert.throws(() => normaliseServerUrl("ftp://example.org"), /http:\/\//);
+  assert.throws(() => normaliseServerUrl("http://user:secret@example.org"), /token/);
+  assert.throws(() => normaliseServerUrl("http://exa mple.org"), /not a web address/);
+  assert.equal(DEFAULT_SERVER_URL, "http://127.0.0.1:8765");
+});
+
+test("permissionPattern has no port (match patterns in both browsers)", () => {
+  assert.equal(permissionPattern("http://127.0.0.1:8765"), "http://127.0.0.1/*");
+  assert.equal(permissionPattern("https://masthead.example.org/base"), "https://masthead.example.org/*");
+});
+
+test("apiUrl and addOutletUrl encode their parameters", () => {
+  assert.equal(
+    apiUrl("http://127.0.0.1:8765", "/api/context", { url: "https://a.example/x?y=1&z=2", title: "A & B", empty: "" }),
+    "http://127.0.0.1:8765/api/context?url=https%3A%2F%2Fa.example%2Fx%3Fy%3D1%26z%3D2&title=A+%26+B",
+  );
+  assert.equal(apiUrl("https://h.example/base/", "/api/domains"), "https://h.example/base/api/domains");
+  assert.equal(addOutletUrl("http://127.0.0.1:8765", "unknown-news.example"), "http://127.0.0.1:8765/edit?domain=unknown-news.example");
+});
+
+test("displayHost", () => {
+  assert.equal(displayHost("https://www.statenews.example/"), "statenews.example");
+  assert.equal(displayHost("https://example.org/eu/2022-350"), "example.org");
+  assert.equal(displayHost("nonsense"), "");
+});

@@ -1,0 +1,203 @@
+"""The corpus: schema and migrations, upsert, exact and near duplicate merging, full-text search."""
+
+import json
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+from masthead import corpus as corpus_module
+from masthead.corpus import Corpus, RecordError, content_hash, parse_published, prepare, sketch, terms
+from masthead.sources import load
+
+DATA = Path(__file__).parent / "data"
+REGISTRY = load(DATA / "sources-small.yaml")
+WIRE = ("The ministers of the two countries met on Friday in the harbour town of Calloway to sign an agreement on "
+        "fishing quotas for the northern sea, ending a dispute that had kept trawlers in port for most of the winter. "
+        "Under the deal each fleet may catch up to twelve thousand tonnes of cod a year, and inspectors from both "
+        "sides will board vessels at random. Fishermen's unions welcomed the agreement but asked for compensation "
+        "for the lost months.")
+
+
+def small_articles() -> list[dict]:
+    return [json.loads(line) for line in (DATA / "articles-small.jsonl").read_text().splitlines()]
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    c = Corpus(tmp_path / "c.db")
+    yield c
+    c.close()
+
+
+def add(c, record):
+    return c.add(prepare(record, REGISTRY)).status
+
+
+def test_schema_is_versioned_and_migrations_run_once(tmp_path):
+    path = tmp_path / "c.db"
+    first = Corpus(path)
+    assert first.conn.execute("PRAGMA user_version").fetchone()[0] == corpus_module.SCHEMA_VERSION
+    assert first.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    tables = set(first.db.table_names())
+    assert {"articles", "article_urls", "article_sketch", "articles_fts", "articles_fts_vocab"} <= tables
+    add(first, small_articles()[0])
+    first.close()
+    again = Corpus(path)  # reopening keeps data and does not migrate again
+    assert again.count() == 1 and again.integrity_check() == []
+
+
+def test_add_is_idempotent_and_updates_changed_text(corpus):
+    record = small_articles()[0]
+    assert add(corpus, record) == "added"
+    assert add(corpus, record) == "unchanged"
+    assert add(corpus, {**record, "url": record["url"] + "?utm_source=feed"}) == "unchanged"  # same canonical URL
+    changed = {**record, "text": record["text"] + " A correction: the treaty takes effect in August."}
+    assert add(corpus, changed) == "updated"
+    assert corpus.count() == 1
+    assert [r["url"] for r in corpus.search('"correction"', 5)] == [record["url"]]
+    assert corpus.integrity_check() == []
+
+
+def test_exact_duplicate_is_stored_once_with_both_urls(corpus):
+    assert add(corpus, {"url": "https://bignews.example/world/fish-deal", "title": "Fishing deal signed", "text": WIRE}) == "added"
+    assert add(corpus, {"url": "https://freepress.example/wire/fish", "title": "Fish quota agreement signed in Calloway", "text": "  " + WIRE.upper()}) == "duplicate"
+    assert corpus.count() == 1
+    stored = corpus.article("https://freepress.example/wire/fish")
+    assert stored["title"] == "Fishing deal signed"
+    assert [(u["url"], u["outlet_id"]) for u in stored["urls"]] == [
+        ("https://bignews.example/world/fish-deal", "bignews"), ("https://freepress.example/wire/fish", "freepress")]
+
+
+def test_near_duplicate_wire_copy_is_merged(corpus):
+    add(corpus, {"url": "https://bignews.example/world/fish-deal", "title": "Fishing deal signed", "text": WIRE})
+    edited = WIRE.replace("most of the winter", "much of the winter") + " Reporting by the wire desk."
+    assert add(corpus, {"url": "https://gazette.example/fish", "title": "Quota deal ends fishing dispute", "text": edited}) == "duplicate"
+    different = ("The ministers of the two countries met on Friday but failed to agree on anything at all. " * 2
+                 + "Talks on the northern sea collapsed after the delegations argued about inspection rules, and the "
+                 "trawlers stay in port while unions prepare a strike and the harbour town of Calloway counts its losses.")
+    assert add(corpus, {"url": "https://gazette.example/fish-talks-fail", "title": "Fish talks fail", "text": different}) == "added"
+    assert corpus.count() == 2
+
+
+@pytest.mark.parametrize("record,reason", [
+    ({"title": "x"}, "no url"),
+    ({"url": "chrome://newtab", "title": "x"}, "bad url"),
+    ({"url": "not a url at all", "title": "x"}, "bad url"),
+    ({"url": "https://a.example/1"}, "no title and no text"),
+    ({"url": "https://a.example/1", "title": " ", "text": ""}, "no title and no text"),
+    ({"url": "https://a.example/1", "title": "x", "outlet": "nope"}, "unknown outlet id"),
+    ("a string", "not a JSON object"),
+])
+def test_prepare_rejects_bad_records_with_a_reason(record, reason):
+    with pytest.raises(RecordError, match=reason):
+        prepare(record, REGISTRY)
+
+
+def test_prepare_attributes_outlets_and_keeps_unknown_sites():
+    known = prepare({"url": "https://www.nbc-example.co.uk/news/1?utm_source=x", "title": "t"}, REGISTRY)
+    assert (known.url, known.outlet_id, known.registered_domain, known.site_name) == (
+        "https://www.nbc-example.co.uk/news/1", "national-broadcaster", "nbc-example.co.uk", "National Broadcaster")
+    unknown = prepare({"url": "https://news.baltic-observer.example/a", "title": "t", "site_name": "Baltic Observer"}, REGISTRY)
+    assert (unknown.outlet_id, unknown.registered_domain, unknown.site_name) == (None, "baltic-observer.example", "Baltic Observer")
+    given = prepare({"url": "https://syndication.example/a", "title": "t", "outlet": "freepress"}, REGISTRY)
+    assert given.outlet_id == "freepress"
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("2026-02-26", "2026-02-26"),
+    ("2026-02-26T10:00:00+03:00", "2026-02-26T07:00:00Z"),
+    ("2026-02-26T10:00:00Z", "2026-02-26T10:00:00Z"),
+    ("Thu, 26 Feb 2026 10:00:00 GMT", "2026-02-26T10:00:00Z"),
+    (1394470370698, "2014-03-10T16:52:50Z"),
+    (1394470370, "2014-03-10T16:52:50Z"),
+    ("2026-02-30", None),
+    ("yesterday", None),
+    (None, None),
+])
+def test_parse_published(value, expected):
+    assert parse_published(value) == expected
+
+
+def test_terms_fold_case_and_diacritics_like_fts5():
+    assert terms("Café Zürich, São-Paulo's_trade 2026") == ["cafe", "zurich", "sao", "paulo", "s", "trade", "2026"]
+    assert terms("Кремль и Минск") == ["кремль", "и", "минск"]
+
+
+def test_hash_and_sketch():
+    assert content_hash("A", WIRE) == content_hash("B", "  " + WIRE.lower())  # long texts: the text decides
+    assert content_hash("A", "short") != content_hash("B", "short")  # short ones: headline too
+    assert sketch("too short") == [] and len(sketch(WIRE)) == corpus_module.SKETCH_SIZE
+
+
+def test_doc_freqs_and_title_weighted_match(corpus):
+    for record in small_articles():
+        add(corpus, record)
+    df = corpus.doc_freqs(["velmaria", "dorvik", "lakeview", "absent"])
+    assert df == {"velmaria": 3, "dorvik": 3, "lakeview": 1}
+    rows = corpus.search('"dorvik"', 10)
+    assert rows[-1]["registered_domain"] == "statenews.example"  # the only one without the word in its title
+    assert {r["registered_domain"] for r in rows} == {"statenews.example", "freepress.example", "baltic-observer.example"}
+
+
+def test_each_thread_has_its_own_connection(tmp_path):
+    path = tmp_path / "c.db"
+    mine = corpus_module.local(path)
+    assert corpus_module.local(path) is mine
+    theirs = []
+    thread = threading.Thread(target=lambda: theirs.append(corpus_module.local(path)))
+    thread.start()
+    thread.join()
+    assert theirs[0] is not mine
+
+
+def test_readers_see_committed_rows_during_a_write(tmp_path):
+    writer, reader = Corpus(tmp_path / "c.db"), Corpus(tmp_path / "c.db")
+    add(writer, small_articles()[0])
+    writer.begin()
+    add(writer, small_articles()[1])
+    assert reader.count() == 1  # WAL: the open batch is invisible, not blocking
+    writer.commit()
+    assert reader.count() == 2
+
+
+def test_deferred_indexing_keeps_the_trigger_and_the_index_in_step(tmp_path):
+    c = Corpus(tmp_path / "c.db")
+    records = small_articles()
+    c.begin(defer_index=True)
+    for record in records[:4]:
+        add(c, record)
+    add(c, {**records[0], "text": records[0]["text"] + " Amendment: quotas for sugar beet."})  # updated in the same batch
+    other = Corpus(tmp_path / "c.db")
+    assert other.conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'articles_ai'").fetchone()[0] == 1
+    c.commit()
+    assert c.conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'articles_ai'").fetchone()[0] == 1
+    assert c.integrity_check() == []
+    assert [r["url"] for r in c.search('"beet"', 5)] == [records[0]["url"]]
+    assert len(c.search('"velmaria"', 5)) == 2
+    add(c, records[4])  # outside a batch the trigger indexes
+    assert len(c.search('"sowing"', 5)) == 1
+    c.begin(defer_index=True)
+    add(c, records[5])
+    c.rollback()
+    assert c.count() == 5 and c.integrity_check() == []
+    assert c.conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'articles_ai'").fetchone()[0] == 1
+
+
+def test_document_frequencies_stay_exact_through_adds_updates_and_batches(tmp_path):
+    c = Corpus(tmp_path / "c.db")
+    records = small_articles()
+    add(c, records[0])
+    c.begin(defer_index=True)
+    for record in records[1:6]:
+        add(c, record)
+    add(c, {**records[1], "text": records[1]["text"] + " Quist resigned later."})
+    c.commit()
+    add(c, {**records[0], "text": "Entirely rewritten: Dorvik summit postponed."})
+    stats = dict(c.conn.execute("SELECT term, df FROM term_stats WHERE df > 0"))
+    vocab = dict(c.conn.execute("SELECT term, doc FROM articles_fts_vocab"))
+    assert stats == vocab
+    assert c.refresh_term_stats() is False  # already complete
+    c.conn.execute("DELETE FROM corpus_meta")
+    assert c.refresh_term_stats() is True and dict(c.conn.execute("SELECT term, df FROM term_stats")) == vocab

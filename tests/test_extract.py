@@ -1,0 +1,165 @@
+"""Extraction from saved pages, and the guarded fetcher against a local site (loopback allowed only explicitly)."""
+
+import gzip
+import hashlib
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from local_site import LocalSite
+from masthead.extract import Fetcher, FetchError, Refused, check_address, extract_html
+
+DATA = Path(__file__).parent / "data"
+ARTICLE_PAGES = Path(__file__).resolve().parents[2] / "shared" / "data" / "article-pages"
+LOCAL = ["127.0.0.1/32"]
+
+
+# Expectations as data: adding a case is adding a line.
+PAGES = [
+    {"file": "pages/nordwire-dorvik-ratification.html", "title": "Velmarian deputies delay vote on Dorvik customs treaty",
+     "url": "https://nordwire.example/2026/02/28/velmaria-dorvik-treaty-vote-delayed", "published": "2026-02-28",
+     "site_name": "Nordwire", "authors": ["Petra Lindqvist"],
+     "with": ["postponed its first reading", "President Arkady Morlov"], "without": ["Contact the newsroom", "Business"]},
+    {"file": "pages/lakeview-water-permit.html.gz", "title": "Lakeview council approves water permit for chip plant",
+     "url": "https://lakeview-ledger.example/news/2026/03/02/chip-plant-water-permit", "published": "2026-03-02",
+     "site_name": "Lakeview Ledger", "authors": [],
+     "with": ["six to three", "review the permit every three years"], "without": ["Copyright Lakeview Ledger"]},
+]
+
+
+def _read(path: Path) -> bytes:
+    return gzip.open(path).read() if path.suffix == ".gz" else path.read_bytes()
+
+
+@pytest.mark.parametrize("case", PAGES, ids=[c["file"] for c in PAGES])
+def test_extract_saved_page(case):
+    record = extract_html(_read(DATA / case["file"]))
+    for key in ("title", "url", "published", "site_name", "authors"):
+        assert record[key] == case[key], key
+    for words in case["with"]:
+        assert words in record["text"]
+    for words in case["without"]:
+        assert words not in record["text"]
+
+
+def test_extract_real_pages_against_ground_truth():
+    truth = json.loads((ARTICLE_PAGES / "ground-truth.json").read_text())
+    checked = 0
+    for path in sorted((ARTICLE_PAGES / "html").glob("*.html.gz"))[:5]:
+        html = gzip.open(path).read()
+        expected = truth[path.name.split(".")[0]]
+        record = extract_html(html, url=expected["url"])
+        assert record is not None and record["title"]
+        first_sentence = expected["articleBody"].strip().split(". ")[0][:60]
+        assert first_sentence.split()[0] in record["text"]
+        checked += 1
+    assert checked == 5
+
+
+def test_extract_returns_none_for_empty_page():
+    assert extract_html(b"<html><body></body></html>") is None
+
+
+@pytest.mark.parametrize("address", [
+    "127.0.0.1", "127.8.9.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0",
+    "224.0.0.1", "240.0.0.1", "255.255.255.255", "192.0.2.1", "::1", "::", "fe80::1", "fc00::1", "fd12:3456::1",
+    "ff02::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1", "::ffff:169.254.169.254", "64:ff9b::a00:1", "2002:a00:1::1",
+    "2001:db8::1",
+])
+def test_guard_refuses_non_public_addresses(address):
+    with pytest.raises(Refused):
+        check_address(address)
+
+
+@pytest.mark.parametrize("address", ["8.8.8.8", "93.184.216.34", "2001:4860:4860::8888", "::ffff:8.8.8.8"])
+def test_guard_accepts_public_addresses(address):
+    check_address(address)
+
+
+def test_guard_allow_list_is_explicit():
+    import ipaddress
+
+    check_address("127.0.0.1", (ipaddress.ip_network("127.0.0.1/32"),))
+    with pytest.raises(Refused):
+        check_address("127.0.0.2", (ipaddress.ip_network("127.0.0.1/32"),))
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "[::ffff:127.0.0.1]", "2130706433"])
+def test_loopback_refused_by_default(host):
+    with LocalSite() as site:
+        port = site.base.rsplit(":", 1)[1]
+        with pytest.raises(FetchError) as info:
+            Fetcher(delay=0).fetch(f"http://{host}:{port}/dorvik-vote.html")
+        assert isinstance(info.value, Refused) or "resolve" in str(info.value)
+        assert site.requests == []  # not even robots.txt was requested
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://127.0.0.1/x", "gopher://127.0.0.1/", "http://user:pw@127.0.0.1/"])
+def test_only_plain_http_urls(url):
+    with pytest.raises(Refused):
+        Fetcher(delay=0, allow=LOCAL).fetch(url)
+
+
+def test_fetch_page_with_identifying_user_agent_and_robots():
+    with LocalSite() as site:
+        fetcher = Fetcher(delay=0, allow=LOCAL)
+        response = fetcher.fetch(site.base + "/dorvik-vote.html")
+        assert response.status == 200 and b"Dorvik" in response.body
+        assert site.paths() == ["/robots.txt", "/dorvik-vote.html"]
+        assert all(headers["user-agent"].startswith("Masthead/") for _, headers in site.requests)
+        with pytest.raises(Refused, match="robots.txt"):
+            fetcher.fetch(site.base + "/private/secret.html")
+        assert "/private/secret.html" not in site.paths()
+        assert site.paths().count("/robots.txt") == 1  # cached per origin
+
+
+def test_gzip_body_is_decoded():
+    with LocalSite() as site:
+        body = Fetcher(delay=0, allow=LOCAL).fetch(site.base + "/gzip.html").body
+        assert body.startswith(b"<!DOCTYPE html>")
+
+
+def test_redirects_are_checked_at_every_hop():
+    with LocalSite() as site:
+        fetcher = Fetcher(delay=0, allow=LOCAL)
+        assert fetcher.fetch(site.base + "/redirect?to=/lakeview.html").url == site.base + "/lakeview.html"
+        for target in ("http://10.0.0.1/", "http://[::1]:80/", "http://169.254.169.254/latest/meta-data/"):
+            with pytest.raises(Refused, match="address"):
+                fetcher.fetch(site.base + "/redirect?to=" + target)
+        with pytest.raises(Refused, match="scheme"):
+            fetcher.fetch(site.base + "/redirect?to=file:///etc/passwd")
+        with pytest.raises(FetchError, match="more than 5 redirects"):
+            fetcher.fetch(site.base + "/loop")
+        assert sum(p.startswith("/loop") for p in site.paths()) == 6
+
+
+def test_type_and_size_caps():
+    with LocalSite() as site:
+        fetcher = Fetcher(delay=0, allow=LOCAL, max_bytes=100_000)
+        with pytest.raises(Refused, match="content type image/png"):
+            fetcher.fetch(site.base + "/image.png")
+        with pytest.raises(Refused, match="too large"):
+            fetcher.fetch(site.base + "/big.html")
+        with pytest.raises(FetchError, match="HTTP 404"):
+            fetcher.fetch(site.base + "/nothing-here.html")
+
+
+def test_per_host_delay_spaces_requests():
+    with LocalSite() as site:
+        fetcher = Fetcher(delay=0.3, allow=LOCAL, robots=False)
+        started = time.monotonic()
+        fetcher.fetch(site.base + "/dorvik-vote.html")
+        fetcher.fetch(site.base + "/lakeview.html")
+        assert time.monotonic() - started >= 0.3
+
+
+def test_unreachable_port_is_a_fetch_error():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(FetchError):
+        Fetcher(delay=0, allow=LOCAL, timeout=2).fetch(f"http://127.0.0.1:{port}/x.html")

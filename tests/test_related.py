@@ -1,0 +1,187 @@
+"""Related coverage: ranking, /api/context's `related`, /api/search and /api/articles, in-process and on a real server."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from conftest import RunningServer
+from masthead import urls
+from masthead.corpus import Corpus, prepare
+from masthead.openapi import openapi_document
+from masthead.related import Query, query_for_page, rank
+from masthead.sources import load
+
+DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).resolve().parent.parent
+SMALL = DATA / "articles-small.jsonl"
+REGISTRY = load(DATA / "sources-small.yaml")
+STATENEWS = "https://statenews.example/20260226/velmar-customs-union-treaty.html"
+FREEPRESS = "https://freepress.example/news/2026/02/26/dorvik-treaty-velmaria-sovereignty"
+BALTIC = "https://baltic-observer.example/world/velmaria-examplestan-customs-union-signed"
+
+
+def fill(db: Path, *extra: dict) -> Corpus:
+    c = Corpus(db)
+    for line in SMALL.read_text().splitlines():
+        c.add(prepare(json.loads(line), REGISTRY))
+    for record in extra:
+        c.add(prepare(record, REGISTRY))
+    return c
+
+
+@pytest.fixture
+def filled(app, tmp_path):
+    fill(Path(app.config["DB"])).close()
+    return app
+
+
+def context(client, url, **params):
+    response = client.get("/api/context", query_string={"url": url, **params})
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def test_state_outlet_article_lists_the_designated_outlet_with_its_labels(filled):
+    answer = context(filled.test_client(), STATENEWS, as_of="2026-03-01")
+    by_url = {item["url"]: item for item in answer["related"]}
+    assert FREEPRESS in by_url
+    free = by_url[FREEPRESS]
+    assert free["outlet"]["id"] == "freepress" and free["control_model"] == "independent"
+    assert {l["type"] for l in free["labels"]} == {"foreign-agent", "undesirable-organisation"}
+    assert free["site_name"] == "Free Press Daily" and free["registered_domain"] == "freepress.example"
+    assert free["published"] == "2026-02-26" and free["snippet"].startswith("The customs union treaty")
+    jsonschema.validate(answer, openapi_document()["paths"]["/api/context"]["get"]["responses"]["200"]["content"]["application/json"]["schema"])
+
+
+def test_and_the_other_way_round(filled):
+    answer = context(filled.test_client(), FREEPRESS, as_of="2026-03-01")
+    state = next(item for item in answer["related"] if item["url"] == STATENEWS)
+    assert state["control_model"] == "state-controlled"
+    assert {l["type"] for l in state["labels"]} == {"state-controlled", "broadcast-ban"}  # the Twitter label had ended
+
+
+def test_distractors_and_own_outlet_are_left_out(filled):
+    related = context(filled.test_client(), STATENEWS)["related"]
+    assert [item["url"] for item in related] == [BALTIC, FREEPRESS] or [item["url"] for item in related] == [FREEPRESS, BALTIC]
+    assert all(item["registered_domain"] not in ("statenews.example", "bignews.example", "gardening-weekly.example") for item in related)
+
+
+def test_unknown_sites_are_first_class(filled):
+    related = context(filled.test_client(), FREEPRESS)["related"]
+    baltic = next(item for item in related if item["url"] == BALTIC)
+    assert baltic["outlet"] is None and baltic["labels"] == [] and baltic["control_model"] == "unknown"
+    assert (baltic["site_name"], baltic["registered_domain"]) == ("Baltic Observer", "baltic-observer.example")
+    # ... and pages on unknown sites get related coverage too, leaving out their own site
+    related = context(filled.test_client(), BALTIC)["related"]
+    assert {item["url"] for item in related} == {STATENEWS, FREEPRESS}
+
+
+def test_at_most_one_article_per_outlet_and_limit(app, tmp_path):
+    second = {"url": "https://freepress.example/news/2026/02/27/dorvik-treaty-ratification-protests",
+              "title": "Protests in Velmaria against the Dorvik customs treaty", "published": "2026-02-27",
+              "text": "Thousands protested in Velmaria against the customs union treaty signed with Examplestan in Dorvik, "
+                      "saying the tariff commission hands control to President Arkady Morlov. Prime Minister Lena Quist "
+                      "defended the treaty and the payment system in national currencies before the March ratification vote."}
+    fill(Path(app.config["DB"]), second).close()
+    related = context(app.test_client(), STATENEWS)["related"]
+    assert sum(item["registered_domain"] == "freepress.example" for item in related) == 1
+    assert len(context(app.test_client(), STATENEWS, limit=1)["related"]) == 1
+    assert context(app.test_client(), STATENEWS, limit=0)["related"] == []
+
+
+def test_page_not_in_corpus_uses_the_title(filled):
+    related = context(filled.test_client(), "https://www.nbc-example.co.uk/news/world-123", title="Velmaria signs Dorvik customs treaty with Examplestan")["related"]
+    assert {item["url"] for item in related} == {STATENEWS, FREEPRESS, BALTIC}
+    assert context(filled.test_client(), "https://www.nbc-example.co.uk/news/world-123")["related"] == []  # no title, no fetch
+
+
+def test_same_day_coverage_outranks_the_same_story_a_year_later(tmp_path):
+    c = fill(tmp_path / "c.db", {
+        "url": "https://archive-news.example/2027/velmaria-examplestan-customs-union",
+        "title": "Velmaria joins Examplestan customs union at Dorvik summit", "published": "2027-02-27",
+        "text": "Velmaria and Examplestan signed a treaty creating a customs union at a summit in Dorvik, with duties on "
+                "grain, fertiliser and machinery dropping from July, a year on."})
+    query = Query("Examplestan and Velmaria sign customs union treaty at Dorvik", "", "2026-02-26")
+    ranked = [item["url"] for item in rank(c, REGISTRY, query, "2026-02-26", limit=8)]
+    assert ranked.index(BALTIC) < ranked.index("https://archive-news.example/2027/velmaria-examplestan-customs-union")
+
+
+def test_query_for_page_prefers_stored_text_then_fetched_page_then_title(tmp_path):
+    c = fill(tmp_path / "c.db")
+    stored = query_for_page(c, urls.normalise(STATENEWS), None, "ignored", "2026-03-01")
+    assert stored.article_id is not None and "Dorvik treaty" in stored.text
+    page = urls.normalise("https://elsewhere.example/a")
+    fetched = query_for_page(c, page, None, "title", "2026-03-01", fetch_page=lambda url: {"title": "T", "text": "body", "published": "2026-02-02"})
+    assert (fetched.title, fetched.text, fetched.published, fetched.article_id) == ("T", "body", "2026-02-02", None)
+    assert query_for_page(c, page, None, "title", "2026-03-01", fetch_page=lambda url: None).title == "title"
+    assert c.article("https://elsewhere.example/a") is None  # the reader's page is never stored
+
+
+def test_search(filled):
+    client = filled.test_client()
+    body = client.get("/api/search", query_string={"q": "Dorvik customs"}).json
+    assert body["count"] == 3 and {r["registered_domain"] for r in body["results"]} == {"statenews.example", "freepress.example", "baltic-observer.example"}
+    state = next(r for r in body["results"] if r["registered_domain"] == "statenews.example")
+    assert state["control_model"] == "state-controlled" and state["outlet"]["id"] == "statenews"
+    assert "Dorvik" in state["snippet"]
+    assert client.get("/api/search", query_string={"q": "dorvik", "limit": 1, "offset": 1}).json["count"] == 1
+    assert client.get("/api/search", query_string={"q": "zzzunknownword"}).json == {"query": "zzzunknownword", "offset": 0, "count": 0, "results": []}
+
+
+@pytest.mark.parametrize("path,status,words", [
+    ("/api/search", 400, "missing query parameter 'q'"),
+    ("/api/search?q=%22%28%29*", 400, "no words"),
+    ("/api/search?q=x&limit=0", 400, "'limit' must be"),
+    ("/api/search?q=x&limit=abc", 400, "'limit' must be"),
+    ("/api/search?q=x&as_of=soon", 400, "not a date"),
+    ("/api/articles", 400, "missing query parameter 'url'"),
+    ("/api/articles?url=chrome://newtab", 422, "not web pages"),
+    ("/api/articles?url=https://nowhere.example/", 404, "no stored article"),
+])
+def test_errors_have_the_one_shape(filled, path, status, words):
+    response = filled.test_client().get(path)
+    assert response.status_code == status
+    body = response.json
+    assert set(body) == {"ok", "status", "error", "detail"} and body["ok"] is False and body["status"] == status
+    assert words in body["error"]
+
+
+def test_article_by_any_of_its_urls(filled):
+    body = filled.test_client().get("/api/articles", query_string={"url": FREEPRESS + "?utm_source=x#top"}).json
+    assert body["url"] == FREEPRESS and body["title"].startswith("Dorvik treaty")
+    assert body["outlet"]["id"] == "freepress" and body["control_model"] == "independent"
+    assert [u["url"] for u in body["urls"]] == [FREEPRESS] and body["authors"] == ["Marta Ellison"]
+
+
+def test_routes_are_declared_in_openapi_and_health_counts_articles(filled):
+    paths = openapi_document()["paths"]
+    assert {"/api/search", "/api/articles"} <= set(paths)
+    health = filled.test_client().get("/api/health").json
+    assert health["corpus"]["articles"] == 8 and health["corpus"]["urls"] == 8
+
+
+def test_real_server_on_a_real_sqlite_file(sources_copy, tmp_path):
+    db = tmp_path / "corpus.db"
+    subprocess.run([sys.executable, "-m", "masthead", "ingest", str(SMALL), "--db", str(db), "--sources", str(sources_copy)],
+                   check=True, capture_output=True, env={"PYTHONPATH": str(ROOT / "server"), "PATH": ""})
+    server = RunningServer(sources_copy, db, workers=2)
+    try:
+        for page, other, labels in ((STATENEWS, FREEPRESS, {"foreign-agent", "undesirable-organisation"}),
+                                    (FREEPRESS, STATENEWS, {"state-controlled", "broadcast-ban"})):
+            answer = server.get("/api/context", params={"url": page, "as_of": "2026-03-01"}).json()
+            item = next(i for i in answer["related"] if i["url"] == other)
+            assert {l["type"] for l in item["labels"]} == labels
+        assert server.get("/api/search", params={"q": "Velmaria"}).json()["count"] == 3
+        assert server.get("/api/articles", params={"url": BALTIC}).json()["site_name"] == "Baltic Observer"
+        assert server.get("/api/health").json()["corpus"]["articles"] == 8
+    finally:
+        server.stop()
+
+
+def test_missing_corpus_still_answers_context(server):
+    answer = server.get("/api/context", params={"url": STATENEWS}).json()
+    assert answer["outlet"]["id"] == "statenews" and answer["related"] == []
