@@ -11,7 +11,7 @@ import stat
 import pytest
 import requests
 
-from conftest import RunningServer
+from servers import RunningServer
 from masthead.app import create_app
 from masthead.auth import add_token
 from masthead.sources import load

@@ -8,7 +8,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import RunningServer
+from servers import RunningServer
 from masthead import urls
 from masthead.corpus import Corpus, prepare
 from masthead.openapi import openapi_document

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import STORY_URL, UNKNOWN_URL
+from harness import STORY_URL, UNKNOWN_URL
 
 FREEPRESS_URL = "http://freepress.example/news/2026/02/26/dorvik-treaty-velmaria-sovereignty"
 
@@ -222,7 +222,7 @@ def test_unknown_outlet_offers_to_add_it(extension, on_server, tab, browser_cont
 
 
 def test_server_not_reachable_says_how_to_start_it(extension, tab):
-    from conftest import free_port
+    from harness import free_port
 
     down = f"http://127.0.0.1:{free_port()}"
     extension.configure(down)
@@ -350,7 +350,7 @@ def test_options_save_and_test_connection(extension, masthead_server, proxy, tab
 
 def test_worker_cold_start_keeps_badge_and_popup_working(own_browser, masthead_server):
     """Chromium stops an idle worker; the next tab event and the popup must work from what storage kept."""
-    from conftest import TargetSession
+    from harness import TargetSession
 
     context, extension = own_browser
     extension.configure(masthead_server.url)
@@ -407,14 +407,14 @@ def test_measure_popup_time(extension, on_server, tab):
 
 
 def _shot(name):
-    from conftest import SCREENSHOTS
+    from harness import SCREENSHOTS
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS / f"{name}.png"
 
 
 def _closed_port():
-    from conftest import free_port
+    from harness import free_port
 
     return free_port()
 

@@ -1,0 +1,437 @@
+"""Browser fixtures: a real `masthead serve`, a local news-page server, a fault-injecting proxy, and Debian's
+Chromium with the unpacked extension, whose real toolbar popup is read through a CDP session."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+EXTENSION = ROOT / "extension"
+DATA = ROOT / "tests" / "data"
+SOURCES = DATA / "sources-small.yaml"
+ARTICLES = DATA / "articles-small.jsonl"
+SCREENSHOTS = ROOT / "test-output" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+# The news hostnames the tests visit; Chromium resolves them to the local page server.
+NEWS_HOSTS = ("statenews.example", "freepress.example", "unknown-news.example")
+STORY_URL = "http://statenews.example/20260226/velmar-customs-union-treaty.html"
+UNKNOWN_URL = "http://unknown-news.example/2026/02/26/local-council-budget"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve(handler) -> ThreadingHTTPServer:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+# ---------------------------------------------------------------------------------------- masthead serve
+
+
+def ingest_available() -> bool:
+    probe = subprocess.run([sys.executable, "-m", "masthead", "ingest", "--help"], capture_output=True, text=True,
+                           env={**os.environ, "PYTHONPATH": str(ROOT / "server")})
+    return probe.returncode == 0
+
+
+@pytest.fixture(scope="session")
+def masthead_server(tmp_path_factory):
+    """`masthead serve` on a free loopback port with the small test list and, when ingest exists, the articles."""
+    workdir = tmp_path_factory.mktemp("masthead")
+    db = workdir / "corpus.db"
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "server")}
+    has_articles = ingest_available()
+    if has_articles:
+        done = subprocess.run([sys.executable, "-m", "masthead", "ingest", str(ARTICLES), "--db", str(db)],
+                              capture_output=True, text=True, env=env, timeout=120)
+        if done.returncode != 0:
+            raise RuntimeError(f"masthead ingest failed:\n{done.stdout}\n{done.stderr}")
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "masthead", "serve", "--port", str(port), "--sources", str(SOURCES), "--db", str(db),
+         "--workers", "2"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError("masthead serve exited:\n" + proc.stderr.read())
+        try:
+            urllib.request.urlopen(url + "/api/ping", timeout=1).read()
+            break
+        except (urllib.error.URLError, ConnectionError):
+            if time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError("masthead serve did not start in 20 s")
+            time.sleep(0.1)
+    yield type("Server", (), {"url": url, "has_articles": has_articles})()
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+# ---------------------------------------------------------------------------------------- news pages
+
+
+def _article_titles() -> dict[str, str]:
+    """path -> title for the test articles, so a tab's title is the story's headline."""
+    titles = {}
+    if ARTICLES.exists():
+        for line in ARTICLES.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                record = json.loads(line)
+                titles[urlsplit(record["url"]).path] = record["title"]
+    return titles
+
+
+@pytest.fixture(scope="session")
+def page_server():
+    """Serves a plain article page for any host and path (Chromium maps the news hostnames here)."""
+    titles = _article_titles()
+
+    class Pages(BaseHTTPRequestHandler):
+        def do_GET(self):
+            path = urlsplit(self.path).path
+            title = titles.get(path, "Local council agrees next year's budget")
+            body = (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{title}</title></head>"
+                    f"<body><article><h1>{title}</h1><p>Story text.</p></article></body></html>").encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = _serve(Pages)
+    yield server.server_address[1]
+    server.shutdown()
+
+
+# ---------------------------------------------------------------------------------------- fault proxy
+
+
+class FaultProxy:
+    """Forwards to the real server and records every path; can delay, fail, or add related items to answers."""
+
+    def __init__(self, upstream: str):
+        self.upstream = upstream
+        self.requests: list[str] = []
+        self.revalidations: list[tuple[str | None, int]] = []  # (If-None-Match sent, status) for /api/domains
+        self.reset()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                proxy.requests.append(self.path)
+                if proxy.delay_ms:
+                    time.sleep(proxy.delay_ms / 1000)
+                if proxy.fail and self.path.startswith("/api/context"):
+                    status, message = proxy.fail
+                    return self._send(status, json.dumps({"ok": False, "status": status, "error": message, "detail": None}).encode(), {})
+                request = urllib.request.Request(proxy.upstream + self.path, headers={
+                    k: v for k, v in self.headers.items() if k.lower() in ("if-none-match", "accept", "authorization")})
+                try:
+                    with urllib.request.urlopen(request, timeout=10) as answer:
+                        status, body, headers = answer.status, answer.read(), answer.headers
+                except urllib.error.HTTPError as error:
+                    status, body, headers = error.code, error.read(), error.headers
+                if self.path.startswith("/api/domains"):
+                    proxy.revalidations.append((self.headers.get("If-None-Match"), status))
+                if proxy.related is not None and self.path.startswith("/api/context") and status == 200:
+                    data = json.loads(body)
+                    data["related"] = proxy.related
+                    body = json.dumps(data).encode()
+                self._send(status, body, {k: headers[k] for k in ("ETag", "Content-Type") if headers.get(k)})
+
+            def _send(self, status, body, headers):
+                self.send_response(status)
+                headers.setdefault("Content-Type", "application/json")
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if status != 304:
+                    self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = _serve(Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def reset(self):
+        self.delay_ms = 0
+        self.fail: tuple[int, str] | None = None
+        self.related: list[dict] | None = None
+        self.requests.clear()
+        self.revalidations.clear()
+
+
+@pytest.fixture(scope="session")
+def _proxy(masthead_server):
+    proxy = FaultProxy(masthead_server.url)
+    yield proxy
+    proxy.server.shutdown()
+
+
+@pytest.fixture
+def proxy(_proxy):
+    _proxy.reset()
+    yield _proxy
+    _proxy.reset()
+
+
+# ---------------------------------------------------------------------------------------- the browser
+
+
+class TargetSession:
+    """A CDP session to any browser target (the toolbar popup, a restarted service worker) that Playwright does
+    not hand out, tunnelled through a page's session with Target.sendMessageToTarget."""
+
+    def __init__(self, page, target_id: str):
+        self.page = page
+        self.session = page.context.new_cdp_session(page)
+        self.replies: dict[int, dict] = {}
+        self.next_id = 0
+        self.session.on("Target.receivedMessageFromTarget", self._received)
+        self.child = self.session.send("Target.attachToTarget", {"targetId": target_id, "flatten": False})["sessionId"]
+        self.target_id = target_id
+
+    def _received(self, event):
+        message = json.loads(event["message"])
+        if "id" in message:
+            self.replies[message["id"]] = message
+
+    def call(self, method: str, params: dict | None = None, timeout: float = 10) -> dict:
+        self.next_id += 1
+        number = self.next_id
+        self.session.send("Target.sendMessageToTarget", {
+            "sessionId": self.child, "message": json.dumps({"id": number, "method": method, "params": params or {}})})
+        deadline = time.monotonic() + timeout
+        while number not in self.replies:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no answer to {method} from {self.target_id}")
+            self.page.wait_for_timeout(5)
+        reply = self.replies.pop(number)
+        if "error" in reply:
+            raise RuntimeError(f"{method}: {reply['error']}")
+        return reply["result"]
+
+    def evaluate(self, expression: str):
+        result = self.call("Runtime.evaluate", {"expression": expression, "returnByValue": True, "awaitPromise": True})
+        if "exceptionDetails" in result:
+            details = result["exceptionDetails"]
+            reason = details.get("exception", {}).get("description") or details.get("text", "exception")
+            raise RuntimeError(f"{reason}\n  in: {expression}")
+        return result["result"].get("value")
+
+    def detach(self):
+        self.session.detach()
+
+
+def find_targets(page, predicate) -> list[dict]:
+    session = page.context.new_cdp_session(page)
+    try:
+        return [t for t in session.send("Target.getTargets")["targetInfos"] if predicate(t)]
+    finally:
+        session.detach()
+
+
+class Popup(TargetSession):
+    """The real toolbar popup (Playwright does not list it among pages)."""
+
+    def wait_ready(self, timeout: float = 10) -> dict:
+        deadline = time.monotonic() + timeout
+        while True:
+            state = self.evaluate("({...document.documentElement.dataset})")
+            if state.get("state") == "ready":
+                return state
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the popup never became ready: {state}")
+            self.page.wait_for_timeout(5)
+
+    def text(self, selector: str = "body") -> str:
+        return self.evaluate(f"document.querySelector({json.dumps(selector)})?.innerText ?? ''")
+
+    def screenshot(self, name: str) -> Path:
+        """What the reader sees in the popup window, and `<name>-full.png` with what scrolls below it."""
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        path.write_bytes(base64.b64decode(self.call("Page.captureScreenshot", {"format": "png"})["data"]))
+        metrics = self.call("Page.getLayoutMetrics")
+        content, viewport = metrics["cssContentSize"], metrics["cssLayoutViewport"]
+        if content["height"] > viewport["clientHeight"] + 1:
+            full = self.call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})["data"]
+            (SCREENSHOTS / f"{name}-full.png").write_bytes(base64.b64decode(full))
+        return path
+
+    def close(self):
+        try:
+            self.session.send("Target.closeTarget", {"targetId": self.target_id})
+        finally:
+            self.session.detach()
+
+
+class Extension:
+    def __init__(self, context, worker):
+        self.context = context
+        self.worker = worker
+        self.id = urlsplit(worker.url).hostname
+
+    def url(self, path: str) -> str:
+        return f"chrome-extension://{self.id}/{path}"
+
+    def configure(self, server_url: str, badge: bool = True) -> None:
+        """Point the extension at a server, as the options page would, and wait for its domain map (if any)."""
+        self.worker.evaluate(
+            "async ([serverUrl, badgeEnabled]) => {"
+            "  await chrome.storage.local.remove('domains');"
+            "  await chrome.storage.local.set({settings: {serverUrl, token: '', badgeEnabled}});"
+            "}", [server_url, badge])
+
+    def wait_for_domains(self, server_url: str, timeout: float = 10) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            domains = self.worker.evaluate("chrome.storage.local.get('domains').then(d => d.domains ?? null)")
+            if domains and domains.get("serverUrl") == server_url and domains.get("map"):
+                return domains
+            time.sleep(0.05)
+        raise TimeoutError("the extension did not load the domain map")
+
+    def badge(self, page) -> dict:
+        return self.worker.evaluate(
+            "async (url) => { const [tab] = await chrome.tabs.query({url});"
+            "  return tab ? {text: await chrome.action.getBadgeText({tabId: tab.id}),"
+            "                title: await chrome.action.getTitle({tabId: tab.id})} : null; }",
+            page.url)
+
+    def wait_badge(self, page, expected: str, timeout: float = 10) -> dict:
+        deadline = time.monotonic() + timeout
+        badge = None
+        while time.monotonic() < deadline:
+            badge = self.badge(page)
+            if badge and badge["text"] == expected:
+                return badge
+            time.sleep(0.05)
+        raise AssertionError(f"badge for {page.url} is {badge}, expected {expected!r}")
+
+    def open_popup(self, page, worker=None, timeout: float = 10) -> tuple[Popup, float]:
+        """Open the real toolbar popup for `page`; returns it and the moment it was asked for (epoch ms, the
+        browser's clock, comparable with the popup's data-ready-at). `worker`: any object with evaluate()."""
+        page.bring_to_front()
+        script = "(async () => { const t = Date.now(); await chrome.action.openPopup(); return t; })()"
+        started = (worker or self.worker).evaluate(script)
+        popup_url = self.url("popup/popup.html")
+        deadline = time.monotonic() + timeout
+        while not (found := find_targets(page, lambda t: t["url"].startswith(popup_url))):
+            if time.monotonic() > deadline:
+                raise TimeoutError("the toolbar popup did not open")
+            page.wait_for_timeout(5)
+        return Popup(page, found[0]["targetId"]), started
+
+    def worker_targets(self, page) -> list[dict]:
+        return find_targets(page, lambda t: t["type"] == "service_worker" and t["url"] == self.url("background.js"))
+
+
+def chromium_args(page_port: int) -> list[str]:
+    rules = ", ".join(f"MAP {host} 127.0.0.1:{page_port}" for host in NEWS_HOSTS)
+    args = [
+        f"--disable-extensions-except={EXTENSION}",
+        f"--load-extension={EXTENSION}",
+        f"--host-resolver-rules={rules}",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-gpu",
+    ]
+    if os.geteuid() == 0:
+        args.append("--no-sandbox")
+    return args
+
+
+@pytest.fixture(scope="session")
+def playwright_driver():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's Chromium with `apt-get install -y chromium`")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+def launch(playwright, page_port: int):
+    """Chromium with the unpacked extension in a fresh profile; returns (context, extension, cleanup)."""
+    profile = tempfile.mkdtemp(prefix="masthead-chromium-")
+    context = playwright.chromium.launch_persistent_context(
+        profile, executable_path=CHROMIUM, headless=True, args=chromium_args(page_port),
+        viewport={"width": 1000, "height": 700},
+    )
+    workers = context.service_workers or [context.wait_for_event("serviceworker", timeout=15000)]
+
+    def cleanup():
+        context.close()
+        shutil.rmtree(profile, ignore_errors=True)
+
+    return context, Extension(context, workers[0]), cleanup
+
+
+@pytest.fixture(scope="session")
+def _browser(playwright_driver, page_server):
+    context, extension, cleanup = launch(playwright_driver, page_server)
+    yield context, extension
+    cleanup()
+
+
+@pytest.fixture(scope="session")
+def browser_context(_browser):
+    return _browser[0]
+
+
+@pytest.fixture
+def own_browser(playwright_driver, page_server):
+    """A browser of its own, for tests that leave it in a state others should not inherit."""
+    context, extension, cleanup = launch(playwright_driver, page_server)
+    yield context, extension
+    cleanup()
+
+
+@pytest.fixture(scope="session")
+def extension(_browser):
+    return _browser[1]
+
+
+@pytest.fixture
+def tab(browser_context):
+    """A fresh tab, closed after the test (any popup goes with the focus)."""
+    page = browser_context.new_page()
+    yield page
+    page.close()
