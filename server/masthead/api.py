@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import sqlite3
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
@@ -209,6 +211,27 @@ def register_error_handlers(app) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         return error_response(exc.code or 500, exc.description or exc.name, {"name": exc.name})
+
+    @app.errorhandler(OSError)
+    def _storage_error(exc: OSError):
+        # A full or read-only disk is the operator's to fix: say so plainly, and that nothing changed.
+        where = f" ({exc.filename})" if exc.filename else ""
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            return error_response(507, f"the disk is full{where}; nothing was changed. Free some space and try again", {"errno": exc.errno})
+        if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            return error_response(503, f"cannot write{where}: {exc.strerror}; nothing was changed. Check the file system and permissions", {"errno": exc.errno})
+        current_app.logger.exception("storage error")
+        return error_response(500, f"storage error: {exc.strerror or exc}", {"errno": exc.errno})
+
+    @app.errorhandler(sqlite3.OperationalError)
+    def _database_error(exc: sqlite3.OperationalError):
+        message = str(exc)
+        if "full" in message:
+            return error_response(507, "the disk holding the corpus database is full; nothing was changed", None)
+        if "readonly" in message or "read-only" in message:
+            return error_response(503, "the corpus database is read-only; nothing was changed", None)
+        current_app.logger.exception("database error")
+        return error_response(503, f"the corpus database is unavailable: {message}", None)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -366,7 +366,7 @@ def _page_headers(response: Response, nonce: str) -> Response:
         "frame-ancestors 'none'; base-uri 'none'"
     )
     response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Referrer-Policy"] = "same-origin"  # a strict policy makes browsers send `Origin: null` on the form post
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -471,6 +471,11 @@ def _imported_as_entry(outlet) -> dict:
 
 
 def _same_origin() -> bool:
+    # Sec-Fetch-Site is set by the browser itself (a page cannot forge it); Origin may be "null"
+    # under a strict referrer policy, so the fetch metadata decides when it is present.
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site:
+        return fetch_site in ("same-origin", "none")
     origin = request.headers.get("Origin")
     if not origin or origin == "null":
         return origin is None

@@ -100,7 +100,7 @@ def _cors(app: Flask, allowed: list[str]) -> None:
             response.headers["Access-Control-Max-Age"] = "600"
         response.headers.add("Vary", "Origin")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("Referrer-Policy", "same-origin" if response.mimetype == "text/html" else "no-referrer")
         if response.mimetype == "text/html":
             response.headers.setdefault("X-Frame-Options", "DENY")
             response.headers.setdefault("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")

@@ -33,6 +33,7 @@ CHROMIUM = "/usr/bin/chromium"
 NEWS_HOSTS = ("statenews.example", "freepress.example", "unknown-news.example")
 STORY_URL = "http://statenews.example/20260226/velmar-customs-union-treaty.html"
 UNKNOWN_URL = "http://unknown-news.example/2026/02/26/local-council-budget"
+WRITE_TOKEN = "browser-test-write-token-0123456789"
 
 
 def free_port() -> int:
@@ -62,7 +63,9 @@ def masthead_server(tmp_path_factory):
     """`masthead serve` on a free loopback port with the small test list and, when ingest exists, the articles."""
     workdir = tmp_path_factory.mktemp("masthead")
     db = workdir / "corpus.db"
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "server")}
+    sources = workdir / "sources.yaml"  # a copy: the add-outlet test writes to it through the server
+    shutil.copy(SOURCES, sources)
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "server"), "MASTHEAD_TOKEN": WRITE_TOKEN, "XDG_CONFIG_HOME": str(workdir / "config")}
     has_articles = ingest_available()
     if has_articles:
         done = subprocess.run([sys.executable, "-m", "masthead", "ingest", str(ARTICLES), "--db", str(db)],
@@ -71,7 +74,7 @@ def masthead_server(tmp_path_factory):
             raise RuntimeError(f"masthead ingest failed:\n{done.stdout}\n{done.stderr}")
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "masthead", "serve", "--port", str(port), "--sources", str(SOURCES), "--db", str(db),
+        [sys.executable, "-m", "masthead", "serve", "--port", str(port), "--sources", str(sources), "--db", str(db),
          "--workers", "2"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )

@@ -429,3 +429,52 @@ def _wait(page, condition, message, timeout=10):
 
 
 
+
+
+def test_add_this_outlet_from_the_popup_through_the_edit_page(extension, on_server, tab, browser_context):
+    """Unknown outlet -> "Add this outlet" -> the server's /edit page with the domain filled in -> saved -> known."""
+    import json
+    import urllib.request
+
+    from harness import WRITE_TOKEN
+
+    tab.goto(UNKNOWN_URL)
+    popup, state, _ = open_ready(extension, tab)
+    assert state["view"] == "unknown"
+    with browser_context.expect_page() as opened:
+        popup.evaluate("document.getElementById('add-outlet').click()")
+    edit = opened.value
+    try:
+        edit.wait_for_load_state("load")
+        assert edit.locator("#domains").input_value().strip() == "unknown-news.example"
+        edit.fill("#id", "unknown-news")
+        edit.fill("#name", "Unknown News")
+        edit.fill("#country", "NL")
+        edit.fill("#ownership_note", "Owner not yet researched.")
+        edit.fill("#token", WRITE_TOKEN)
+        with edit.expect_navigation():
+            edit.click("button[type=submit]")
+        assert "Unknown News" in edit.content()
+        edit.screenshot(path=str(_shot("edit-page-saved")), full_page=True)
+    finally:
+        edit.close()
+    try:
+        popup.close()
+    except Exception:
+        pass
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # the server reloads sources.yaml within a second
+            tab.goto(UNKNOWN_URL)
+            popup, state, _ = open_ready(extension, tab)
+            name = popup.text("#view")
+            popup.close()
+            if "Unknown News" in name:
+                break
+            time.sleep(0.5)
+        assert "Unknown News" in name
+    finally:
+        request = urllib.request.Request(f"{on_server.url}/api/outlets/unknown-news", method="DELETE",
+                                         headers={"Authorization": f"Bearer {WRITE_TOKEN}"})
+        json.loads(urllib.request.urlopen(request, timeout=10).read() or b"{}")
+        time.sleep(1.2)  # let the server see the file change before the next test
