@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -57,6 +58,15 @@ def serve(host, port, sources, db, workers, threads, git_commit):
         click.echo(f"warning: binding to {host} exposes Masthead beyond this machine; every request except /api/ping now needs the bearer token", err=True)
     click.echo(f"Masthead {__version__} on http://{'[' + host + ']' if ':' in host else host}:{port}/  (sources: {settings['SOURCES']}; corpus: {settings['DB']})", err=True)
     run(settings, host=host, port=port, workers=workers, threads=threads)
+
+
+def _storage_message(exc: Exception, where) -> str:
+    text = str(exc)
+    if "full" in text.lower() or getattr(exc, "errno", None) in (28, 122):
+        return f"the disk holding {where} is full ({text}); free some space"
+    if "readonly" in text.lower() or "read-only" in text.lower() or getattr(exc, "errno", None) in (13, 30):
+        return f"cannot write {where}: the file or its folder is read-only ({text})"
+    return f"cannot use the corpus {where}: {text}"
 
 
 def _check_sources(path: Path) -> None:
@@ -244,7 +254,10 @@ def ingest(inputs, db, sources, from_sources, workers, delay, timeout, max_bytes
         registry = load(path)
     except SourcesError as exc:
         raise click.ClickException(f"{path} does not validate: {exc}; run `masthead validate {path}`")
-    corpus = Corpus(db or settings["DB"])
+    try:
+        corpus = Corpus(db or settings["DB"])
+    except (sqlite3.Error, OSError) as exc:
+        raise click.ClickException(_storage_message(exc, db or settings["DB"]))
     try:
         fetcher = Fetcher(timeout=timeout, max_bytes=max_bytes, delay=delay, allow=allow)
     except ValueError as exc:
@@ -259,6 +272,8 @@ def ingest(inputs, db, sources, from_sources, workers, delay, timeout, max_bytes
                                            workers=workers, refresh=refresh, progress=progress)
         except ingest_module.IngestError as exc:
             raise click.ClickException(str(exc))
+        except (sqlite3.Error, OSError) as exc:
+            raise click.ClickException(_storage_message(exc, db or settings["DB"]) + "; what was committed before is kept, run the same command again to add the rest")
     corpus.close()
     if as_json:
         click.echo(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))

@@ -338,7 +338,8 @@ class Corpus:
 
     def rollback(self) -> None:
         if self._in_transaction:
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:  # SQLite may have rolled back already (disk full, I/O error)
+                self.conn.execute("ROLLBACK")
             self._in_transaction = False
             self._deferred = None
             self._df_delta.clear()
@@ -540,8 +541,8 @@ class Corpus:
     def stats(self) -> dict:
         articles = self.count()
         urls_known = self.conn.execute("SELECT coalesce(max(rowid), 0) FROM article_urls").fetchone()[0]
-        latest = self.conn.execute("SELECT max(fetched_at) FROM articles").fetchone()[0] if articles < 200_000 else None
-        return {"articles": articles, "urls": urls_known, "schema_version": SCHEMA_VERSION, "last_added": latest}
+        latest = self.conn.execute("SELECT fetched_at FROM articles ORDER BY id DESC LIMIT 1").fetchone()
+        return {"articles": articles, "urls": urls_known, "schema_version": SCHEMA_VERSION, "last_added": latest[0] if latest else None}
 
     def integrity_check(self) -> list[str]:
         """[] when the database and its full-text index are consistent, else the problems found."""
