@@ -18,6 +18,7 @@ class LocalSite:
 
     def __init__(self) -> None:
         self.requests: list[tuple[str, dict]] = []
+        self.redirect_robots = False  # True: /robots.txt answers 301 to /robots-moved.txt
         site = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -28,6 +29,10 @@ class LocalSite:
                 site.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
                 parts = urlsplit(self.path)
                 query = parse_qs(parts.query)
+                if parts.path == "/robots.txt" and site.redirect_robots:
+                    return self._send(301, b"", "text/html", {"Location": "/robots-moved.txt"})
+                if parts.path == "/robots-moved.txt":
+                    return self._send(200, (SITE / "robots.txt").read_bytes(), "text/plain")
                 if parts.path == "/redirect":
                     return self._send(302, b"", "text/html", {"Location": query["to"][0]})
                 if parts.path == "/loop":

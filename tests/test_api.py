@@ -224,3 +224,29 @@ def test_reads_need_the_token_when_not_on_loopback(sources_copy, tmp_path):
     assert client.get("/api/context?url=https://statenews.example/a", headers={"Authorization": "Bearer wrong"}).status_code == 401
     ok = client.get("/api/context?url=https://statenews.example/a", headers={"Authorization": "Bearer a-long-enough-test-token-0123456789"})
     assert ok.status_code == 200 and ok.get_json()["outlet"]["id"] == "statenews"
+
+
+def test_fetching_server_rate_limits_each_client(sources_copy, tmp_path):
+    from masthead.app import create_app
+
+    app = create_app({"SOURCES": str(sources_copy), "DB": str(tmp_path / "c.db"), "FETCH_PAGES": True,
+                      "FETCH_RATE": 0.01, "FETCH_BURST": 2, "CONFIG_DIR": str(tmp_path / "cfg")})
+    client = app.test_client()
+    # The pages are unknown and unreachable here: related coverage comes from the title only.
+    statuses = [client.get("/api/context?url=https://statenews.example/a&title=Harbour+vote").status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    body = client.get("/api/context?url=https://statenews.example/a").get_json()
+    assert body["status"] == 429 and "try again" in body["error"]
+    assert client.get("/api/context?url=https://statenews.example/a&limit=0").status_code == 200  # no fetching, no limit
+
+
+def test_oversize_body_is_413_in_the_error_shape(sources_copy, tmp_path):
+    from masthead.app import create_app
+
+    token = "an-oversize-test-token-0123456789"
+    client = create_app({"SOURCES": str(sources_copy), "DB": str(tmp_path / "c.db"), "TOKEN": token,
+                         "CONFIG_DIR": str(tmp_path / "cfg")}).test_client()
+    response = client.post("/api/outlets", data=b"x" * (3 * 1024 * 1024),
+                           headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+    assert response.status_code == 413
+    assert response.get_json()["status"] == 413

@@ -1,7 +1,6 @@
 """The corpus: schema and migrations, upsert, exact and near duplicate merging, full-text search."""
 
 import json
-import sqlite3
 import threading
 from pathlib import Path
 

@@ -1,7 +1,6 @@
 """Extraction from saved pages, and the guarded fetcher against a local site (loopback allowed only explicitly)."""
 
 import gzip
-import hashlib
 import json
 import time
 from pathlib import Path
@@ -163,3 +162,13 @@ def test_unreachable_port_is_a_fetch_error():
         port = s.getsockname()[1]
     with pytest.raises(FetchError):
         Fetcher(delay=0, allow=LOCAL, timeout=2).fetch(f"http://127.0.0.1:{port}/x.html")
+
+
+def test_robots_txt_behind_a_redirect_is_followed():
+    with LocalSite() as site:
+        site.redirect_robots = True
+        fetcher = Fetcher(delay=0, allow=LOCAL)
+        with pytest.raises(Refused, match="robots.txt"):
+            fetcher.fetch(site.base + "/private/secret.html")
+        assert site.paths() == ["/robots.txt", "/robots-moved.txt"]
+        assert fetcher.fetch(site.base + "/dorvik-vote.html").status == 200

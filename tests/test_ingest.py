@@ -11,8 +11,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from local_site import LocalSite
 from masthead import ingest as ingest_module
 from masthead.cli import cli

@@ -79,6 +79,14 @@ def context():
     title = _arg("title", limit=MAX_TITLE)
     limit = _int_arg("limit", 8, 0, 50)
     s = state()
+    limiter = s.extras.get("fetch_limiter")
+    if limiter is not None and limit:
+        # This server may fetch the reader's page: bound how often one client can make it do so.
+        allowed, wait = limiter.allow(request.remote_addr or "?")
+        if not allowed:
+            response = error_response(429, f"too many requests from this client; try again in {wait:.1f} s", {"retry_after": round(wait, 1)})
+            response.headers["Retry-After"] = str(max(1, round(wait)))
+            return response
     try:
         answer = build_context(
             s.sources.current(), url, title=title, as_of=_arg("as_of", limit=40),

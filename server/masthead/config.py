@@ -22,7 +22,8 @@ SETTINGS = [
     Setting("CORS_ORIGINS", "MASTHEAD_CORS_ORIGINS", "comma-separated origins allowed to call the API from a browser (default: any chrome-extension:// or moz-extension:// origin)"),
     Setting("TOKEN", "MASTHEAD_TOKEN", "the bearer token for writes (default: generated at first start into the config directory)"),
     Setting("GIT_COMMIT", "MASTHEAD_GIT_COMMIT", "'1' commits each change made through the server when the source list lives in a git repository (also `masthead serve --git-commit`)"),
-    Setting("FETCH_PAGES", "MASTHEAD_FETCH_PAGES", "'1' lets /api/context fetch the reader's page when it is not in the corpus (default: off)"),
+    Setting("FETCH_PAGES", "MASTHEAD_FETCH_PAGES", "'1' lets /api/context fetch the reader's page when it is not in the corpus (default: off); then each client may ask 2 times a second, in bursts of 10"),
+    Setting("FETCH_ALLOW", "MASTHEAD_FETCH_ALLOW", "comma-separated networks (CIDR) the fetcher may reach although private, for intranet deployments (default: none)"),
 ]
 
 
@@ -54,5 +55,6 @@ def defaults() -> dict:
         "TOKEN": env.get("MASTHEAD_TOKEN"),
         "GIT_COMMIT": env.get("MASTHEAD_GIT_COMMIT", "0") == "1",
         "FETCH_PAGES": env.get("MASTHEAD_FETCH_PAGES", "0") == "1",
+        "FETCH_ALLOW": [n.strip() for n in env.get("MASTHEAD_FETCH_ALLOW", "").split(",") if n.strip()],
         "SOURCES_CHECK_INTERVAL": 1.0,
     }

@@ -23,7 +23,7 @@ __all__ = [
 
 log = logging.getLogger("masthead.extract")
 
-USER_AGENT = f"Masthead/{__version__} (+https://github.com/masthead-project/masthead; related-coverage indexer)"
+USER_AGENT = f"Masthead/{__version__} (self-hosted news-context server; related-coverage indexer)"
 PAGE_TYPES = ("text/html", "application/xhtml+xml")
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/xml", "text/xml", "application/rdf+xml")
 ROBOTS_TYPES = ("text/plain",)
@@ -154,7 +154,12 @@ class Fetcher:
         if not known:
             parser = robotparser.RobotFileParser()
             try:
-                response = self._get(origin + "/robots.txt", ROBOTS_TYPES + PAGE_TYPES, redirects_ok=False)
+                robots_url = origin + "/robots.txt"
+                for _ in range(self.max_redirects + 1):  # e.g. http -> https; every hop is guarded again
+                    response = self._get(robots_url, ROBOTS_TYPES + PAGE_TYPES)
+                    if response.status not in (301, 302, 303, 307, 308) or not response.headers.get("location"):
+                        break
+                    robots_url = urljoin(robots_url, response.headers["location"])
                 if response.status == 200:
                     parser.parse(response.body.decode("utf-8", "replace").splitlines())
                 elif 400 <= response.status < 500:
@@ -189,7 +194,7 @@ class Fetcher:
             time.sleep(pause)
         return lock
 
-    def _get(self, url: str, accept: tuple[str, ...], redirects_ok: bool = True) -> Response:
+    def _get(self, url: str, accept: tuple[str, ...]) -> Response:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https"):
             raise Refused(f"refused scheme {parts.scheme or '(none)'}: only http and https")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from urllib.parse import urlsplit
 import math
 import re
 import sqlite3
@@ -14,15 +15,15 @@ from dataclasses import dataclass
 
 from . import corpus as corpus_module
 from . import urls
-from .corpus import fold, terms
+from .corpus import terms
 from .openapi import register_paths
 
 __all__ = ["Query", "rank", "related", "query_for_page", "attach", "STOPWORDS"]
 
 log = logging.getLogger("masthead.related")
 
-MAX_QUERY_TERMS = 12  # distinctive terms sent to FTS5
-POSTINGS_BUDGET = 30_000  # total document frequency of the chosen words: bounds the cost of one query
+MAX_QUERY_TERMS = 12  # distinctive words whose posting lists are read
+POSTINGS_BUDGET = 15_000  # total document frequency of the chosen words: bounds the cost of one query
 TERM_DF_SHARE = 0.05  # a term in more than 5% of articles does not say which story this is
 BODY_WORDS = 400  # the lead of an article carries its story
 HALF_LIFE_DAYS = 7.0  # coverage a week apart counts half as much as same-day coverage, never less than half
@@ -189,19 +190,35 @@ def rank(corpus, registry, query: Query, as_of: str, limit: int = 8, per_outlet:
         return []
     variants = corpus.doc_freqs({f for w in chosen for f in (w + "s", w + "es", _fold(w), _fold(w) + "s")} - df.keys())
     known = {**df, **variants}
-    shared_weight: Counter = Counter()
+    holders: list[tuple[str, set[int]]] = []
     shared_count: Counter = Counter()
     for word in chosen:
-        holders = set()
+        found: set[int] = set()
         for form in _forms(word, known):
-            holders.update(corpus.postings(form))
-        for article_id in holders:
-            shared_weight[article_id] += weights[word]
-            shared_count[article_id] += 1
-    shared_weight.pop(query.article_id, None)
+            found.update(corpus.postings(form))
+        found.discard(query.article_id)
+        holders.append((word, found))
+        shared_count.update(found)  # counted in C: posting lists can be tens of thousands long
     # A headline alone has few words: one distinctive word in common can be enough. A full text must share more.
     min_shared = min(MIN_SHARED_TERMS if query.text else 1, len(chosen))
-    best = [a for a, _ in shared_weight.most_common() if shared_count[a] >= min_shared][:CANDIDATES]
+    # Articles sharing several words are few: weigh each exactly. Those sharing one word are many: take them
+    # word by word, heaviest word first, as many as could still make the cut.
+    several = [a for a, n in shared_count.items() if n >= 2]
+    if len(several) > CANDIDATES * 5:
+        several = sorted(several, key=shared_count.__getitem__, reverse=True)[:CANDIDATES * 5]
+    shared_weight = {a: sum(weights[w] for w, found in holders if a in found) for a in several}
+    if min_shared == 1:
+        for word, found in sorted(holders, key=lambda pair: -weights[pair[0]]):
+            room = CANDIDATES - sum(1 for a in shared_weight if shared_count[a] == 1)
+            if room <= 0:
+                break
+            for a in found:
+                if shared_count[a] == 1:
+                    shared_weight[a] = weights[word]
+                    room -= 1
+                    if room == 0:
+                        break
+    best = sorted(shared_weight, key=shared_weight.get, reverse=True)[:CANDIDATES]
     candidates = corpus.rows(best)
     if not candidates:
         return []
@@ -297,7 +314,8 @@ def attach(app, state) -> None:
     if app.config.get("FETCH_PAGES"):
         from .extract import Fetcher, extract_html
 
-        fetcher = Fetcher()
+        fetcher = Fetcher(timeout=4.0, max_bytes=3 * 1024 * 1024, delay=0.5,  # the reader is waiting
+                          allow=app.config.get("FETCH_ALLOW") or ())
         cache = _PageCache()
 
         def load(url: str):
@@ -305,10 +323,11 @@ def attach(app, state) -> None:
                 response = fetcher.fetch(url)
                 return extract_html(response.body, url=response.url)
             except Exception as exc:  # a page we cannot fetch still gets an answer from its title
-                log.info("could not fetch the reader's page: %s", exc)
+                # The host only: the reader's full URL never goes to the log.
+                log.info("could not fetch the reader's page on %s: %s", urlsplit(url).hostname, type(exc).__name__)
                 return None
 
-        def fetch_page(url: str):
+        def fetch_page(url: str):  # noqa: F811 (None when fetching is off)
             return cache.get(url, load)
 
     def related_for(page, outlet, title, as_of, limit):
