@@ -15,7 +15,7 @@ from .context import ContextError, build_context, outlet_card, parse_as_of
 from .openapi import openapi_document
 from .vocabulary import LABEL_TYPES
 
-__all__ = ["bp", "error_response", "state"]
+__all__ = ["bp", "APIError", "error_response", "state", "query_arg", "query_int", "query_as_of"]
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -39,12 +39,7 @@ class APIError(Exception):
         self.status, self.error, self.detail = status, error, detail
 
 
-@bp.errorhandler(APIError)
-def _api_error(exc: APIError):
-    return error_response(exc.status, exc.error, exc.detail)
-
-
-def _arg(name: str, required: bool = False, limit: int = MAX_QUERY_PARAM) -> str | None:
+def query_arg(name: str, required: bool = False, limit: int = MAX_QUERY_PARAM) -> str | None:
     value = request.args.get(name)
     if value is None or value == "":
         if required:
@@ -55,8 +50,8 @@ def _arg(name: str, required: bool = False, limit: int = MAX_QUERY_PARAM) -> str
     return value
 
 
-def _int_arg(name: str, default: int, low: int, high: int) -> int:
-    raw = _arg(name)
+def query_int(name: str, default: int, low: int, high: int) -> int:
+    raw = query_arg(name)
     if raw is None:
         return default
     try:
@@ -75,9 +70,9 @@ def ping():
 
 @bp.get("/context")
 def context():
-    url = _arg("url", required=True, limit=urls.MAX_URL_LENGTH)
-    title = _arg("title", limit=MAX_TITLE)
-    limit = _int_arg("limit", 8, 0, 50)
+    url = query_arg("url", required=True, limit=urls.MAX_URL_LENGTH)
+    title = query_arg("title", limit=MAX_TITLE)
+    limit = query_int("limit", 8, 0, 50)
     s = state()
     limiter = s.extras.get("fetch_limiter")
     if limiter is not None and limit:
@@ -89,7 +84,7 @@ def context():
             return response
     try:
         answer = build_context(
-            s.sources.current(), url, title=title, as_of=_arg("as_of", limit=40),
+            s.sources.current(), url, title=title, as_of=query_arg("as_of", limit=40),
             related=s.related if limit else None, limit=limit,
         )
     except urls.NotAWebPage as exc:
@@ -102,10 +97,10 @@ def context():
 @bp.get("/outlets")
 def outlets():
     registry = state().sources.current()
-    as_of = _as_of()
-    country = _arg("country")
-    label = _arg("label")
-    query = (_arg("q") or "").lower()
+    as_of = query_as_of()
+    country = query_arg("country")
+    label = query_arg("label")
+    query = (query_arg("q") or "").lower()
     if label and label not in LABEL_TYPES:
         raise APIError(400, f"unknown label type '{label}'", {"known": sorted(LABEL_TYPES)})
     found = []
@@ -127,7 +122,7 @@ def outlet(outlet_id: str):
     found = registry.outlets.get(outlet_id)
     if found is None:
         raise APIError(404, f"no outlet with id '{outlet_id[:80]}'")
-    as_of = _as_of()
+    as_of = query_as_of()
     return jsonify({
         **found.to_dict(as_of),
         "ownership": registry.ownership_chain(found),
@@ -155,7 +150,7 @@ def owner(owner_id: str):
 def domains():
     """The outlet domain map for matching in the browser, revalidated with ETag."""
     registry = state().sources.current()
-    as_of = _as_of()
+    as_of = query_as_of()
     body = {
         "version": registry.etag,
         **registry.domain_map(),
@@ -208,14 +203,18 @@ def openapi():
     return jsonify(openapi_document())
 
 
-def _as_of() -> str:
+def query_as_of() -> str:
     try:
-        return parse_as_of(_arg("as_of", limit=40))
+        return parse_as_of(query_arg("as_of", limit=40))
     except ContextError as exc:
         raise APIError(400, str(exc)) from None
 
 
 def register_error_handlers(app) -> None:
+    @app.errorhandler(APIError)
+    def _api_error(exc: APIError):
+        return error_response(exc.status, exc.error, exc.detail)
+
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         return error_response(exc.code or 500, exc.description or exc.name, {"name": exc.name})

@@ -36,11 +36,6 @@ def attach(app, app_state) -> None:
     app.register_blueprint(edit_bp)
 
 
-@bp.errorhandler(APIError)
-def _api_error(exc: APIError):
-    return error_response(exc.status, exc.error, exc.detail)
-
-
 def _curator() -> Curator:
     return state().extras["curator"]
 

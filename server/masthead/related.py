@@ -349,66 +349,28 @@ def attach(app, state) -> None:
     register_paths(_OPENAPI_PATHS)
 
 
-class _BadRequest(Exception):
-    def __init__(self, status: int, error: str, detail=None):
-        super().__init__(error)
-        self.status, self.error, self.detail = status, error, detail
-
-
-def _param(name: str, required: bool = False, limit: int = 500) -> str | None:
-    from flask import request
-
-    value = request.args.get(name)
-    if not value:
-        if required:
-            raise _BadRequest(400, f"missing query parameter '{name}'", {"parameter": name})
-        return None
-    if len(value) > limit:
-        raise _BadRequest(400, f"query parameter '{name}' is {len(value)} characters long; the limit is {limit}", {"parameter": name})
-    return value
-
-
-def _int_param(name: str, default: int, low: int, high: int) -> int:
-    raw = _param(name)
-    if raw is None:
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise _BadRequest(400, f"'{name}' must be a whole number between {low} and {high}", {"parameter": name})
-    return int(raw)
-
-
 def _blueprint(state, db_path: str):
     from flask import Blueprint, jsonify
 
-    from .api import error_response
-    from .context import ContextError, outlet_card, parse_as_of
+    from .api import APIError, error_response, query_arg, query_as_of, query_int
+    from .context import outlet_card
 
     bp = Blueprint("corpus", __name__, url_prefix="/api")
-
-    @bp.errorhandler(_BadRequest)
-    def _bad_request(exc: _BadRequest):
-        return error_response(exc.status, exc.error, exc.detail)
 
     @bp.errorhandler(sqlite3.Error)
     def _database_error(exc: sqlite3.Error):
         log.warning("corpus error: %s", exc)
         return error_response(503, "the article corpus is unavailable; see the server log", None)
 
-    def as_of() -> str:
-        try:
-            return parse_as_of(_param("as_of", limit=40))
-        except ContextError as exc:
-            raise _BadRequest(400, str(exc)) from None
-
     @bp.get("/search")
     def search():
-        q = _param("q", required=True)
-        limit = _int_param("limit", 10, 1, 50)
-        offset = _int_param("offset", 0, 0, 10_000)
+        q = query_arg("q", required=True, limit=500)
+        limit = query_int("limit", 10, 1, 50)
+        offset = query_int("offset", 0, 0, 10_000)
         words = [w for w in terms(q)][:32]
         if not words:
-            raise _BadRequest(400, "the query has no words to search for", {"q": q[:200]})
-        registry, date = state.sources.current(), as_of()
+            raise APIError(400, "the query has no words to search for", {"q": q[:200]})
+        registry, date = state.sources.current(), query_as_of()
         rows = corpus_module.local(db_path).search(" ".join(f'"{w}"' for w in words), limit, offset)
         results = []
         for row in rows:
@@ -426,15 +388,15 @@ def _blueprint(state, db_path: str):
 
     @bp.get("/articles")
     def article():
-        raw = _param("url", required=True, limit=urls.MAX_URL_LENGTH)
+        raw = query_arg("url", required=True, limit=urls.MAX_URL_LENGTH)
         try:
             page = urls.normalise(raw)
         except urls.URLError as exc:
-            raise _BadRequest(exc.status, str(exc), {"url": raw[:200]}) from None
+            raise APIError(exc.status, str(exc), {"url": raw[:200]}) from None
         found = corpus_module.local(db_path).article(page.url)
         if found is None:
-            raise _BadRequest(404, "no stored article has this URL", {"url": page.url[:200]})
-        registry, date = state.sources.current(), as_of()
+            raise APIError(404, "no stored article has this URL", {"url": page.url[:200]})
+        registry, date = state.sources.current(), query_as_of()
         outlet = _outlet_of(registry, found)
         card = outlet_card(registry, outlet, date) if outlet is not None else None
         found.pop("id", None)
