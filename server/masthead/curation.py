@@ -566,32 +566,23 @@ class YamlDoc:
 
 def _field_path(node: Any, line: int) -> str | None:
     if isinstance(node, CommentedMap):
-        best = None
-        for key in node:
-            try:
-                key_line = node.lc.key(key)[0]
-            except (KeyError, TypeError, AttributeError):
-                continue
-            if key_line <= line:
-                best = key
-        if best is None:
-            return None
-        inner = _field_path(node[best], line)
-        return f"{best}.{inner}" if inner else str(best)
-    if isinstance(node, CommentedSeq):
-        best = None
-        for i in range(len(node)):
-            try:
-                item_line = node.lc.item(i)[0]
-            except (KeyError, TypeError, AttributeError):
-                continue
-            if item_line <= line:
-                best = i
-        if best is None:
-            return None
-        inner = _field_path(node[best], line)
-        return f"{best}.{inner}" if inner else str(best)
-    return None
+        keys, position = list(node), node.lc.key
+    elif isinstance(node, CommentedSeq):
+        keys, position = range(len(node)), node.lc.item
+    else:
+        return None
+    best = None
+    for key in keys:
+        try:
+            key_line = position(key)[0]
+        except (KeyError, TypeError, AttributeError):
+            continue
+        if key_line <= line:
+            best = key
+    if best is None:
+        return None
+    inner = _field_path(node[best], line)
+    return f"{best}.{inner}" if inner else str(best)
 
 
 # --- patches (undo, and carrying edits over hand formatting) -------------------------------------

@@ -86,7 +86,8 @@ REDIRECTOR_PATHS = ("/l.php", "/url", "/redirect", "/redir", "/away.php", "/l/",
 SAFELINKS_SUFFIX = ".safelinks.protection.outlook.com"
 
 ARCHIVE_TODAY_HOSTS = {"archive.ph", "archive.today", "archive.is", "archive.li", "archive.vn", "archive.md", "archive.fo"}
-ALIAS_PREFIXES = ("www.", "m.", "amp.", "mobile.")
+MOBILE_PREFIXES = ("m.", "amp.", "mobile.")
+ALIAS_PREFIXES = ("www.", *MOBILE_PREFIXES)
 _HOST_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 _ARCHIVE_PATH = re.compile(r"^/web/(?:\d{1,14}[a-z_]*|\*)/(.+)$", re.S)
@@ -307,16 +308,8 @@ def _clean_query(query: str) -> str:
 
 def _strip_alias_host(host: str, netloc: str, path: str) -> tuple[str, str, str]:
     """m.example.com and amp.example.com are the same pages as example.com (m.amp.example.com too)."""
-    stripped = True
-    while stripped:
-        stripped = False
-        for prefix in ("m.", "amp.", "mobile."):
-            if host.startswith(prefix):
-                rest = host[len(prefix):]
-                if "." in rest and not is_public_suffix(rest):
-                    netloc, host, stripped = netloc.replace(host, rest, 1), rest, True
-                    break
-    return host, netloc, path
+    stripped = _strip_prefixes(host, MOBILE_PREFIXES)
+    return stripped, netloc.replace(host, stripped, 1), path
 
 
 def _unwrap(page: PageURL) -> str | None:
@@ -411,10 +404,15 @@ def match_hosts(host: str) -> list[str]:
 
 def strip_alias_prefix(host: str) -> str:
     """Drop leading www./m./amp./mobile. labels, never down to a public suffix."""
+    return _strip_prefixes(host, ALIAS_PREFIXES)
+
+
+def _strip_prefixes(host: str, prefixes: tuple[str, ...]) -> str:
+    """Keep dropping a leading prefix while what remains is still a name someone registered."""
     stripped = True
     while stripped:
         stripped = False
-        for prefix in ALIAS_PREFIXES:
+        for prefix in prefixes:
             if host.startswith(prefix):
                 rest = host[len(prefix):]
                 if "." in rest and not is_public_suffix(rest):
