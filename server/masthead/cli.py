@@ -93,10 +93,10 @@ def validate(file, warnings):
     Example:
         masthead validate sources.yaml
     """
-    from .sources import validate as validate_file
+    from .sources import check
 
     path = file or default_sources_path()
-    problems = validate_file(path)
+    registry, problems = check(path)
     errors = [p for p in problems if p.severity == "error"]
     shown = problems if warnings else errors
     for problem in shown:
@@ -104,9 +104,7 @@ def validate(file, warnings):
     if errors:
         click.echo(f"{path}: {len(errors)} error(s), {len(problems) - len(errors)} warning(s)", err=True)
         sys.exit(1)
-    from .sources import load
-
-    counts = load(path).counts()
+    counts = registry.counts()
     click.echo(f"{path}: ok — {counts['outlets']} outlets, {counts['owners']} owners, {counts['labels']} labels, "
                f"{counts['countries']} countries ({len(problems)} warning(s))")
 

@@ -28,6 +28,7 @@ __all__ = [
     "Registry",
     "load",
     "validate",
+    "check",
     "parse_partial_date",
     "LiveSources",
 ]
@@ -363,8 +364,12 @@ def load(path: str | Path) -> Registry:
 
 def validate(path: str | Path) -> list[Problem]:
     """Every problem in the file at once (errors and warnings), in file order."""
-    _, problems = _load(Path(path))
-    return problems
+    return check(path)[1]
+
+
+def check(path: str | Path) -> tuple[Registry, list[Problem]]:
+    """Load once: the registry (complete only when there is no error) and every problem."""
+    return _load(Path(path))
 
 
 def _load(path: Path) -> tuple[Registry, list[Problem]]:
