@@ -124,10 +124,21 @@ def test_terms_fold_case_and_diacritics_like_fts5():
     assert terms("Кремль и Минск") == ["кремль", "и", "минск"]
 
 
+def test_ascii_fast_path_splits_like_the_unicode_rule():
+    for text in ("Hello_world, it's 2026: x-ray CO2 e.g. U.S.A.", "  MiXeD\tcase\nLINES  ", "___", "a1b2 c3_d4"):
+        assert terms(text) == corpus_module._WORD.findall(corpus_module.fold(text))
+
+
 def test_hash_and_sketch():
     assert content_hash("A", WIRE) == content_hash("B", "  " + WIRE.lower())  # long texts: the text decides
     assert content_hash("A", "short") != content_hash("B", "short")  # short ones: headline too
     assert sketch("too short") == [] and len(sketch(WIRE)) == corpus_module.SKETCH_SIZE
+
+
+def test_hash_and_sketch_values_are_stable():
+    # Stored corpora hold these values: a change to the hashing would stop new copies matching old ones.
+    assert content_hash("A", WIRE) == "2e2ea743a0cee57f39ab77fe13583963abf5d7a1"
+    assert sketch(WIRE)[:4] == [380073631561536684, 886160121881180425, 939880616569528916, 1645766296513006283]
 
 
 def test_doc_freqs_and_title_weighted_match(corpus):
@@ -182,6 +193,46 @@ def test_deferred_indexing_keeps_the_trigger_and_the_index_in_step(tmp_path):
     c.rollback()
     assert c.count() == 5 and c.integrity_check() == []
     assert c.conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'articles_ai'").fetchone()[0] == 1
+
+
+def test_a_version_2_corpus_is_migrated_to_large_index_segments(tmp_path):
+    import sqlite3
+
+    import sqlite_utils
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    db = sqlite_utils.Database(conn)
+    for number, migration in enumerate(corpus_module.MIGRATIONS[:2], start=1):
+        migration(db)
+        conn.execute(f"PRAGMA user_version = {number}")
+    conn.close()
+    c = Corpus(path)
+    assert c.conn.execute("PRAGMA user_version").fetchone()[0] == corpus_module.SCHEMA_VERSION
+    hashsize = c.conn.execute("SELECT v FROM articles_fts_config WHERE k = 'hashsize'").fetchone()
+    assert hashsize == (corpus_module.FTS_HASH_SIZE,)
+    add(c, small_articles()[0])
+    assert c.integrity_check() == []
+
+
+def test_deferred_document_frequencies_are_rebuilt_after_adds_and_updates(tmp_path):
+    c = Corpus(tmp_path / "c.db")
+    records = small_articles()
+    add(c, records[0])  # tracked: the snapshot covers one article
+    c.defer_term_stats()
+    c.begin(defer_index=True)
+    for record in records[1:6]:
+        add(c, record)
+    c.commit()
+    assert c._stats_size() == 1  # stale, and known to be: doc_freqs() scales it meanwhile
+    add(c, {**records[0], "text": "Entirely rewritten: Dorvik summit postponed."})
+    assert c.refresh_term_stats() is True
+    vocab = dict(c.conn.execute("SELECT term, doc FROM articles_fts_vocab"))
+    assert dict(c.conn.execute("SELECT term, df FROM term_stats")) == vocab
+    # An update alone leaves the count of articles as it was, but must still mark the snapshot stale.
+    add(c, {**records[2], "text": "Also rewritten: Quist wins the vote in Calloway."})
+    assert c.refresh_term_stats() is True
+    assert dict(c.conn.execute("SELECT term, df FROM term_stats")) == dict(c.conn.execute("SELECT term, doc FROM articles_fts_vocab"))
 
 
 def test_document_frequencies_stay_exact_through_adds_updates_and_batches(tmp_path):

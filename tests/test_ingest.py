@@ -39,6 +39,8 @@ def test_jsonl_ingest_twice_adds_nothing_the_second_time(runner, tmp_path):
     assert (second["added"], second["updated"], second["unchanged"]) == (0, 0, 8)
     c = Corpus(db)
     assert c.count() == 8
+    assert c._stats_size() == 8  # recounted at the end: document frequencies match the index
+    assert dict(c.conn.execute("SELECT term, df FROM term_stats")) == dict(c.conn.execute("SELECT term, doc FROM articles_fts_vocab"))
     stored = c.article("https://statenews.example/20260226/velmar-customs-union-treaty.html")
     assert (stored["outlet_id"], stored["published"], stored["authors"], stored["source"]) == ("statenews", "2026-02-26", ["Ivan Testov"], "jsonl")
 
@@ -211,3 +213,21 @@ def test_killed_ingest_resumes_without_loss_or_duplicates(tmp_path):
     assert c.conn.execute("SELECT count(*), count(DISTINCT url) FROM articles").fetchone() == (n, n)
     assert c.conn.execute("SELECT count(*) FROM article_urls").fetchone()[0] == n
     assert c.integrity_check() == []
+
+
+def test_a_small_load_into_a_large_corpus_counts_terms_as_it_goes(tmp_path, monkeypatch):
+    from masthead import ingest as ingest_module
+    from masthead.corpus import prepare
+
+    c = Corpus(tmp_path / "c.db")
+    for n in range(40):
+        c.add(prepare({"url": f"https://filler.example/{n}", "title": f"Filler {n}", "text": f"Unrelated filler item number {n}."}))
+    deferred = []
+    monkeypatch.setattr(Corpus, "defer_term_stats", lambda self: deferred.append(True))
+    one = tmp_path / "one.jsonl"
+    one.write_text(SMALL.read_text().splitlines()[0] + "\n")
+    ingest_module.ingest([str(one)], c, helpers=1)
+    assert deferred == [] and c._stats_size() == 41
+    assert dict(c.conn.execute("SELECT term, df FROM term_stats")) == dict(c.conn.execute("SELECT term, doc FROM articles_fts_vocab"))
+    ingest_module.ingest([str(SMALL)], Corpus(tmp_path / "empty.db"), helpers=1)
+    assert deferred == [True]  # everything is new to an empty corpus: count once at the end

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -261,10 +262,15 @@ def ingest(inputs, db, sources, from_sources, workers, delay, timeout, max_bytes
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--allow-network")
     with click.progressbar(length=0, label="Ingesting", file=sys.stderr, show_pos=True) as bar:
+        unshown = [0, time.monotonic()]  # drawing the bar for every record costs more than storing it
+
         def progress(done: int, more: int) -> None:
             bar.length = (bar.length or 0) + more
-            if done:
-                bar.update(done)
+            unshown[0] += done
+            now = time.monotonic()
+            if unshown[0] and (now - unshown[1] >= 0.1 or bar.pos + unshown[0] >= bar.length):
+                bar.update(unshown[0])
+                unshown[:] = [0, now]
         try:
             summary = ingest_module.ingest(inputs, corpus, registry, from_sources=from_sources, fetcher=fetcher,
                                            workers=workers, refresh=refresh, progress=progress)
@@ -272,6 +278,7 @@ def ingest(inputs, db, sources, from_sources, workers, delay, timeout, max_bytes
             raise click.ClickException(str(exc))
         except (sqlite3.Error, OSError) as exc:
             raise click.ClickException(_storage_message(exc, db or settings["DB"]) + "; what was committed before is kept, run the same command again to add the rest")
+        bar.update(unshown[0])
     corpus.close()
     if as_json:
         click.echo(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
