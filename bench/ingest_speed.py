@@ -10,6 +10,7 @@ import argparse
 import gzip
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -27,24 +28,52 @@ from zipf_corpus import articles  # noqa: E402
 PAGES = ROOT.parent / "shared" / "data" / "article-pages" / "html"
 
 
+def _write(path: Path, records: int, seed: int) -> float:
+    """Write `records` Zipf articles as JSON Lines; returns their mean length in words."""
+    words = 0
+    with open(path, "w") as out:
+        for record in articles(records, seed=seed):
+            words += len(record["text"].split())
+            out.write(json.dumps(record) + "\n")
+    return words / records
+
+
+def _timed_ingest(source: Path, corpus: Corpus, registry, helpers: int) -> tuple[float, dict]:
+    started = time.perf_counter()
+    summary = ingest([str(source)], corpus, registry, helpers=helpers)
+    return time.perf_counter() - started, dict(summary.counts)
+
+
 def jsonl(records: int, registry) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        source = Path(tmp) / "articles.jsonl"
-        with open(source, "w") as out:
-            for record in articles(records, seed=3):
-                out.write(json.dumps(record) + "\n")
-        words = sum(len(json.loads(line)["text"].split()) for line in open(source)) / records
+        first, second, small = Path(tmp) / "first.jsonl", Path(tmp) / "second.jsonl", Path(tmp) / "small.jsonl"
+        words = _write(first, records, seed=3)
+        _write(second, records, seed=4)
+        _write(small, max(1, records // 20), seed=5)
+        print(f"JSON Lines, {records:,} Zipf articles of ~{words:.0f} words")
         for helpers in (os.cpu_count() or 1, 1):
             corpus = Corpus(Path(tmp) / f"c{helpers}.db")
-            started = time.perf_counter()
-            summary = ingest([str(source)], corpus, registry, helpers=helpers)
-            seconds = time.perf_counter() - started
-            print(f"JSON Lines: {records} articles of ~{words:.0f} words, {helpers} helper process(es): {seconds:.1f} s, "
-                  f"{records / seconds:,.0f} records/s  {dict(summary.counts)}")
-            again = time.perf_counter()
-            summary = ingest([str(source)], corpus, registry, helpers=helpers)
-            print(f"   second run (nothing to add): {time.perf_counter() - again:.1f} s  {dict(summary.counts)}")
+            seconds, counts = _timed_ingest(first, corpus, registry, helpers)
+            print(f"  into an empty corpus, {helpers} helper process(es): {seconds:.1f} s, {records / seconds:,.0f} records/s  {counts}")
+            seconds, counts = _timed_ingest(first, corpus, registry, helpers)
+            print(f"     the same file again (nothing to add): {seconds:.1f} s  {counts}")
             corpus.close()
+
+        # The command a user runs, timed from the shell: start-up, source list, progress bar and summary included.
+        db = Path(tmp) / "cli.db"
+        command = [sys.executable, "-m", "masthead", "ingest", str(first), "--db", str(db), "--sources", str(ROOT / "sources.yaml")]
+        started = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True, env={**os.environ, "PYTHONPATH": str(ROOT / "server")})
+        seconds = time.perf_counter() - started
+        print(f"  `masthead ingest` into an empty corpus, wall clock: {seconds:.1f} s, {records / seconds:,.0f} records/s")
+        corpus = Corpus(db)
+        seconds, counts = _timed_ingest(second, corpus, registry, os.cpu_count() or 1)
+        print(f"  {records:,} more into that corpus of {records:,}: {seconds:.1f} s, {records / seconds:,.0f} records/s  {counts}")
+        n = max(1, records // 20)
+        seconds, counts = _timed_ingest(small, corpus, registry, os.cpu_count() or 1)
+        print(f"  {n:,} more into the corpus of {2 * records:,} (term statistics kept write by write): "
+              f"{seconds:.1f} s, {n / seconds:,.0f} records/s  {counts}")
+        corpus.close()
 
 
 def html(registry) -> None:

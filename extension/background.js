@@ -15,7 +15,7 @@ import { matchOutlet } from "./lib/match.js";
 
 const ext = globalThis.browser ?? globalThis.chrome;
 
-export const DEFAULT_SETTINGS = Object.freeze({ serverUrl: DEFAULT_SERVER_URL, token: "", badgeEnabled: true });
+export const DEFAULT_SETTINGS = Object.freeze({ serverUrl: DEFAULT_SERVER_URL, token: "", badgeEnabled: true, storePages: false });
 const DOMAINS_MAX_AGE_MS = 30 * 60 * 1000;
 const REQUEST_TIMEOUT_MS = 10_000;
 const DEFAULT_TITLE = "Masthead: who stands behind this page";
@@ -41,11 +41,15 @@ function authHeaders(token) {
   return token ? { Authorization: `Bearer ${token}` } : {};
 }
 
-async function request(url, { token, headers = {} } = {}) {
+async function request(url, { token, headers = {}, method = "GET", json } = {}) {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
+  const body = json === undefined ? undefined : JSON.stringify(json);
+  if (body !== undefined) headers = { "Content-Type": "application/json", ...headers };
   try {
     return await fetch(url, {
+      method,
+      body,
       headers: { Accept: "application/json", ...authHeaders(token), ...headers },
       signal: controller.signal,
       credentials: "omit",
@@ -189,7 +193,30 @@ async function getContext({ url, title }) {
   }
   if (!response.ok) return { ...base, ...(await failure(response)) };
   refreshDomains(); // a cheap revalidation while the reader is looking anyway
-  return { ...base, ok: true, answer: await response.json() };
+  return { ...base, ok: true, answer: await response.json(), storePages: settings.storePages };
+}
+
+/**
+ * Ask the server to add the page to its corpus. Only for readers who switched this on in the options: it
+ * leaves a record on the server of what they read, which Masthead otherwise never keeps.
+ */
+async function storePage({ url, title }) {
+  const settings = await currentSettings();
+  if (!settings.storePages) return { ok: false, reason: "off", error: "adding pages is switched off in the options" };
+  if (!settings.token) return { ok: false, reason: "no-token", error: "adding pages needs the access token (Options)" };
+  let response;
+  try {
+    response = await request(apiUrl(settings.serverUrl, "/api/articles"), {
+      method: "POST",
+      token: settings.token,
+      json: { url, title: title ? title.slice(0, 1000) : "" },
+    });
+  } catch (error) {
+    return failure(null, error);
+  }
+  if (!response.ok) return failure(response);
+  const stored = await response.json();
+  return { ok: true, status: stored.status, title: stored.title ?? null };
 }
 
 async function testConnection({ serverUrl, token }) {
@@ -224,6 +251,7 @@ async function saveSettings({ settings: wanted }) {
   if (wanted.serverUrl !== undefined) next.serverUrl = normaliseServerUrl(wanted.serverUrl);
   if (wanted.token !== undefined) next.token = String(wanted.token).trim();
   if (wanted.badgeEnabled !== undefined) next.badgeEnabled = Boolean(wanted.badgeEnabled);
+  if (wanted.storePages !== undefined) next.storePages = Boolean(wanted.storePages);
   await ext.storage.local.set({ settings: next });
   return { ok: true, settings: next };
 }
@@ -242,6 +270,7 @@ async function domainsStatus() {
 
 const HANDLERS = {
   context: getContext,
+  "store-page": storePage,
   settings: async () => ({ ok: true, settings: await currentSettings(), defaults: DEFAULT_SETTINGS }),
   "save-settings": saveSettings,
   "test-connection": testConnection,

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import jsonschema
+import requests
 import pytest
 
 from servers import RunningServer
@@ -185,3 +186,59 @@ def test_real_server_on_a_real_sqlite_file(sources_copy, tmp_path):
 def test_missing_corpus_still_answers_context(server):
     answer = server.get("/api/context", params={"url": STATENEWS}).json()
     assert answer["outlet"]["id"] == "statenews" and answer["related"] == []
+
+
+TOKEN = "a-store-pages-test-token-0123456789"
+
+
+def test_reader_opted_in_page_is_stored_by_a_real_server(sources_copy, tmp_path):
+    from local_site import LocalSite
+
+    db = tmp_path / "corpus.db"
+    fill(db).close()
+    env = {"MASTHEAD_STORE_PAGES": "1", "MASTHEAD_FETCH_ALLOW": "127.0.0.1/32", "MASTHEAD_TOKEN": TOKEN}
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    with LocalSite() as site:
+        server = RunningServer(sources_copy, db, env=env)
+        try:
+            page = site.base + "/dorvik-vote.html"
+            assert server.get("/api/articles", params={"url": page}).status_code == 404
+            denied = requests.post(server.url + "/api/articles", json={"url": page}, timeout=10)
+            assert denied.status_code == 401  # storing is a write: the reader's token is needed
+            added = requests.post(server.url + "/api/articles", json={"url": page, "title": "ignored"}, headers=auth, timeout=10)
+            assert added.status_code == 201, added.text
+            assert added.json()["status"] == "added"
+            assert added.json()["title"] == "Velmarian deputies delay vote on Dorvik customs treaty"
+            stored = server.get("/api/articles", params={"url": page}).json()
+            assert stored["source"] == "reader" and stored["published"] == "2026-02-28"
+            again = requests.post(server.url + "/api/articles", json={"url": page}, headers=auth, timeout=10)
+            assert (again.status_code, again.json()["status"]) == (200, "unchanged")
+            # Stored, the page now has related coverage from its own text, not from a title.
+            answer = server.get("/api/context", params={"url": page, "as_of": "2026-03-01"}).json()
+            assert FREEPRESS in [item["url"] for item in answer["related"]]
+            refused = requests.post(server.url + "/api/articles", json={"url": site.base + "/private/secret.html"}, headers=auth, timeout=10)
+            assert refused.status_code == 422 and "robots.txt" in refused.json()["error"]
+            bad = requests.post(server.url + "/api/articles", json={"url": "chrome://settings"}, headers=auth, timeout=10)
+            assert bad.status_code == 422 and bad.json()["status"] == 422
+            assert page not in server.output()  # the log names hosts, never a reader's full URL
+        finally:
+            server.stop()
+
+
+def test_storing_pages_is_off_unless_the_server_allows_it(filled, tmp_path):
+    from masthead.app import create_app
+
+    app = create_app({**filled.config, "TOKEN": TOKEN, "CONFIG_DIR": str(tmp_path / "cfg")})
+    client = app.test_client()
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    off = client.post("/api/articles", json={"url": "https://freepress.example/new"}, headers=auth)
+    assert off.status_code == 403 and "MASTHEAD_STORE_PAGES=1" in off.json["detail"]["hint"]
+    app = create_app({**filled.config, "TOKEN": TOKEN, "CONFIG_DIR": str(tmp_path / "cfg"), "STORE_PAGES": True})
+    client = app.test_client()
+    assert client.post("/api/articles", json={"title": "no url"}, headers=auth).status_code == 400
+    assert client.post("/api/articles", data="url=x", headers=auth).status_code == 415
+    loopback = client.post("/api/articles", json={"url": "http://127.0.0.1:9/a"}, headers=auth)
+    assert loopback.status_code == 422 and "will not fetch" in loopback.json["error"]  # never a private address
+    known = client.post("/api/articles", json={"url": STATENEWS}, headers=auth)
+    assert known.status_code == 200 and known.json["status"] == "unchanged" and known.json["outlet"]["id"] == "statenews"
+    assert Corpus(filled.config["DB"]).count() == 8

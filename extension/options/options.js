@@ -1,5 +1,5 @@
 /**
- * Options: server address, access token, badge on/off, and a connection test.
+ * Options: server address, access token, badge on/off, adding pages to the corpus (opt-in), a connection test.
  *
  * Settings are saved through the background worker (the only code that talks to the server); the page asks
  * for the host permission itself because the browser grants it only in answer to a click.
@@ -12,6 +12,7 @@ const form = document.getElementById("options");
 const serverInput = document.getElementById("server-url");
 const tokenInput = document.getElementById("token");
 const badgeInput = document.getElementById("badge-enabled");
+const storeInput = document.getElementById("store-pages");
 const status = document.getElementById("status");
 const domainsLine = document.getElementById("domains");
 
@@ -44,6 +45,7 @@ async function load() {
   serverInput.value = saved.serverUrl;
   tokenInput.value = saved.token;
   badgeInput.checked = saved.badgeEnabled;
+  storeInput.checked = saved.storePages;
   await showDomains();
 }
 
@@ -73,7 +75,7 @@ form.addEventListener("submit", (event) => {
     }
     const result = await ext.runtime.sendMessage({
       type: "save-settings",
-      settings: { serverUrl, token: tokenInput.value, badgeEnabled: badgeInput.checked },
+      settings: { serverUrl, token: tokenInput.value, badgeEnabled: badgeInput.checked, storePages: storeInput.checked },
     });
     if (!result?.ok) {
       say(result?.error ?? "Could not save.", "bad");
@@ -81,7 +83,7 @@ form.addEventListener("submit", (event) => {
     }
     saved = result.settings;
     serverInput.value = saved.serverUrl;
-    say("Saved.", "ok");
+    say(saved.storePages && !saved.token ? "Saved. Adding pages to the corpus needs the access token too." : "Saved.", saved.storePages && !saved.token ? "bad" : "ok");
     const refreshed = await ext.runtime.sendMessage({ type: "refresh-domains" });
     if (refreshed && !refreshed.ok) say(`Saved, but the outlet domain map could not be loaded: ${refreshed.error}`, "bad");
     await showDomains();

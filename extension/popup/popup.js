@@ -332,6 +332,30 @@ async function start() {
   else if (result.reason === "unreachable") showUnreachable(result);
   else if (result.reason === "not-web") showNotWebPage(page.url);
   else showServerError(result);
+  if (result?.ok && result.storePages) storePage(page);
+}
+
+const STORED_TEXT = {
+  added: "Page added to your server",
+  updated: "Page updated on your server",
+  duplicate: "Already on your server (a copy)",
+  unchanged: "Already on your server",
+};
+
+/** The reader opted in: add the page to the corpus after the answer is shown, and say how it went. */
+async function storePage(page) {
+  const line = document.getElementById("stored");
+  line.dataset.state = "pending";
+  line.textContent = "Adding the page to your server…";
+  let result;
+  try {
+    result = await ext.runtime.sendMessage({ type: "store-page", url: page.url, title: page.title });
+  } catch (error) {
+    result = { ok: false, error: error.message };
+  }
+  line.dataset.state = result?.ok ? result.status : "failed";
+  line.textContent = result?.ok ? (STORED_TEXT[result.status] ?? "Added") : `Not added: ${result?.error ?? "no answer"}`;
+  line.className = `stored ${result?.ok ? "ok" : "bad"}`;
 }
 
 function displayHostPort(url) {

@@ -15,7 +15,7 @@ from .context import ContextError, build_context, outlet_card, parse_as_of
 from .openapi import openapi_document
 from .vocabulary import LABEL_TYPES
 
-__all__ = ["bp", "APIError", "error_response", "state", "query_arg", "query_int", "query_as_of"]
+__all__ = ["bp", "APIError", "error_response", "state", "query_arg", "query_int", "query_as_of", "json_body"]
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -37,6 +37,16 @@ class APIError(Exception):
     def __init__(self, status: int, error: str, detail=None):
         super().__init__(error)
         self.status, self.error, self.detail = status, error, detail
+
+
+def json_body() -> dict:
+    """The request's JSON object, or a 415/400 that says what to send."""
+    if not request.is_json:
+        raise APIError(415, "send the entry as JSON (Content-Type: application/json)")
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise APIError(400, "the body must be a JSON object")
+    return data
 
 
 def query_arg(name: str, required: bool = False, limit: int = MAX_QUERY_PARAM) -> str | None:
@@ -75,7 +85,7 @@ def context():
     limit = query_int("limit", 8, 0, 50)
     s = state()
     limiter = s.extras.get("fetch_limiter")
-    if limiter is not None and limit:
+    if limiter is not None and limit and current_app.config.get("FETCH_PAGES"):
         # This server may fetch the reader's page: bound how often one client can make it do so.
         allowed, wait = limiter.allow(request.remote_addr or "?")
         if not allowed:

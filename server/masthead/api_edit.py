@@ -14,7 +14,7 @@ from flask import Blueprint, Response, g, jsonify, render_template, request, url
 from werkzeug.http import parse_etags
 
 from . import __version__, urls
-from .api import APIError, error_response, state
+from .api import APIError, error_response, json_body, state
 from .auth import TokenStore, bearer, require_token
 from .curation import Conflict, Curator, EditError, Invalid, to_plain
 from .importers import export_csv, export_document
@@ -48,15 +48,6 @@ def _if_match() -> list[str] | None:
         return ["*"]
     tags = parse_etags(header)
     return [tag for tag in tags] or [header.strip().strip('"')]
-
-
-def _body() -> dict:
-    if not request.is_json:
-        raise APIError(415, "send the entry as JSON (Content-Type: application/json)")
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise APIError(400, "the body must be a JSON object")
-    return data
 
 
 def _entity(section: str, entry_id: str) -> dict | None:
@@ -139,7 +130,7 @@ def _who() -> str:
 @bp.post("/outlets")
 @require_token
 def create_outlet():
-    body = _body()
+    body = json_body()
     entry_id = body.get("id") if isinstance(body.get("id"), str) else None
     return _write(lambda: _curator().create("outlets", body, who=_who(), if_match=_if_match()), "outlets", entry_id, 201)
 
@@ -147,14 +138,14 @@ def create_outlet():
 @bp.put("/outlets/<outlet_id>")
 @require_token
 def replace_outlet(outlet_id: str):
-    body = _body()
+    body = json_body()
     return _write(lambda: _curator().update("outlets", outlet_id, body, who=_who(), if_match=_if_match()), "outlets", outlet_id)
 
 
 @bp.patch("/outlets/<outlet_id>")
 @require_token
 def patch_outlet(outlet_id: str):
-    body = _body()
+    body = json_body()
     return _write(lambda: _curator().update("outlets", outlet_id, body, who=_who(), if_match=_if_match(), replace=False),
                   "outlets", outlet_id)
 
@@ -168,7 +159,7 @@ def delete_outlet(outlet_id: str):
 @bp.post("/owners")
 @require_token
 def create_owner():
-    body = _body()
+    body = json_body()
     entry_id = body.get("id") if isinstance(body.get("id"), str) else None
     return _write(lambda: _curator().create("owners", body, who=_who(), if_match=_if_match()), "owners", entry_id, 201)
 
@@ -176,14 +167,14 @@ def create_owner():
 @bp.put("/owners/<owner_id>")
 @require_token
 def replace_owner(owner_id: str):
-    body = _body()
+    body = json_body()
     return _write(lambda: _curator().update("owners", owner_id, body, who=_who(), if_match=_if_match()), "owners", owner_id)
 
 
 @bp.patch("/owners/<owner_id>")
 @require_token
 def patch_owner(owner_id: str):
-    body = _body()
+    body = json_body()
     return _write(lambda: _curator().update("owners", owner_id, body, who=_who(), if_match=_if_match(), replace=False),
                   "owners", owner_id)
 
@@ -197,7 +188,7 @@ def delete_owner(owner_id: str):
 @bp.post("/outlets/<outlet_id>/labels")
 @require_token
 def add_label(outlet_id: str):
-    body = _body()
+    body = json_body()
     return _write(lambda: _curator().add_label(outlet_id, body, who=_who(), if_match=_if_match()), "outlets", outlet_id, 201)
 
 
@@ -205,7 +196,7 @@ def add_label(outlet_id: str):
 @require_token
 def replace_label(outlet_id: str, index: str):
     position = _index(index)
-    body = _body()
+    body = json_body()
     return _write(lambda: _curator().replace_label(outlet_id, position, body, who=_who(), if_match=_if_match()), "outlets", outlet_id)
 
 

@@ -38,7 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     sources = LiveSources(settings["SOURCES"], check_interval=settings.get("SOURCES_CHECK_INTERVAL", 1.0))
     state = AppState(sources=sources, settings=settings)
     app.extensions["masthead"] = state
-    if settings.get("FETCH_PAGES"):
+    if settings.get("FETCH_PAGES") or settings.get("STORE_PAGES"):
         from .ratelimit import RateLimiter
 
         state.extras["fetch_limiter"] = RateLimiter(rate=settings.get("FETCH_RATE", 2.0), burst=settings.get("FETCH_BURST", 10))

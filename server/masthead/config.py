@@ -23,6 +23,7 @@ SETTINGS = [
     Setting("TOKEN", "MASTHEAD_TOKEN", "the bearer token for writes (default: generated at first start into the config directory)"),
     Setting("GIT_COMMIT", "MASTHEAD_GIT_COMMIT", "'1' commits each change made through the server when the source list lives in a git repository (also `masthead serve --git-commit`)"),
     Setting("FETCH_PAGES", "MASTHEAD_FETCH_PAGES", "'1' lets /api/context fetch the reader's page when it is not in the corpus (default: off); then each client may ask 2 times a second, in bursts of 10"),
+    Setting("STORE_PAGES", "MASTHEAD_STORE_PAGES", "'1' lets readers who opted in (in the extension's options, with the access token) add the page they are on to the corpus through POST /api/articles (default: off: the server keeps no record of what readers read)"),
     Setting("FETCH_ALLOW", "MASTHEAD_FETCH_ALLOW", "comma-separated networks (CIDR) the fetcher may reach although private, for intranet deployments (default: none)"),
 ]
 
@@ -55,6 +56,7 @@ def defaults() -> dict:
         "TOKEN": env.get("MASTHEAD_TOKEN"),
         "GIT_COMMIT": env.get("MASTHEAD_GIT_COMMIT", "0") == "1",
         "FETCH_PAGES": env.get("MASTHEAD_FETCH_PAGES", "0") == "1",
+        "STORE_PAGES": env.get("MASTHEAD_STORE_PAGES", "0") == "1",
         "FETCH_ALLOW": [n.strip() for n in env.get("MASTHEAD_FETCH_ALLOW", "").split(",") if n.strip()],
         "SOURCES_CHECK_INTERVAL": 1.0,
     }

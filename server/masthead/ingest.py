@@ -372,7 +372,7 @@ def _prepare_unit(unit: list[tuple[str, str, object]], registry=None) -> list[tu
 
 def _prepared(plan: list[tuple[str, Path]], registry, helpers: int) -> Iterator[tuple[str, object, str]]:
     """Parse and extract in helper processes while this one writes: SQLite indexing and Python overlap."""
-    if helpers <= 1 or not plan:
+    if helpers < 1 or not plan:
         for unit in _units(plan):
             yield from _prepare_unit(unit, registry)
         return

@@ -310,8 +310,8 @@ class _PageCache:
 def attach(app, state) -> None:
     """Wire the corpus into the app: related coverage for /api/context, /api/search, /api/articles, /api/health."""
     db_path = app.config["DB"]
-    fetch_page = None
-    if app.config.get("FETCH_PAGES"):
+    reader_page = None  # url -> extracted record, or the exception saying why there is none
+    if app.config.get("FETCH_PAGES") or app.config.get("STORE_PAGES"):
         from .extract import Fetcher, extract_html
 
         fetcher = Fetcher(timeout=4.0, max_bytes=3 * 1024 * 1024, delay=0.5,  # the reader is waiting
@@ -321,14 +321,21 @@ def attach(app, state) -> None:
         def load(url: str):
             try:
                 response = fetcher.fetch(url)
-                return extract_html(response.body, url=response.url)
+                record = extract_html(response.body, url=response.url)
+                return record if record is not None else corpus_module.RecordError("no article text found on the page")
             except Exception as exc:  # a page we cannot fetch still gets an answer from its title
                 # The host only: the reader's full URL never goes to the log.
                 log.info("could not fetch the reader's page on %s: %s", urlsplit(url).hostname, type(exc).__name__)
-                return None
+                return exc
 
-        def fetch_page(url: str):  # noqa: F811 (None when fetching is off)
+        def reader_page(url: str):  # noqa: F811
             return cache.get(url, load)
+
+    fetch_page = None
+    if app.config.get("FETCH_PAGES"):
+        def fetch_page(url: str):  # noqa: F811 (None when fetching is off)
+            found = reader_page(url)
+            return None if isinstance(found, Exception) else found
 
     def related_for(page, outlet, title, as_of, limit):
         try:
@@ -345,15 +352,18 @@ def attach(app, state) -> None:
 
     state.related = related_for
     state.corpus_stats = corpus_stats
+    state.extras["reader_page"] = reader_page
     app.register_blueprint(_blueprint(state, db_path))
     register_paths(_OPENAPI_PATHS)
 
 
 def _blueprint(state, db_path: str):
-    from flask import Blueprint, jsonify
+    from flask import Blueprint, current_app, jsonify, request
 
-    from .api import APIError, error_response, query_arg, query_as_of, query_int
+    from .api import APIError, error_response, json_body, query_arg, query_as_of, query_int
+    from .auth import require_token
     from .context import outlet_card
+    from .extract import Refused
 
     bp = Blueprint("corpus", __name__, url_prefix="/api")
 
@@ -403,7 +413,60 @@ def _blueprint(state, db_path: str):
         return jsonify({**found, "outlet": card, "labels": card["labels"] if card else [],
                         "control_model": card["control_model"] if card else "unknown"})
 
+    @bp.post("/articles")
+    @require_token
+    def store_article():
+        """Add the page a reader is on to the corpus: only when the server allows it and the reader opted in."""
+        if not current_app.config.get("STORE_PAGES"):
+            raise APIError(403, "this server does not add readers' pages to its corpus",
+                           {"hint": "start it with MASTHEAD_STORE_PAGES=1 to allow it"})
+        body = json_body()
+        raw = body.get("url")
+        if not isinstance(raw, str) or not raw.strip():
+            raise APIError(400, "the body needs 'url', the address of the page to add")
+        if len(raw) > urls.MAX_URL_LENGTH:
+            raise APIError(400, f"'url' is longer than {urls.MAX_URL_LENGTH} characters")
+        try:
+            page = urls.normalise(raw)
+        except urls.URLError as exc:
+            raise APIError(exc.status, str(exc), {"url": raw[:200]}) from None
+        corpus = corpus_module.local(db_path)
+        registry = state.sources.current()
+        if corpus.has_url(page.url):
+            return jsonify(_stored(registry, corpus, page.url, "unchanged", query_as_of()))
+        limiter = state.extras.get("fetch_limiter")
+        if limiter is not None:
+            allowed, wait = limiter.allow(request.remote_addr or "?")
+            if not allowed:
+                raise APIError(429, f"too many requests from this client; try again in {wait:.1f} s", {"retry_after": round(wait, 1)})
+        found = state.extras["reader_page"](page.url)
+        if isinstance(found, Refused):
+            raise APIError(422, f"the server will not fetch this page: {found}", {"url": page.url[:200]})
+        if isinstance(found, corpus_module.RecordError):
+            raise APIError(422, str(found), {"url": page.url[:200]})
+        if isinstance(found, Exception):
+            raise APIError(502, f"could not fetch the page: {found}", {"url": page.url[:200]})
+        title = body.get("title") if isinstance(body.get("title"), str) else ""
+        record = {**found, "url": page.url, "title": found.get("title") or title[:corpus_module.MAX_TITLE]}
+        try:
+            article = corpus_module.prepare(record, registry, source="reader")
+        except corpus_module.RecordError as exc:
+            raise APIError(422, str(exc), {"url": page.url[:200]}) from None
+        status = corpus.add(article).status
+        log.info("stored a reader's page from %s (%s)", page.host, status)
+        return jsonify(_stored(registry, corpus, page.url, status, query_as_of())), 201 if status == "added" else 200
+
     return bp
+
+
+def _stored(registry, corpus, url: str, status: str, date: str) -> dict:
+    from .context import outlet_card
+
+    found = corpus.article(url) or {}
+    outlet = _outlet_of(registry, found) if found else None
+    card = outlet_card(registry, outlet, date) if outlet is not None else None
+    return {"status": status, "url": found.get("url", url), "title": found.get("title"), "published": found.get("published"),
+            "outlet": card, "control_model": card["control_model"] if card else "unknown"}
 
 
 def _openapi_paths() -> dict:
@@ -417,6 +480,8 @@ def _openapi_paths() -> dict:
         return {"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
     as_of = q("as_of", "evaluate labels as of this date (YYYY-MM-DD); default today")
+    stored = {"type": "object", "required": ["status", "url", "control_model"],
+              "properties": {"status": {"type": "string", "enum": ["added", "updated", "duplicate", "unchanged"]}}}
     return {
         "/api/search": {"get": {
             "summary": "Full-text search over the article corpus (all words must match)",
@@ -432,6 +497,17 @@ def _openapi_paths() -> dict:
             "parameters": [q("url", "the article URL", required=True), as_of],
             "responses": {"200": ok({"type": "object", "required": ["url", "title", "text", "urls", "outlet", "control_model"]}),
                           "400": err("missing or malformed URL"), "404": err("not in the corpus"), "503": err("the corpus cannot be read")},
+        }, "post": {
+            "summary": "Fetch the page a reader is on and add it to the corpus, for readers who opted in "
+                       "(needs `Authorization: Bearer <token>` and a server started with MASTHEAD_STORE_PAGES=1)",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["url"],
+                "properties": {"url": {"type": "string"}, "title": {"type": "string", "description": "used when the page has none"}}}}}},
+            "responses": {"201": ok(stored), "200": ok(stored), "400": err("no URL, or a malformed one"), "401": err("no valid token"),
+                          "403": err("this server does not store readers' pages"), "415": err("the body is not JSON"),
+                          "422": err("not a web page, a refused address, or no article text on the page"),
+                          "429": err("too many requests from this client"), "502": err("the page could not be fetched"),
+                          "503": err("the corpus cannot be written")},
         }},
     }
 

@@ -58,15 +58,16 @@ def ingest_available() -> bool:
     return probe.returncode == 0
 
 
-@pytest.fixture(scope="session")
-def masthead_server(tmp_path_factory):
-    """`masthead serve` on a free loopback port with the small test list and, when ingest exists, the articles."""
-    workdir = tmp_path_factory.mktemp("masthead")
+def start_masthead(workdir: Path, env_extra: dict | None = None, articles: bool = True):
+    """`masthead serve` on a free loopback port with a copy of the small test list (and the test articles).
+
+    Returns an object with url, has_articles and stop()."""
     db = workdir / "corpus.db"
     sources = workdir / "sources.yaml"  # a copy: the add-outlet test writes to it through the server
     shutil.copy(SOURCES, sources)
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "server"), "MASTHEAD_TOKEN": WRITE_TOKEN, "XDG_CONFIG_HOME": str(workdir / "config")}
-    has_articles = ingest_available()
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "server"), "MASTHEAD_TOKEN": WRITE_TOKEN,
+           "XDG_CONFIG_HOME": str(workdir / "config"), **(env_extra or {})}
+    has_articles = articles and ingest_available()
     if has_articles:
         done = subprocess.run([sys.executable, "-m", "masthead", "ingest", str(ARTICLES), "--db", str(db)],
                               capture_output=True, text=True, env=env, timeout=120)
@@ -91,12 +92,23 @@ def masthead_server(tmp_path_factory):
                 proc.kill()
                 raise RuntimeError("masthead serve did not start in 20 s")
             time.sleep(0.1)
-    yield type("Server", (), {"url": url, "has_articles": has_articles})()
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+
+    def stop():
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+    return type("Server", (), {"url": url, "has_articles": has_articles, "stop": staticmethod(stop)})()
+
+
+@pytest.fixture(scope="session")
+def masthead_server(tmp_path_factory):
+    """`masthead serve` on a free loopback port with the small test list and, when ingest exists, the articles."""
+    server = start_masthead(tmp_path_factory.mktemp("masthead"))
+    yield server
+    server.stop()
 
 
 # ---------------------------------------------------------------------------------------- news pages
@@ -113,6 +125,16 @@ def _article_titles() -> dict[str, str]:
     return titles
 
 
+LONG_STORY = (
+    "Deputies in the Velmarian parliament voted on Tuesday to send the annex of the Dorvik customs treaty back to "
+    "committee, delaying ratification of the union with Examplestan by at least a month.",
+    "The annex sets up a shared payment system and a tariff commission. Opposition members said its text had been "
+    "published too late for a proper reading, and the speaker agreed to a second round of hearings in April.",
+    "Prime Minister Lena Quist told reporters in the capital that the government still expected the treaty to "
+    "take effect in July, and that the delay was a matter of procedure rather than substance.",
+)
+
+
 @pytest.fixture(scope="session")
 def page_server():
     """Serves a plain article page for any host and path (Chromium maps the news hostnames here)."""
@@ -122,8 +144,12 @@ def page_server():
         def do_GET(self):
             path = urlsplit(self.path).path
             title = titles.get(path, "Local council agrees next year's budget")
+            text = "<p>Story text.</p>"
+            if path.startswith("/long/"):  # a page with enough text for the server to extract and keep
+                title = "Velmarian deputies reject the Dorvik customs treaty annex"
+                text = "".join(f"<p>{paragraph}</p>" for paragraph in LONG_STORY)
             body = (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{title}</title></head>"
-                    f"<body><article><h1>{title}</h1><p>Story text.</p></article></body></html>").encode()
+                    f"<body><article><h1>{title}</h1>{text}</article></body></html>").encode()
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import statistics
 import time
+import urllib.parse
 
 import pytest
 
@@ -327,7 +328,7 @@ def test_options_save_and_test_connection(extension, masthead_server, proxy, tab
     tab.click("#save")
     tab.wait_for_selector("#status.ok")
     settings = extension.worker.evaluate("chrome.storage.local.get('settings').then(s => s.settings)")
-    assert settings == {"serverUrl": proxy.url, "token": "", "badgeEnabled": False}
+    assert settings == {"serverUrl": proxy.url, "token": "", "badgeEnabled": False, "storePages": False}
     tab.click("#test-connection")
     tab.wait_for_function("() => document.getElementById('status').textContent.startsWith('Connected')")
     assert "6 outlets" in tab.inner_text("#status")
@@ -478,3 +479,62 @@ def test_add_this_outlet_from_the_popup_through_the_edit_page(extension, on_serv
                                          headers={"Authorization": f"Bearer {WRITE_TOKEN}"})
         json.loads(urllib.request.urlopen(request, timeout=10).read() or b"{}")
         time.sleep(1.2)  # let the server see the file change before the next test
+
+
+def test_pages_are_added_to_the_corpus_only_for_a_reader_who_opted_in(extension, page_server, tab, tmp_path):
+    """Off by default: the popup sends nothing to store. Switched on in the options (with the token), opening the
+    popup makes the server fetch the page and keep it, and the footer says so."""
+    import urllib.error
+    import urllib.request
+
+    from harness import WRITE_TOKEN, start_masthead
+
+    server = start_masthead(tmp_path, {"MASTHEAD_STORE_PAGES": "1", "MASTHEAD_FETCH_ALLOW": "127.0.0.1/32"}, articles=False)
+    page_url = f"http://127.0.0.1:{page_server}/long/velmaria-annex-vote"
+    lookup = f"{server.url}/api/articles?url={urllib.parse.quote(page_url, safe='')}"
+
+    def stored_status() -> int:
+        try:
+            return urllib.request.urlopen(lookup, timeout=10).status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    try:
+        extension.worker.evaluate(
+            "async ([serverUrl, token]) => chrome.storage.local.set({settings: {serverUrl, token, badgeEnabled: true}})",
+            [server.url, WRITE_TOKEN])
+        tab.goto(page_url)
+        popup, state, _ = open_ready(extension, tab)
+        assert state["view"] == "unknown"
+        time.sleep(0.5)
+        assert popup.text("#stored") == "" and stored_status() == 404  # not opted in: nothing stored
+        popup.close()
+
+        tab.goto(extension.url("options/options.html"))
+        tab.wait_for_function("() => document.getElementById('server-url').value !== ''")
+        assert not tab.is_checked("#store-pages")
+        tab.check("#store-pages")
+        tab.click("#save")
+        tab.wait_for_selector("#status.ok")
+        settings = extension.worker.evaluate("chrome.storage.local.get('settings').then(s => s.settings)")
+        assert settings["storePages"] is True and settings["token"] == WRITE_TOKEN
+
+        tab.goto(page_url)
+        popup, state, _ = open_ready(extension, tab)
+        popup.evaluate("new Promise((done) => { const check = () => document.getElementById('stored').dataset.state"
+                       " === 'pending' ? setTimeout(check, 50) : done(); check(); })")
+        assert popup.text("#stored") == "Page added to your server"
+        popup.screenshot("popup-page-added")
+        popup.close()
+        assert stored_status() == 200
+        kept = json.loads(urllib.request.urlopen(lookup, timeout=10).read())
+        assert kept["source"] == "reader" and kept["title"] == "Velmarian deputies reject the Dorvik customs treaty annex"
+
+        popup, state, _ = open_ready(extension, tab)
+        popup.evaluate("new Promise((done) => { const check = () => document.getElementById('stored').dataset.state"
+                       " === 'pending' ? setTimeout(check, 50) : done(); check(); })")
+        assert popup.text("#stored") == "Already on your server"
+        popup.close()
+    finally:
+        extension.worker.evaluate("chrome.storage.local.set({settings: {serverUrl: 'http://127.0.0.1:1', token: '', badgeEnabled: true}})")
+        server.stop()
