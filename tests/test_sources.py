@@ -264,3 +264,51 @@ def test_json_schema_accepts_the_bundled_list_and_knows_the_vocabulary():
     yaml.constructor.yaml_constructors["tag:yaml.org,2002:timestamp"] = yaml.constructor.yaml_constructors["tag:yaml.org,2002:str"]
     data = yaml.load((Path(__file__).parent.parent / "sources.yaml").read_text(encoding="utf-8"))
     jsonschema.validate(data, schema)
+
+
+def _same_tree(fast, pure, path="") -> None:
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    assert type(fast) is type(pure), path
+    if isinstance(fast, (CommentedMap, CommentedSeq)):
+        assert (fast.lc.line, fast.lc.col, fast.lc.data) == (pure.lc.line, pure.lc.col, pure.lc.data), path
+        for key, value in (fast.items() if isinstance(fast, dict) else enumerate(fast)):
+            _same_tree(value, pure[key], f"{path}/{key}")
+    else:
+        assert fast == pure, path
+
+
+@pytest.mark.parametrize("name", ["sources.yaml", "tests/data/sources-small.yaml"])
+def test_fast_parser_gives_the_pure_parsers_values_and_positions(name):
+    from ruamel.yaml import YAML
+
+    from masthead import sources as sources_module
+
+    if sources_module._FastComposer is None:
+        pytest.skip("ruamel.yaml.clib is not installed")
+    text = (Path(__file__).resolve().parent.parent / name).read_text(encoding="utf-8")
+    pure = YAML(typ="rt")
+    pure.Constructor = sources_module._TextDatesConstructor
+    _same_tree(sources_module._parse_yaml(text), pure.load(text))
+
+
+def test_yaml_12_forms_libyaml_refuses_still_load(tmp_path):
+    path = tmp_path / "sources.yaml"
+    path.write_text(textwrap.dedent("""\
+        owners:
+          - id: o
+            name: O
+            kind: company
+            country: NL
+        outlets:
+          - id: a
+            name: A
+            country: NL
+            domains: [a.example]
+            owner: o
+            owner_sources: [https://example.org/register/a]
+        """))
+    from masthead.sources import check
+
+    registry, problems = check(path)
+    assert problems == [] and registry.outlets["a"].name == "A"

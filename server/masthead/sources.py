@@ -350,6 +350,39 @@ class _TextDatesConstructor(RoundTripConstructor):
 
 _TextDatesConstructor.add_constructor("tag:yaml.org,2002:timestamp", RoundTripConstructor.construct_yaml_str)
 
+try:
+    from _ruamel_yaml import CParser as _CParser  # libyaml, from ruamel.yaml.clib
+    from ruamel.yaml.resolver import VersionedResolver
+
+    class _FastComposer(_CParser, VersionedResolver):
+        def __init__(self, text: str):
+            _CParser.__init__(self, text)
+            VersionedResolver.__init__(self, loader=self)
+except ImportError:  # pragma: no cover - a Python without the C extension
+    _FastComposer = None
+
+
+def _parse_yaml(text: str):
+    """The document as CommentedMaps and CommentedSeqs that know their line and column.
+
+    libyaml composes the nodes about six times faster than ruamel's pure-Python round-trip parser, which
+    gathers comments the loader never needs. libyaml reads YAML 1.1, though, and rejects some YAML 1.2 forms
+    (a URL in a flow list, `[https://...]`), so any file it refuses goes to the pure parser, which then
+    decides and reports the error with its position.
+    """
+    if _FastComposer is not None:
+        try:
+            node = _FastComposer(text).get_single_node()
+        except (YAMLError, ValueError):
+            node = False
+        if node is not False:
+            yaml = YAML(typ="rt")
+            yaml.Constructor = _TextDatesConstructor
+            return yaml.constructor.construct_document(node) if node is not None else None
+    yaml = YAML(typ="rt")
+    yaml.Constructor = _TextDatesConstructor
+    return yaml.load(text)
+
 
 # --- loading -----------------------------------------------------------------------------------
 
@@ -427,10 +460,8 @@ class _Builder:
             line = raw[: exc.start].count(b"\n") + 1
             self._add(str(path), line, 1, "the file is not valid UTF-8", "save it as UTF-8")
             return None
-        yaml = YAML(typ="rt")
-        yaml.Constructor = _TextDatesConstructor
         try:
-            data = yaml.load(text)
+            data = _parse_yaml(text)
         except MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
