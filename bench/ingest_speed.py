@@ -1,7 +1,7 @@
 """Ingest speed: JSON Lines of ~300-word articles (target >= 3,000 records/s) and saved HTML pages (target: within
 1.5x of trafilatura's own extraction time on the same pages).
 
-Usage: .venv/bin/python bench/ingest_speed.py [--records 20000]
+Usage: .venv/bin/python bench/ingest_speed.py [--records 20000] [--runs 3]
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ import argparse
 import gzip
 import json
 import os
+import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,26 +40,45 @@ def _write(path: Path, records: int, seed: int) -> float:
     return words / records
 
 
+def _cpu() -> float:
+    """CPU seconds used so far by this process and its finished children (the helper processes)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def _timed_ingest(source: Path, corpus: Corpus, registry, helpers: int) -> tuple[float, dict]:
     started = time.perf_counter()
     summary = ingest([str(source)], corpus, registry, helpers=helpers)
     return time.perf_counter() - started, dict(summary.counts)
 
 
-def jsonl(records: int, registry) -> None:
+def jsonl(records: int, registry, runs: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         first, second, small = Path(tmp) / "first.jsonl", Path(tmp) / "second.jsonl", Path(tmp) / "small.jsonl"
         words = _write(first, records, seed=3)
         _write(second, records, seed=4)
         _write(small, max(1, records // 20), seed=5)
         print(f"JSON Lines, {records:,} Zipf articles of ~{words:.0f} words")
-        for helpers in (os.cpu_count() or 1, 1):
-            corpus = Corpus(Path(tmp) / f"c{helpers}.db")
+        helpers = os.cpu_count() or 1
+        rates = []
+        for run in range(1, runs + 1):
+            corpus = Corpus(Path(tmp) / f"run{run}.db")
+            cpu = _cpu()
             seconds, counts = _timed_ingest(first, corpus, registry, helpers)
-            print(f"  into an empty corpus, {helpers} helper process(es): {seconds:.1f} s, {records / seconds:,.0f} records/s  {counts}")
-            seconds, counts = _timed_ingest(first, corpus, registry, helpers)
-            print(f"     the same file again (nothing to add): {seconds:.1f} s  {counts}")
+            cpu = _cpu() - cpu
+            rates.append(records / seconds)
+            print(f"  run {run}, into an empty corpus, {helpers} helper processes: {seconds:.1f} s, {records / seconds:,.0f} records/s; "
+                  f"{cpu / records * 1000:.2f} ms of CPU per record (all processes)  {counts}")
+            if run == 1:
+                seconds, counts = _timed_ingest(first, corpus, registry, helpers)
+                print(f"     the same file again (nothing to add): {seconds:.1f} s  {counts}")
             corpus.close()
+            os.remove(Path(tmp) / f"run{run}.db")
+        print(f"  median of {runs} runs: {statistics.median(rates):,.0f} records/s (best {max(rates):,.0f}, worst {min(rates):,.0f})")
+        corpus = Corpus(Path(tmp) / "one.db")
+        seconds, counts = _timed_ingest(first, corpus, registry, 0)
+        print(f"  into an empty corpus, in one process (no helpers): {seconds:.1f} s, {records / seconds:,.0f} records/s  {counts}")
+        corpus.close()
 
         # The command a user runs, timed from the shell: start-up, source list, progress bar and summary included.
         db = Path(tmp) / "cli.db"
@@ -87,12 +108,13 @@ def html(registry) -> None:
     alone = time.perf_counter() - started
     print(f"\ntrafilatura alone (bare_extraction, metadata): {len(pages)} pages in {alone:.2f} s")
     with tempfile.TemporaryDirectory() as tmp:
-        for helpers in (os.cpu_count() or 1, 1):
+        for helpers in (os.cpu_count() or 1, 0):
             corpus = Corpus(Path(tmp) / f"h{helpers}.db")
             started = time.perf_counter()
             summary = ingest([str(PAGES)], corpus, registry, helpers=helpers)
             seconds = time.perf_counter() - started
-            print(f"masthead ingest of the folder, {helpers} helper process(es): {seconds:.2f} s = {seconds / alone:.2f}x "
+            how = f"{helpers} helper processes" if helpers else "in one process"
+            print(f"masthead ingest of the folder, {how}: {seconds:.2f} s = {seconds / alone:.2f}x "
                   f"trafilatura's time  {dict(summary.counts)}")
             corpus.close()
 
@@ -100,9 +122,10 @@ def html(registry) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=20_000)
+    parser.add_argument("--runs", type=int, default=3, help="repeat the main JSON Lines measurement (the machine's speed varies)")
     args = parser.parse_args()
     registry = load(ROOT / "sources.yaml")
-    jsonl(args.records, registry)
+    jsonl(args.records, registry, args.runs)
     html(registry)
 
 

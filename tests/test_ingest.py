@@ -228,6 +228,7 @@ def test_a_small_load_into_a_large_corpus_counts_terms_as_it_goes(tmp_path, monk
     one.write_text(SMALL.read_text().splitlines()[0] + "\n")
     ingest_module.ingest([str(one)], c, helpers=1)
     assert deferred == [] and c._stats_size() == 41
+    assert (tmp_path / "c.db-wal").stat().st_size == 0  # checkpointed: the database file holds everything
     assert dict(c.conn.execute("SELECT term, df FROM term_stats")) == dict(c.conn.execute("SELECT term, doc FROM articles_fts_vocab"))
     ingest_module.ingest([str(SMALL)], Corpus(tmp_path / "empty.db"), helpers=1)
     assert deferred == [True]  # everything is new to an empty corpus: count once at the end

@@ -242,3 +242,22 @@ def test_storing_pages_is_off_unless_the_server_allows_it(filled, tmp_path):
     known = client.post("/api/articles", json={"url": STATENEWS}, headers=auth)
     assert known.status_code == 200 and known.json["status"] == "unchanged" and known.json["outlet"]["id"] == "statenews"
     assert Corpus(filled.config["DB"]).count() == 8
+
+
+def test_page_cache_keeps_pages_and_retries_failures_sooner():
+    from masthead.related import _PageCache
+
+    calls = []
+
+    def load(url):
+        calls.append(url)
+        return ValueError("down") if url.endswith("down") else {"title": url}
+
+    cache = _PageCache(size=2, ttl=600, failure_ttl=0)
+    assert cache.get("https://a.example/ok", load) == {"title": "https://a.example/ok"}
+    assert cache.get("https://a.example/ok", load) == {"title": "https://a.example/ok"} and len(calls) == 1
+    assert isinstance(cache.get("https://a.example/down", load), ValueError)
+    cache.get("https://a.example/down", load)
+    assert calls.count("https://a.example/down") == 2  # a failure is not kept as long as a page
+    cache.get("https://a.example/third", load)
+    assert len(cache.items) == 2  # bounded: the oldest entry goes

@@ -326,6 +326,11 @@ class Corpus:
         self.conn.execute("PRAGMA cache_size = -65536")
         self.conn.execute("PRAGMA wal_autocheckpoint = 20000")
 
+    def checkpoint(self) -> None:
+        """Copy the write-ahead log into the database file and empty it: after a bulk load (whose WAL may hold
+        ~80 MB, see bulk()) the file on disk is then the whole corpus, and readers stop consulting a large log."""
+        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
     def begin(self, defer_index: bool = False) -> None:
         """Open a write transaction that add() calls join until commit(): fast bulk loading.
 
@@ -451,17 +456,24 @@ class Corpus:
         if not hashes:
             return
         self.conn.execute("INSERT INTO article_sketches VALUES (?, ?)", (article_id, struct.pack(f"<{len(hashes)}q", *hashes)))
-        self.conn.executemany("INSERT OR IGNORE INTO article_sketch VALUES (?, ?)", [(h, article_id) for h in hashes[:SKETCH_KEYS]])
+        keys = hashes[:SKETCH_KEYS]
+        self.conn.execute(f"INSERT OR IGNORE INTO article_sketch VALUES {','.join(['(?, ?)'] * len(keys))}",
+                          [value for h in keys for value in (h, article_id)])
 
     def _near_duplicate(self, hashes: list[int]) -> int | None:
         keys = hashes[:SKETCH_KEYS]
-        marks = ",".join("?" * len(keys))
-        found = self.conn.execute(
-            f"SELECT k.article_id, s.sketch FROM (SELECT DISTINCT article_id FROM article_sketch WHERE hash IN ({marks}) LIMIT 20) k "
-            f"JOIN article_sketches s ON s.article_id = k.article_id",
-            keys,
+        # Most new articles share no key with any stored one: a plain index probe answers that cheaply (a
+        # DISTINCT subquery made SQLite build a temporary B-tree on every call).
+        candidates = self.conn.execute(
+            f"SELECT article_id FROM article_sketch WHERE hash IN ({','.join('?' * len(keys))}) LIMIT 80", keys,
         ).fetchall()
-        for article_id, blob in found:
+        if not candidates:
+            return None
+        ids = list(dict.fromkeys(row[0] for row in candidates))[:20]
+        found = self.conn.execute(
+            f"SELECT article_id, sketch FROM article_sketches WHERE article_id IN ({','.join('?' * len(ids))})", ids,
+        ).fetchall()
+        for article_id, blob in sorted(found, key=lambda row: ids.index(row[0])):
             other = list(struct.unpack(f"<{len(blob) // 8}q", blob))
             if _similarity(hashes, other) >= NEAR_DUPLICATE:
                 return article_id

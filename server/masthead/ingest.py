@@ -256,7 +256,8 @@ def ingest(inputs: Iterable[str], corpus: Corpus, registry=None, *, from_sources
            progress: Callable[[int, int], None] | None = None) -> Summary:
     """Read every input into the corpus. progress(done, more_total) is called as work is found and done.
 
-    `helpers` processes parse and extract files (default: one per CPU); `workers` threads fetch URLs.
+    `helpers` processes parse and extract files (default: one per CPU; 0 does it in this process);
+    `workers` threads fetch URLs.
     """
     if helpers is None:
         helpers = os.cpu_count() or 1
@@ -291,6 +292,8 @@ def ingest(inputs: Iterable[str], corpus: Corpus, registry=None, *, from_sources
         if web or feeds:
             _crawl(web, feeds, corpus, writer, fetcher or Fetcher(), workers, refresh, progress)
     corpus.refresh_term_stats()
+    if corpus.path != ":memory:":
+        corpus.checkpoint()
     summary.seconds = time.monotonic() - started
     return summary
 

@@ -288,16 +288,20 @@ def _snippet(text: str | None, size: int = 220) -> str:
 # --- the web layer ---------------------------------------------------------------------------------
 
 class _PageCache:
-    """Recently fetched reader pages, in memory only (never stored): the popup asks again on every open."""
+    """Recently fetched reader pages, in memory only: the popup asks again on every open.
 
-    def __init__(self, size: int = 256, ttl: float = 600.0):
-        self.size, self.ttl, self.items, self.lock = size, ttl, OrderedDict(), threading.Lock()
+    A failed fetch is remembered for a minute only, so that a page that was briefly down can be tried again.
+    """
+
+    def __init__(self, size: int = 256, ttl: float = 600.0, failure_ttl: float = 60.0):
+        self.size, self.ttl, self.failure_ttl = size, ttl, failure_ttl
+        self.items, self.lock = OrderedDict(), threading.Lock()
 
     def get(self, url: str, load):
         now = time.monotonic()
         with self.lock:
             hit = self.items.get(url)
-            if hit and now - hit[0] < self.ttl:
+            if hit and now - hit[0] < (self.failure_ttl if isinstance(hit[1], Exception) else self.ttl):
                 return hit[1]
         value = load(url)
         with self.lock:
