@@ -239,7 +239,9 @@ def test_update_lists_from_a_local_http_server_and_a_local_file(runner, curated)
             f"    file: {SAMPLES['ru-foreign-agents']}\n"
         ), 1)
         curated.write_text(text)
-        output = run(runner, "update-lists", "--sources", curated)
+        refused = runner.invoke(cli, ["update-lists", "--sources", str(curated), "--only", "state-media-matrix"])
+        assert refused.exit_code != 0 and "refused" in refused.output  # a private address needs --allow-network
+        output = run(runner, "update-lists", "--sources", curated, "--allow-network", "127.0.0.1/32")
         assert EXPECTED["state-media-matrix"]["summary"].split(" -> ")[1].split(",")[0] in output
         assert "ru-foreign-agents: 763 rows -> added 48," in output
         registry = load(curated)

@@ -421,7 +421,8 @@ def _print_report(report, dry_run: bool) -> None:
 @click.option("--sources", type=click.Path(dir_okay=False, path_type=Path), default=None, help="The source list with the `lists:` subscriptions (default: the bundled sources.yaml).")
 @click.option("--only", multiple=True, help="Refresh only the list with this name (repeatable).")
 @click.option("--dry-run", is_flag=True, help="Print the counts and the diffs; write nothing.")
-def update_lists_command(sources, only, dry_run):
+@click.option("--allow-network", "allow", multiple=True, help="Let the download reach this private network (CIDR), e.g. 10.0.0.0/8 for a list on your intranet. Never needed for the public web.")
+def update_lists_command(sources, only, dry_run, allow):
     """Fetch every list subscribed to under `lists:` in the source list and import it again.
 
     \b
@@ -432,9 +433,11 @@ def update_lists_command(sources, only, dry_run):
 
     path = sources or default_sources_path()
     try:
-        results = update_lists(path, only=tuple(only), dry_run=dry_run)
+        results = update_lists(path, only=tuple(only), dry_run=dry_run, allow=tuple(allow))
     except ImportError_ as exc:
         raise click.ClickException(str(exc))
+    except ValueError as exc:  # a malformed --allow-network
+        raise click.BadParameter(str(exc), param_hint="--allow-network")
     if not results:
         click.echo("no lists to update (subscribe with a `lists:` entry: name, format, url)")
     failed = 0

@@ -19,7 +19,6 @@ import os
 import re
 import tempfile
 import time
-import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -770,21 +769,34 @@ def subscriptions(sources: str | Path) -> list[dict]:
     return found
 
 
-def download(url: str, target: Path, timeout: float = 60.0) -> None:
+LIST_TYPES = ("text/csv", "application/csv", "text/plain", "application/json", "text/json", "application/octet-stream")
+
+
+def download(url: str, target: Path, fetcher=None) -> None:
+    """Fetch a subscribed list through the guarded fetcher: http(s) only, public addresses only (a list URL
+    comes from a file others may edit through the server), a size cap. robots.txt is not consulted: the
+    operator asked for this one file, and raw file hosts often disallow every robot."""
+    from .extract import FetchError, Fetcher
+
     if not url.startswith(("http://", "https://")):
         raise ImportError_(f"{url}: only http(s) URLs can be subscribed to")
-    request = urllib.request.Request(url, headers={"User-Agent": "Masthead list updater"})
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (http(s) only, checked above)
-        data = response.read(MAX_DOWNLOAD + 1)
-    if len(data) > MAX_DOWNLOAD:
-        raise ImportError_(f"{url}: larger than {MAX_DOWNLOAD} bytes")
-    target.write_bytes(data)
+    fetcher = fetcher or Fetcher(timeout=60.0, max_bytes=MAX_DOWNLOAD, delay=0, robots=False)
+    try:
+        response = fetcher.fetch(url, accept=LIST_TYPES)
+    except FetchError as exc:
+        raise ImportError_(f"{url}: {exc}") from None
+    target.write_bytes(response.body)
 
 
 def update_lists(sources: str | Path, only: tuple[str, ...] = (), dry_run: bool = False,
-                 retrieved: str | None = None) -> list[tuple[dict, ImportReport | str]]:
-    """Fetch every subscribed list and import it; a list that fails is reported and the others go on."""
+                 retrieved: str | None = None, allow: tuple[str, ...] = ()) -> list[tuple[dict, ImportReport | str]]:
+    """Fetch every subscribed list and import it; a list that fails is reported and the others go on.
+
+    `allow`: private networks (CIDR) the fetcher may reach, as for `masthead ingest --allow-network`."""
+    from .extract import Fetcher
+
     sources = Path(sources).resolve()
+    fetcher = Fetcher(timeout=60.0, max_bytes=MAX_DOWNLOAD, delay=0, robots=False, allow=allow)
     results: list[tuple[dict, ImportReport | str]] = []
     for entry in subscriptions(sources):
         if only and entry["name"] not in only:
@@ -794,7 +806,7 @@ def update_lists(sources: str | Path, only: tuple[str, ...] = (), dry_run: bool 
                 if entry.get("url"):
                     suffix = ".json" if entry["format"] == "opensources" else ".csv"
                     local = Path(tmp) / f"list{suffix}"
-                    download(entry["url"], local)
+                    download(entry["url"], local, fetcher)
                 else:
                     local = (sources.parent / entry["file"]).resolve()
                 report = run_import(
