@@ -15,7 +15,7 @@ from .context import ContextError, build_context, outlet_card, parse_as_of
 from .openapi import openapi_document
 from .vocabulary import LABEL_TYPES
 
-__all__ = ["bp", "APIError", "error_response", "state", "query_arg", "query_int", "query_as_of", "json_body"]
+__all__ = ["bp", "APIError", "error_response", "state", "query_arg", "query_int", "query_as_of", "json_body", "limit_fetches"]
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -47,6 +47,21 @@ def json_body() -> dict:
     if not isinstance(data, dict):
         raise APIError(400, "the body must be a JSON object")
     return data
+
+
+def limit_fetches() -> Response | None:
+    """A 429 with Retry-After when this client has made the server fetch pages too often; None to go on.
+
+    Only requests that can make the server fetch a page pass through here (and only when it may fetch)."""
+    limiter = state().extras.get("fetch_limiter")
+    if limiter is None:
+        return None
+    allowed, wait = limiter.allow(request.remote_addr or "?")
+    if allowed:
+        return None
+    response = error_response(429, f"too many requests from this client; try again in {wait:.1f} s", {"retry_after": round(wait, 1)})
+    response.headers["Retry-After"] = str(max(1, round(wait)))
+    return response
 
 
 def query_arg(name: str, required: bool = False, limit: int = MAX_QUERY_PARAM) -> str | None:
@@ -84,14 +99,10 @@ def context():
     title = query_arg("title", limit=MAX_TITLE)
     limit = query_int("limit", 8, 0, 50)
     s = state()
-    limiter = s.extras.get("fetch_limiter")
-    if limiter is not None and limit and current_app.config.get("FETCH_PAGES"):
-        # This server may fetch the reader's page: bound how often one client can make it do so.
-        allowed, wait = limiter.allow(request.remote_addr or "?")
-        if not allowed:
-            response = error_response(429, f"too many requests from this client; try again in {wait:.1f} s", {"retry_after": round(wait, 1)})
-            response.headers["Retry-After"] = str(max(1, round(wait)))
-            return response
+    if limit and current_app.config.get("FETCH_PAGES"):  # this answer may fetch the reader's page
+        refused = limit_fetches()
+        if refused is not None:
+            return refused
     try:
         answer = build_context(
             s.sources.current(), url, title=title, as_of=query_arg("as_of", limit=40),

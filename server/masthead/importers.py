@@ -772,15 +772,12 @@ def subscriptions(sources: str | Path) -> list[dict]:
 LIST_TYPES = ("text/csv", "application/csv", "text/plain", "application/json", "text/json", "application/octet-stream")
 
 
-def download(url: str, target: Path, fetcher=None) -> None:
-    """Fetch a subscribed list through the guarded fetcher: http(s) only, public addresses only (a list URL
-    comes from a file others may edit through the server), a size cap. robots.txt is not consulted: the
-    operator asked for this one file, and raw file hosts often disallow every robot."""
-    from .extract import FetchError, Fetcher
+def download(url: str, target: Path, fetcher) -> None:
+    """Fetch a subscribed list through the guarded fetcher update_lists() sets up."""
+    from .extract import FetchError
 
     if not url.startswith(("http://", "https://")):
         raise ImportError_(f"{url}: only http(s) URLs can be subscribed to")
-    fetcher = fetcher or Fetcher(timeout=60.0, max_bytes=MAX_DOWNLOAD, delay=0, robots=False)
     try:
         response = fetcher.fetch(url, accept=LIST_TYPES)
     except FetchError as exc:
@@ -796,6 +793,8 @@ def update_lists(sources: str | Path, only: tuple[str, ...] = (), dry_run: bool 
     from .extract import Fetcher
 
     sources = Path(sources).resolve()
+    # Public addresses only (a list URL comes from a file others may edit through the server) and a size cap.
+    # robots.txt is not consulted: the operator asked for this one file, and raw-file hosts often disallow robots.
     fetcher = Fetcher(timeout=60.0, max_bytes=MAX_DOWNLOAD, delay=0, robots=False, allow=allow)
     results: list[tuple[dict, ImportReport | str]] = []
     for entry in subscriptions(sources):

@@ -241,8 +241,6 @@ def rank(corpus, registry, query: Query, as_of: str, limit: int = 8, per_outlet:
 
 
 def _pick(scored, registry, query: Query, as_of: str, limit: int, per_outlet: int) -> list[dict]:
-    from .context import outlet_card  # context sits above the corpus layer; imported late to keep layers clear
-
     seen: Counter = Counter()
     own_key = query.outlet_id or query.registered_domain
     results = []
@@ -252,14 +250,12 @@ def _pick(scored, registry, query: Query, as_of: str, limit: int, per_outlet: in
         if key == own_key or c["registered_domain"] == query.registered_domain or seen[key] >= per_outlet:
             continue
         seen[key] += 1
-        card = outlet_card(registry, outlet, as_of) if outlet is not None else None
         results.append({
             "url": c["url"], "title": c["title"] or None, "published": c["published"],
             "snippet": _snippet(c.get("snippet") or c["text"]) or None, "score": round(score, 4),
             "registered_domain": c["registered_domain"],
             "site_name": c["site_name"] or (outlet.name if outlet is not None else None),
-            "outlet": card, "labels": card["labels"] if card else [],
-            "control_model": card["control_model"] if card else "unknown",
+            **_outlet_fields(registry, outlet, as_of),
         })
         if len(results) == limit:
             break
@@ -275,6 +271,14 @@ def _outlet_of(registry, row: dict):
     if match is not None:
         return match.outlet
     return registry.outlets.get(row["outlet_id"]) if row.get("outlet_id") else None
+
+
+def _outlet_fields(registry, outlet, as_of: str) -> dict:
+    """What an answer says about a stored article's outlet: its card, the labels in force, its control model."""
+    from .context import outlet_card  # context sits above the corpus layer; imported late to keep layers clear
+
+    card = outlet_card(registry, outlet, as_of) if outlet is not None else None
+    return {"outlet": card, "labels": card["labels"] if card else [], "control_model": card["control_model"] if card else "unknown"}
 
 
 def _snippet(text: str | None, size: int = 220) -> str:
@@ -362,11 +366,10 @@ def attach(app, state) -> None:
 
 
 def _blueprint(state, db_path: str):
-    from flask import Blueprint, current_app, jsonify, request
+    from flask import Blueprint, current_app, jsonify
 
-    from .api import APIError, error_response, json_body, query_arg, query_as_of, query_int
+    from .api import APIError, error_response, json_body, limit_fetches, query_arg, query_as_of, query_int
     from .auth import require_token
-    from .context import outlet_card
     from .extract import Refused
 
     bp = Blueprint("corpus", __name__, url_prefix="/api")
@@ -389,14 +392,12 @@ def _blueprint(state, db_path: str):
         results = []
         for row in rows:
             outlet = _outlet_of(registry, row)
-            card = outlet_card(registry, outlet, date) if outlet is not None else None
             results.append({
                 "url": row["url"], "title": row["title"] or None, "published": row["published"],
                 "snippet": row["snippet"] or None, "score": round(-row["bm25"], 4),
                 "registered_domain": row["registered_domain"],
                 "site_name": row["site_name"] or (outlet.name if outlet is not None else None),
-                "outlet": card, "labels": card["labels"] if card else [],
-                "control_model": card["control_model"] if card else "unknown",
+                **_outlet_fields(registry, outlet, date),
             })
         return jsonify({"query": q, "offset": offset, "count": len(results), "results": results})
 
@@ -410,12 +411,9 @@ def _blueprint(state, db_path: str):
         found = corpus_module.local(db_path).article(page.url)
         if found is None:
             raise APIError(404, "no stored article has this URL", {"url": page.url[:200]})
-        registry, date = state.sources.current(), query_as_of()
-        outlet = _outlet_of(registry, found)
-        card = outlet_card(registry, outlet, date) if outlet is not None else None
+        registry = state.sources.current()
         found.pop("id", None)
-        return jsonify({**found, "outlet": card, "labels": card["labels"] if card else [],
-                        "control_model": card["control_model"] if card else "unknown"})
+        return jsonify({**found, **_outlet_fields(registry, _outlet_of(registry, found), query_as_of())})
 
     @bp.post("/articles")
     @require_token
@@ -438,11 +436,9 @@ def _blueprint(state, db_path: str):
         registry = state.sources.current()
         if corpus.has_url(page.url):
             return jsonify(_stored(registry, corpus, page.url, "unchanged", query_as_of()))
-        limiter = state.extras.get("fetch_limiter")
-        if limiter is not None:
-            allowed, wait = limiter.allow(request.remote_addr or "?")
-            if not allowed:
-                raise APIError(429, f"too many requests from this client; try again in {wait:.1f} s", {"retry_after": round(wait, 1)})
+        refused = limit_fetches()
+        if refused is not None:
+            return refused
         found = state.extras["reader_page"](page.url)
         if isinstance(found, Refused):
             raise APIError(422, f"the server will not fetch this page: {found}", {"url": page.url[:200]})
@@ -464,13 +460,10 @@ def _blueprint(state, db_path: str):
 
 
 def _stored(registry, corpus, url: str, status: str, date: str) -> dict:
-    from .context import outlet_card
-
     found = corpus.article(url) or {}
     outlet = _outlet_of(registry, found) if found else None
-    card = outlet_card(registry, outlet, date) if outlet is not None else None
     return {"status": status, "url": found.get("url", url), "title": found.get("title"), "published": found.get("published"),
-            "outlet": card, "control_model": card["control_model"] if card else "unknown"}
+            **_outlet_fields(registry, outlet, date)}
 
 
 def _openapi_paths() -> dict:

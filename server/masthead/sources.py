@@ -370,17 +370,15 @@ def _parse_yaml(text: str):
     (a URL in a flow list, `[https://...]`), so any file it refuses goes to the pure parser, which then
     decides and reports the error with its position.
     """
+    yaml = YAML(typ="rt")
+    yaml.Constructor = _TextDatesConstructor
     if _FastComposer is not None:
         try:
             node = _FastComposer(text).get_single_node()
         except (YAMLError, ValueError):
-            node = False
-        if node is not False:
-            yaml = YAML(typ="rt")
-            yaml.Constructor = _TextDatesConstructor
+            pass  # the pure parser decides, and says where
+        else:
             return yaml.constructor.construct_document(node) if node is not None else None
-    yaml = YAML(typ="rt")
-    yaml.Constructor = _TextDatesConstructor
     return yaml.load(text)
 
 
