@@ -312,3 +312,16 @@ def test_yaml_12_forms_libyaml_refuses_still_load(tmp_path):
 
     registry, problems = check(path)
     assert problems == [] and registry.outlets["a"].name == "A"
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("country: RU", "country: [0]", "country [0] is not an ISO 3166-1"),
+    ("type: state-controlled", "type: [state-controlled]", "is not in the vocabulary"),
+    ("jurisdiction: EU", "jurisdiction: {EU: 1}", "is not an ISO 3166 code"),
+])
+def test_a_list_or_mapping_where_a_code_belongs_is_a_problem_not_a_crash(tmp_path, old, new, message):
+    text = (DATA / "sources-small.yaml").read_text()
+    assert old in text
+    path = tmp_path / "sources.yaml"
+    path.write_text(text.replace(old, new, 1))
+    assert any(message in p.message for p in validate(path))

@@ -718,7 +718,7 @@ class _Builder:
         self._unknown_keys(file, item, LABEL_KEYS, "label")
         ok = True
         label_type = item.get("type")
-        if label_type not in LABEL_TYPES:
+        if not isinstance(label_type, str) or label_type not in LABEL_TYPES:
             close = _closest(str(label_type), LABEL_TYPES)
             self._add(*_key_pos(file, item, "type"), f"label type {label_type!r} is not in the vocabulary",
                       f"did you mean '{close}'? see docs/LABELS.md" if close else "see docs/LABELS.md for the types")
@@ -726,7 +726,7 @@ class _Builder:
         issuer = self._text(file, item, "issuer", required=True)
         ok &= bool(issuer)
         jurisdiction = item.get("jurisdiction")
-        if jurisdiction not in JURISDICTIONS:
+        if not isinstance(jurisdiction, str) or jurisdiction not in JURISDICTIONS:
             self._add(*_key_pos(file, item, "jurisdiction"), f"jurisdiction {jurisdiction!r} is not an ISO 3166 code, EU, UN or INT",
                       "use two capital letters, e.g. 'RU', 'GB', 'EU'")
             ok = False
@@ -878,7 +878,7 @@ class _Builder:
             if required:
                 self._add(*_key_pos(file, node, "id"), f"'{node.get('id')}' has no country", "add `country:` with an ISO 3166-1 code, e.g. 'RU'")
             return None
-        if value not in COUNTRIES and value not in ("EU", "INT"):
+        if not isinstance(value, str) or (value not in COUNTRIES and value not in ("EU", "INT")):
             self._add(*_key_pos(file, node, "country", value=True), f"country {value!r} is not an ISO 3166-1 alpha-2 code",
                       "use two capital letters, e.g. 'GB' for the United Kingdom")
             return None
