@@ -652,8 +652,11 @@ def apply_patch(text: str, patch: str, reverse: bool = False, fuzz: int = 200) -
 # --- files: atomic write, lock -----------------------------------------------------------------
 
 
-def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
-    """Temp file in the same directory, fsync, rename over the target, fsync the directory."""
+def atomic_write(path: Path, data: bytes, mode: int | None = None, check: Callable[[Path], None] | None = None) -> None:
+    """Temp file in the same directory, fsync, rename over the target, fsync the directory.
+
+    `check(temp)` runs on the written temp file before the rename; if it raises, the target is left as it was.
+    """
     path = Path(path)
     temp = path.parent / f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.tmp"
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -662,6 +665,8 @@ def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        if check is not None:
+            check(temp)
         if mode is not None:
             os.chmod(temp, mode)
         os.replace(temp, path)
@@ -784,28 +789,19 @@ class Curator:
 
     def _write_checked(self, new_raw: bytes, doc: YamlDoc) -> list[dict]:
         """Validate the new bytes from a temp file next to the original; rename it into place if good."""
-        temp = self.path.parent / f".{self.path.name}.{os.getpid()}.{time.monotonic_ns()}.tmp"
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(new_raw)
-                handle.flush()
-                os.fsync(handle.fileno())
+        found: list[dict] = []
+
+        def validate(temp: Path) -> None:
             _, problems = sources_module._load(temp)
-            found = [self._problem(p, temp, doc) for p in problems]
+            found.extend(self._problem(p, temp, doc) for p in problems)
             errors = [p for p in found if p["severity"] == "error"]
             if errors:
                 raise Invalid(
                     f"the edit would leave {len(errors)} error(s) in {self.path.name}; nothing was written",
                     {"problems": errors[:100]},
                 )
-            os.chmod(temp, self.path.stat().st_mode & 0o7777)
-            os.replace(temp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-            raise
-        _fsync_dir(self.path.parent)
+
+        atomic_write(self.path, new_raw, mode=self.path.stat().st_mode & 0o7777, check=validate)
         return [p for p in found if p["severity"] == "warning" and p.get("field")]
 
     def _problem(self, problem, temp: Path, doc: YamlDoc) -> dict:
