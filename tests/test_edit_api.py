@@ -326,3 +326,14 @@ def test_token_command(runner, tmp_path, monkeypatch):
     shown = runner.invoke(cli, ["token", "--show"])
     assert shown.output.split() == created.output.split()[:2]
     assert runner.invoke(cli, ["token", "bad name"]).exit_code != 0
+
+
+@pytest.mark.parametrize("method, path, status", [
+    ("get", "/api/changes/%C2%B2", 404), ("post", "/api/changes/%C2%B2/undo", 404),
+    ("delete", "/api/outlets/freepress/labels/%C2%B2", 404), ("get", "/api/changes?limit=%C2%B2", 400),
+    ("get", "/api/changes?before=%C2%B2", 400),
+])
+def test_digits_int_refuses_are_not_numbers(api, method, path, status):
+    # '²' passes str.isdigit() but not int(): it must get the same answer as any other non-number.
+    response = getattr(api, method)(path, headers=AS_ALICE)
+    assert response.status_code == status and response.get_json()["status"] == status

@@ -93,10 +93,20 @@ def _change_summary(change: dict, with_diff: bool = True) -> dict:
     return summary
 
 
-def _index(raw: str) -> int:
-    if not raw.isdigit() or len(raw) > 6:
-        raise APIError(404, f"label index must be a whole number, not {raw[:20]!r}")
+def _whole(raw: str | None, digits: int) -> int | None:
+    """`raw` as a whole number of at most `digits` ASCII digits, else None.
+
+    str.isdigit() alone also accepts digits int() refuses, such as '²', which then failed as a 500."""
+    if raw is None or not (raw.isascii() and raw.isdigit()) or len(raw) > digits:
+        return None
     return int(raw)
+
+
+def _index(raw: str) -> int:
+    index = _whole(raw, 6)
+    if index is None:
+        raise APIError(404, f"label index must be a whole number, not {raw[:20]!r}")
+    return index
 
 
 # --- the version -------------------------------------------------------------------------------
@@ -212,22 +222,24 @@ def delete_label(outlet_id: str, index: str):
 
 @bp.get("/changes")
 def changes():
-    limit = request.args.get("limit", "50")
-    before = request.args.get("before")
-    if not limit.isdigit() or not 1 <= int(limit) <= 1000:
+    limit = _whole(request.args.get("limit", "50"), 9)
+    if limit is None or not 1 <= limit <= 1000:
         raise APIError(400, "'limit' must be between 1 and 1000", {"parameter": "limit"})
-    if before is not None and (not before.isdigit() or len(before) > 9):
+    before = request.args.get("before")
+    before_id = _whole(before, 9)
+    if before is not None and before_id is None:
         raise APIError(400, "'before' must be a change id", {"parameter": "before"})
     with_diff = request.args.get("diff", "1") != "0"
-    entries = _curator().changelog.entries(limit=int(limit), before=int(before) if before else None)
+    entries = _curator().changelog.entries(limit=limit, before=before_id)
     return jsonify({"count": len(entries), "changes": [_change_summary(e, with_diff) for e in entries]})
 
 
 @bp.get("/changes/<change_id>")
 def change(change_id: str):
-    if not change_id.isdigit() or len(change_id) > 9:
+    number = _whole(change_id, 9)
+    if number is None:
         raise APIError(404, "a change id is a whole number")
-    record = _curator().changelog.get(int(change_id))
+    record = _curator().changelog.get(number)
     if record is None:
         raise APIError(404, f"no change with id {change_id}")
     return jsonify(_change_summary(record))
@@ -236,9 +248,10 @@ def change(change_id: str):
 @bp.post("/changes/<change_id>/undo")
 @require_token
 def undo(change_id: str):
-    if not change_id.isdigit() or len(change_id) > 9:
+    number = _whole(change_id, 9)
+    if number is None:
         raise APIError(404, "a change id is a whole number")
-    return _write(lambda: _curator().undo(int(change_id), who=_who(), if_match=_if_match()))
+    return _write(lambda: _curator().undo(number, who=_who(), if_match=_if_match()))
 
 
 # --- exports -----------------------------------------------------------------------------------

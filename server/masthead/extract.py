@@ -230,7 +230,7 @@ class Fetcher:
                 if content_type and content_type not in accept:
                     raise Refused(f"refused content type {content_type}")
                 declared = headers.get("content-length")
-                if declared and declared.isdigit() and int(declared) > self.max_bytes:
+                if declared and declared.isascii() and declared.isdigit() and int(declared) > self.max_bytes:
                     raise Refused(f"too large: {declared} bytes (cap {self.max_bytes})")
                 body = self._read(raw, headers.get("content-encoding", ""), deadline)
                 return Response(url, status, content_type, body, headers)
