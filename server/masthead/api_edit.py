@@ -463,7 +463,7 @@ def _imported_as_entry(outlet) -> dict:
     entry["domains"] = list(outlet.domains)
     entry["labels"] = [
         {k: v for k, v in label.items() if k in ("type", "issuer", "jurisdiction", "since", "until", "instrument",
-                                                 "sources", "note", "in_response_to", "list", "retrieved") and v}
+                                                 "sources", "note", "in_response_to", "list", "retrieved", "checked", "until_sources") and v}
         for label in data["labels"]
     ]
     return entry

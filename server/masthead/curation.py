@@ -53,7 +53,7 @@ KEY_ORDER = {
                "ownership_note", "funding", "funding_sources", "feeds", "labels", "note", "wikidata", "aliases"],
     "owner": ["id", "name", "kind", "country", "homepage", "owned_by", "sources", "note", "wikidata", "aliases"],
     "label": ["type", "issuer", "jurisdiction", "since", "until", "instrument", "sources", "note", "in_response_to",
-              "list", "retrieved"],
+              "list", "retrieved", "until_sources", "checked"],
     "link": ["owner", "share", "since", "until", "sources", "note"],
     "domain": ["domain", "mirror", "sources", "note"],
     "path": ["path", "sources", "note"],
@@ -64,7 +64,7 @@ _CHILD_KIND = {
     ("outlet", "domains"): "domain", ("outlet", "paths"): "path",
 }
 SECTION_KIND = {"outlets": "outlet", "owners": "owner"}
-DATE_KEYS = {"since", "until", "retrieved"}
+DATE_KEYS = {"since", "until", "retrieved", "checked"}
 _FULL_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _YEAR = re.compile(r"^\d{4}$")
 WIDTHS = (110, 80, 100, 120, 4096)

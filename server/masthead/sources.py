@@ -50,7 +50,7 @@ DOMAIN_KEYS = {"domain", "mirror", "sources", "note"}
 PATH_KEYS = {"path", "sources", "note"}
 LABEL_KEYS = {
     "type", "issuer", "jurisdiction", "since", "until", "instrument", "sources", "note",
-    "in_response_to", "retrieved", "list",
+    "in_response_to", "retrieved", "list", "checked", "until_sources",
 }
 
 
@@ -93,6 +93,8 @@ class Label:
     in_response_to: str | None = None
     retrieved: str | None = None
     list: str | None = None
+    checked: str | None = None  # when a curator last confirmed the label against its sources
+    until_sources: tuple[str, ...] = ()  # where the end of an ended designation is documented
 
     @property
     def kind(self) -> str:
@@ -123,7 +125,10 @@ class Label:
             "sources": list(self.sources),
             "note": self.note,
             "in_response_to": self.in_response_to,
+            "checked": self.checked or self.retrieved,
         }
+        if self.until_sources:
+            data["until_sources"] = list(self.until_sources)
         if self.list:
             data["list"] = self.list
             data["retrieved"] = self.retrieved
@@ -747,7 +752,8 @@ class _Builder:
             type=label_type, issuer=issuer, jurisdiction=jurisdiction, since=since, until=until,
             instrument=self._text(file, item, "instrument"), sources=sources, note=self._text(file, item, "note"),
             in_response_to=self._text(file, item, "in_response_to"), retrieved=self._date(file, item, "retrieved", required=False),
-            list=self._text(file, item, "list"),
+            list=self._text(file, item, "list"), checked=self._date(file, item, "checked", required=False),
+            until_sources=self._urls(file, item, "until_sources"),
         )
 
     # checks across entries
