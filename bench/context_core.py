@@ -47,7 +47,7 @@ def sample_paths(limit_related: int) -> list[str]:
     sys.path.insert(0, str(ROOT / "server"))
     from urllib.parse import quote
 
-    from masthead.sources import load
+    from masthead.registry import load
 
     registry = load(ROOT / "sources.yaml")
     paths = []

@@ -29,14 +29,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "server"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from masthead.corpus import Corpus  # noqa: E402
+from masthead.corpus import connect  # noqa: E402
 from masthead.ingest import ingest  # noqa: E402
-from masthead.sources import load  # noqa: E402
+from masthead.registry import load  # noqa: E402
 from zipf_corpus import articles  # noqa: E402
 
 
 def grow(db: Path, workdir: Path, size: int, registry) -> None:
-    corpus = Corpus(db)
+    corpus = connect(db)
     have = corpus.count()
     if have >= size:
         corpus.close()

@@ -22,9 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "server"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from masthead.corpus import Corpus  # noqa: E402
+from masthead.corpus import connect  # noqa: E402
 from masthead.ingest import ingest  # noqa: E402
-from masthead.sources import load  # noqa: E402
+from masthead.registry import load  # noqa: E402
 from zipf_corpus import articles  # noqa: E402
 
 PAGES = ROOT.parent / "shared" / "data" / "article-pages" / "html"
@@ -62,7 +62,7 @@ def jsonl(records: int, registry, runs: int) -> None:
         helpers = os.cpu_count() or 1
         rates = []
         for run in range(1, runs + 1):
-            corpus = Corpus(Path(tmp) / f"run{run}.db")
+            corpus = connect(Path(tmp) / f"run{run}.db")
             cpu = _cpu()
             seconds, counts = _timed_ingest(first, corpus, registry, helpers)
             cpu = _cpu() - cpu
@@ -75,7 +75,7 @@ def jsonl(records: int, registry, runs: int) -> None:
             corpus.close()
             os.remove(Path(tmp) / f"run{run}.db")
         print(f"  median of {runs} runs: {statistics.median(rates):,.0f} records/s (best {max(rates):,.0f}, worst {min(rates):,.0f})")
-        corpus = Corpus(Path(tmp) / "one.db")
+        corpus = connect(Path(tmp) / "one.db")
         seconds, counts = _timed_ingest(first, corpus, registry, 0)
         print(f"  into an empty corpus, in one process (no helpers): {seconds:.1f} s, {records / seconds:,.0f} records/s  {counts}")
         corpus.close()
@@ -87,7 +87,7 @@ def jsonl(records: int, registry, runs: int) -> None:
         subprocess.run(command, check=True, capture_output=True, env={**os.environ, "PYTHONPATH": str(ROOT / "server")})
         seconds = time.perf_counter() - started
         print(f"  `masthead ingest` into an empty corpus, wall clock: {seconds:.1f} s, {records / seconds:,.0f} records/s")
-        corpus = Corpus(db)
+        corpus = connect(db)
         seconds, counts = _timed_ingest(second, corpus, registry, os.cpu_count() or 1)
         print(f"  {records:,} more into that corpus of {records:,}: {seconds:.1f} s, {records / seconds:,.0f} records/s  {counts}")
         n = max(1, records // 20)
@@ -109,7 +109,7 @@ def html(registry) -> None:
     print(f"\ntrafilatura alone (bare_extraction, metadata): {len(pages)} pages in {alone:.2f} s")
     with tempfile.TemporaryDirectory() as tmp:
         for helpers in (os.cpu_count() or 1, 0):
-            corpus = Corpus(Path(tmp) / f"h{helpers}.db")
+            corpus = connect(Path(tmp) / f"h{helpers}.db")
             started = time.perf_counter()
             summary = ingest([str(PAGES)], corpus, registry, helpers=helpers)
             seconds = time.perf_counter() - started

@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "server"))
 
 from context_latency import children, grow, rss_mb, serve  # noqa: E402
 
-from masthead.sources import load  # noqa: E402
+from masthead.registry import load  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 LUA = r"""

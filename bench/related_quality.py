@@ -30,10 +30,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "server"))
 
 from masthead import urls  # noqa: E402
-from masthead.corpus import Corpus  # noqa: E402
+from masthead.corpus import connect  # noqa: E402
 from masthead.ingest import ingest  # noqa: E402
 from masthead.related import Query, rank  # noqa: E402
-from masthead.sources import load  # noqa: E402
+from masthead.registry import load  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 HEADLINES = SHARED / "uci-news-sample" / "headlines.csv"
@@ -47,7 +47,7 @@ def build_headline_corpus(db: Path, registry) -> tuple[Corpus, list[dict], float
         for row in rows:
             out.write(json.dumps({"url": row["URL"], "title": row["TITLE"], "text": "", "published": int(row["TIMESTAMP"]),
                                   "site_name": row["PUBLISHER"]}) + "\n")
-    corpus = Corpus(db)
+    corpus = connect(db)
     started = time.perf_counter()
     summary = ingest([str(jsonl)], corpus, registry)
     seconds = time.perf_counter() - started
@@ -149,7 +149,7 @@ def full_articles(args, registry) -> None:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     with tempfile.TemporaryDirectory() as tmp:
-        corpus = Corpus(Path(tmp) / "pages.db")
+        corpus = connect(Path(tmp) / "pages.db")
         summary = ingest([str(PAGES)], corpus, registry)
         print(f"\nArticle pages: {dict(summary.counts)}")
         stored = corpus.conn.execute("SELECT id, title, text, published FROM articles WHERE title != '' ORDER BY id").fetchall()

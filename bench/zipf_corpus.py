@@ -41,7 +41,7 @@ def vocabulary(size: int = VOCABULARY, seed: int = 1) -> list[str]:
 
 def outlet_domains() -> list[str]:
     sys.path.insert(0, str(ROOT / "server"))
-    from masthead.sources import load
+    from masthead.registry import load
 
     registry = load(ROOT / "sources.yaml")
     return sorted({o.domains[0] for o in registry.outlets.values() if o.domains})

@@ -19,7 +19,7 @@ def sources_copy(tmp_path) -> Path:
 
 @pytest.fixture
 def app(sources_copy, tmp_path):
-    from masthead.app import create_app
+    from masthead.web.app import create_app
 
     return create_app({"SOURCES": str(sources_copy), "DB": str(tmp_path / "corpus.db"), "SOURCES_CHECK_INTERVAL": 0, "TESTING": True})
 

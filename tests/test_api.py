@@ -5,7 +5,7 @@ import time
 import jsonschema
 import pytest
 
-from masthead.openapi import openapi_document
+from masthead.web.openapi import openapi_document
 
 
 def test_context_for_a_state_outlet(server):
@@ -213,7 +213,7 @@ def _nullable_refs(schema):
 
 
 def test_reads_need_the_token_when_not_on_loopback(sources_copy, tmp_path):
-    from masthead.app import create_app
+    from masthead.web.app import create_app
 
     app = create_app({"SOURCES": str(sources_copy), "DB": str(tmp_path / "c.db"), "REQUIRE_READ_TOKEN": True,
                       "TOKEN": "a-long-enough-test-token-0123456789", "CONFIG_DIR": str(tmp_path / "cfg")})
@@ -227,7 +227,7 @@ def test_reads_need_the_token_when_not_on_loopback(sources_copy, tmp_path):
 
 
 def test_fetching_server_rate_limits_each_client(sources_copy, tmp_path):
-    from masthead.app import create_app
+    from masthead.web.app import create_app
 
     app = create_app({"SOURCES": str(sources_copy), "DB": str(tmp_path / "c.db"), "FETCH_PAGES": True,
                       "FETCH_RATE": 0.01, "FETCH_BURST": 2, "CONFIG_DIR": str(tmp_path / "cfg")})
@@ -241,7 +241,7 @@ def test_fetching_server_rate_limits_each_client(sources_copy, tmp_path):
 
 
 def test_oversize_body_is_413_in_the_error_shape(sources_copy, tmp_path):
-    from masthead.app import create_app
+    from masthead.web.app import create_app
 
     token = "an-oversize-test-token-0123456789"
     client = create_app({"SOURCES": str(sources_copy), "DB": str(tmp_path / "c.db"), "TOKEN": token,

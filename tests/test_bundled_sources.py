@@ -8,8 +8,8 @@ from click.testing import CliRunner
 
 from masthead.cli import cli
 from masthead.context import build_context
-from masthead.sources import load, validate
-from masthead.vocabulary import COUNTRIES, LABEL_TYPES
+from masthead.registry import load, validate
+from masthead.registry.vocabulary import COUNTRIES, LABEL_TYPES
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ROOT / "sources.yaml"

@@ -7,8 +7,11 @@ from pathlib import Path
 import pytest
 
 from masthead import corpus as corpus_module
-from masthead.corpus import Corpus, RecordError, content_hash, parse_published, prepare, sketch, terms
-from masthead.sources import load
+from masthead.corpus import RecordError, connect, content_hash, parse_published, sketch, terms
+from masthead.corpus import sqlite as sqlite_corpus
+from masthead.corpus import text as corpus_text
+from masthead.records import prepare
+from masthead.registry import load
 
 DATA = Path(__file__).parent / "data"
 REGISTRY = load(DATA / "sources-small.yaml")
@@ -25,7 +28,7 @@ def small_articles() -> list[dict]:
 
 @pytest.fixture
 def corpus(tmp_path):
-    c = Corpus(tmp_path / "c.db")
+    c = connect(tmp_path / "c.db")
     yield c
     c.close()
 
@@ -36,14 +39,14 @@ def add(c, record):
 
 def test_schema_is_versioned_and_migrations_run_once(tmp_path):
     path = tmp_path / "c.db"
-    first = Corpus(path)
-    assert first.conn.execute("PRAGMA user_version").fetchone()[0] == corpus_module.SCHEMA_VERSION
+    first = connect(path)
+    assert first.conn.execute("PRAGMA user_version").fetchone()[0] == sqlite_corpus.SCHEMA_VERSION
     assert first.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     tables = set(first.db.table_names())
     assert {"articles", "article_urls", "article_sketch", "articles_fts", "articles_fts_vocab"} <= tables
     add(first, small_articles()[0])
     first.close()
-    again = Corpus(path)  # reopening keeps data and does not migrate again
+    again = connect(path)  # reopening keeps data and does not migrate again
     assert again.count() == 1 and again.integrity_check() == []
 
 
@@ -126,13 +129,13 @@ def test_terms_fold_case_and_diacritics_like_fts5():
 
 def test_ascii_fast_path_splits_like_the_unicode_rule():
     for text in ("Hello_world, it's 2026: x-ray CO2 e.g. U.S.A.", "  MiXeD\tcase\nLINES  ", "___", "a1b2 c3_d4"):
-        assert terms(text) == corpus_module._WORD.findall(corpus_module.fold(text))
+        assert terms(text) == corpus_text._WORD.findall(corpus_text.fold(text))
 
 
 def test_hash_and_sketch():
     assert content_hash("A", WIRE) == content_hash("B", "  " + WIRE.lower())  # long texts: the text decides
     assert content_hash("A", "short") != content_hash("B", "short")  # short ones: headline too
-    assert sketch("too short") == [] and len(sketch(WIRE)) == corpus_module.SKETCH_SIZE
+    assert sketch("too short") == [] and len(sketch(WIRE)) == corpus_text.SKETCH_SIZE
 
 
 def test_hash_and_sketch_values_are_stable():
@@ -163,7 +166,7 @@ def test_each_thread_has_its_own_connection(tmp_path):
 
 
 def test_readers_see_committed_rows_during_a_write(tmp_path):
-    writer, reader = Corpus(tmp_path / "c.db"), Corpus(tmp_path / "c.db")
+    writer, reader = connect(tmp_path / "c.db"), connect(tmp_path / "c.db")
     add(writer, small_articles()[0])
     writer.begin()
     add(writer, small_articles()[1])
@@ -173,13 +176,13 @@ def test_readers_see_committed_rows_during_a_write(tmp_path):
 
 
 def test_deferred_indexing_keeps_the_trigger_and_the_index_in_step(tmp_path):
-    c = Corpus(tmp_path / "c.db")
+    c = connect(tmp_path / "c.db")
     records = small_articles()
     c.begin(defer_index=True)
     for record in records[:4]:
         add(c, record)
     add(c, {**records[0], "text": records[0]["text"] + " Amendment: quotas for sugar beet."})  # updated in the same batch
-    other = Corpus(tmp_path / "c.db")
+    other = connect(tmp_path / "c.db")
     assert other.conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'articles_ai'").fetchone()[0] == 1
     c.commit()
     assert c.conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'articles_ai'").fetchone()[0] == 1
@@ -203,20 +206,20 @@ def test_a_version_2_corpus_is_migrated_to_large_index_segments(tmp_path):
     path = tmp_path / "old.db"
     conn = sqlite3.connect(path, isolation_level=None)
     db = sqlite_utils.Database(conn)
-    for number, migration in enumerate(corpus_module.MIGRATIONS[:2], start=1):
+    for number, migration in enumerate(sqlite_corpus.MIGRATIONS[:2], start=1):
         migration(db)
         conn.execute(f"PRAGMA user_version = {number}")
     conn.close()
-    c = Corpus(path)
-    assert c.conn.execute("PRAGMA user_version").fetchone()[0] == corpus_module.SCHEMA_VERSION
+    c = connect(path)
+    assert c.conn.execute("PRAGMA user_version").fetchone()[0] == sqlite_corpus.SCHEMA_VERSION
     hashsize = c.conn.execute("SELECT v FROM articles_fts_config WHERE k = 'hashsize'").fetchone()
-    assert hashsize == (corpus_module.FTS_HASH_SIZE,)
+    assert hashsize == (sqlite_corpus.FTS_HASH_SIZE,)
     add(c, small_articles()[0])
     assert c.integrity_check() == []
 
 
 def test_deferred_document_frequencies_are_rebuilt_after_adds_and_updates(tmp_path):
-    c = Corpus(tmp_path / "c.db")
+    c = connect(tmp_path / "c.db")
     records = small_articles()
     add(c, records[0])  # tracked: the snapshot covers one article
     c.defer_term_stats()
@@ -236,7 +239,7 @@ def test_deferred_document_frequencies_are_rebuilt_after_adds_and_updates(tmp_pa
 
 
 def test_document_frequencies_stay_exact_through_adds_updates_and_batches(tmp_path):
-    c = Corpus(tmp_path / "c.db")
+    c = connect(tmp_path / "c.db")
     records = small_articles()
     add(c, records[0])
     c.begin(defer_index=True)

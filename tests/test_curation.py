@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from masthead.changelog import ChangeLog
+from masthead.curation.changelog import ChangeLog
 from masthead.curation import (
     Conflict, Curator, EditError, Invalid, NotFound, PatchError, YamlDoc, apply_patch, atomic_write, file_etag,
-    guess_style,
 )
-from masthead.sources import load, validate
+from masthead.curation.yamldoc import guess_style
+from masthead.registry import load, validate
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = Path(__file__).parent / "data" / "sources-small.yaml"

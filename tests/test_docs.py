@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from masthead.cli import cli
 from masthead.config import SETTINGS
-from masthead.vocabulary import LABEL_TYPES
+from masthead.registry.vocabulary import LABEL_TYPES
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -12,9 +12,9 @@ import pytest
 import requests
 
 from servers import RunningServer
-from masthead.app import create_app
-from masthead.auth import add_token
-from masthead.sources import load
+from masthead.web.app import create_app
+from masthead.web.auth import add_token
+from masthead.registry import load
 
 TOKEN = "test-token-0123456789abcdef"
 ALICE = "alice-token-0123456789abcdef"

@@ -37,7 +37,7 @@ def fill(mount: Path) -> None:
 
 
 def make_app(sources: Path, tmp_path):
-    from masthead.app import create_app
+    from masthead.web.app import create_app
 
     return create_app({"SOURCES": str(sources), "DB": str(tmp_path / "c.db"), "TOKEN": TOKEN, "CONFIG_DIR": str(tmp_path / "cfg")})
 

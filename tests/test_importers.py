@@ -11,8 +11,8 @@ import pytest
 from ruamel.yaml import YAML
 
 from masthead.cli import cli
-from masthead.importers import country_code, resource_hosts, ru_date, tld_country, website_host
-from masthead.sources import load, validate
+from masthead.curation.importers import country_code, resource_hosts, ru_date, tld_country, website_host
+from masthead.registry import load, validate
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"

@@ -14,9 +14,9 @@ from pathlib import Path
 from local_site import LocalSite
 from masthead import ingest as ingest_module
 from masthead.cli import cli
-from masthead.corpus import Corpus
+from masthead.corpus import connect
 from masthead.extract import Fetcher
-from masthead.sources import load
+from masthead.registry import load
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,7 +37,7 @@ def test_jsonl_ingest_twice_adds_nothing_the_second_time(runner, tmp_path):
     assert (first["added"], first["duplicate"], first["failed"]) == (8, 0, 0)
     second = run_ingest(runner, SMALL, "--db", db)
     assert (second["added"], second["updated"], second["unchanged"]) == (0, 0, 8)
-    c = Corpus(db)
+    c = connect(db)
     assert c.count() == 8
     assert c._stats_size() == 8  # recounted at the end: document frequencies match the index
     assert dict(c.conn.execute("SELECT term, df FROM term_stats")) == dict(c.conn.execute("SELECT term, doc FROM articles_fts_vocab"))
@@ -82,14 +82,14 @@ def test_syndicated_copy_is_stored_once_with_every_url(runner, tmp_path):
     ]))
     summary = run_ingest(runner, copies, "--db", tmp_path / "c.db")
     assert (summary["added"], summary["duplicate"]) == (1, 2)
-    stored = Corpus(tmp_path / "c.db").article("https://another.example/x")
+    stored = connect(tmp_path / "c.db").article("https://another.example/x")
     assert [u["url"] for u in stored["urls"]] == [original["url"], "https://mirror-news.example/velmaria-treaty", "https://another.example/x"]
 
 
 def test_html_files_folders_and_gzip(runner, tmp_path):
     summary = run_ingest(runner, DATA / "pages", "--db", tmp_path / "c.db")
     assert (summary["added"], summary["failed"]) == (2, 0)
-    c = Corpus(tmp_path / "c.db")
+    c = connect(tmp_path / "c.db")
     stored = c.article("https://nordwire.example/2026/02/28/velmaria-dorvik-treaty-vote-delayed")
     assert (stored["site_name"], stored["published"], stored["authors"], stored["source"]) == ("Nordwire", "2026-02-28", ["Petra Lindqvist"], "html")
     assert "postponed its first reading" in stored["text"]
@@ -112,7 +112,7 @@ def test_real_saved_pages(runner, tmp_path):
     summary = run_ingest(runner, folder, "--db", tmp_path / "c.db")
     assert summary["added"] + summary["failed"] == 6 and summary["added"] >= 5
     truth = json.loads((ARTICLE_PAGES / "ground-truth.json").read_text())
-    c = Corpus(tmp_path / "c.db")
+    c = connect(tmp_path / "c.db")
     found = sum(c.article(__import__("masthead.urls", fromlist=["normalise"]).normalise(truth[p.name.split(".")[0]]["url"]).url) is not None
                 for p in folder.iterdir())
     assert found >= 4  # most pages declare the URL the benchmark lists
@@ -121,13 +121,13 @@ def test_real_saved_pages(runner, tmp_path):
 def test_warc(runner, tmp_path):
     summary = run_ingest(runner, DATA / "pages.warc.gz", "--db", tmp_path / "c.db")
     assert (summary["added"], summary["failed"]) == (2, 0)  # the image and the 404 are skipped, not failures
-    stored = Corpus(tmp_path / "c.db").article("https://lakeview-ledger.example/news/2026/03/02/chip-plant-water-permit")
+    stored = connect(tmp_path / "c.db").article("https://lakeview-ledger.example/news/2026/03/02/chip-plant-water-permit")
     assert stored["source"] == "warc" and stored["title"] == "Lakeview council approves water permit for chip plant"
 
 
 def test_feeds_and_urls_from_a_local_site(tmp_path):
     registry = load(SOURCES)
-    c = Corpus(tmp_path / "c.db")
+    c = connect(tmp_path / "c.db")
     with LocalSite() as site:
         fetcher = Fetcher(delay=0, allow=["127.0.0.1/32"])
         summary = ingest_module.ingest([site.base + "/rss.xml"], c, registry, fetcher=fetcher)
@@ -201,7 +201,7 @@ def test_killed_ingest_resumes_without_loss_or_duplicates(tmp_path):
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    c = Corpus(db)
+    c = connect(db)
     assert c.integrity_check() == []
     before = c.conn.execute("SELECT count(*) FROM articles").fetchone()[0]
     assert 1000 <= before < n
@@ -209,7 +209,7 @@ def test_killed_ingest_resumes_without_loss_or_duplicates(tmp_path):
     rerun = subprocess.run(cmd + ["--json"], env=env, capture_output=True, text=True, check=True)
     summary = json.loads(rerun.stdout)
     assert summary["added"] == n - before and summary["unchanged"] == before and summary["failed"] == 0
-    c = Corpus(db)
+    c = connect(db)
     assert c.conn.execute("SELECT count(*), count(DISTINCT url) FROM articles").fetchone() == (n, n)
     assert c.conn.execute("SELECT count(*) FROM article_urls").fetchone()[0] == n
     assert c.integrity_check() == []
@@ -217,18 +217,18 @@ def test_killed_ingest_resumes_without_loss_or_duplicates(tmp_path):
 
 def test_a_small_load_into_a_large_corpus_counts_terms_as_it_goes(tmp_path, monkeypatch):
     from masthead import ingest as ingest_module
-    from masthead.corpus import prepare
+    from masthead.records import prepare
 
-    c = Corpus(tmp_path / "c.db")
+    c = connect(tmp_path / "c.db")
     for n in range(40):
         c.add(prepare({"url": f"https://filler.example/{n}", "title": f"Filler {n}", "text": f"Unrelated filler item number {n}."}))
     deferred = []
-    monkeypatch.setattr(Corpus, "defer_term_stats", lambda self: deferred.append(True))
+    monkeypatch.setattr(type(c), "defer_term_stats", lambda self: deferred.append(True))
     one = tmp_path / "one.jsonl"
     one.write_text(SMALL.read_text().splitlines()[0] + "\n")
     ingest_module.ingest([str(one)], c, helpers=1)
     assert deferred == [] and c._stats_size() == 41
     assert (tmp_path / "c.db-wal").stat().st_size == 0  # checkpointed: the database file holds everything
     assert dict(c.conn.execute("SELECT term, df FROM term_stats")) == dict(c.conn.execute("SELECT term, doc FROM articles_fts_vocab"))
-    ingest_module.ingest([str(SMALL)], Corpus(tmp_path / "empty.db"), helpers=1)
+    ingest_module.ingest([str(SMALL)], connect(tmp_path / "empty.db"), helpers=1)
     assert deferred == [True]  # everything is new to an empty corpus: count once at the end

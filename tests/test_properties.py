@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from masthead import urls
-from masthead.sources import load, validate
+from masthead.registry import load, validate
 
 DATA = Path(__file__).parent / "data"
 REGISTRY = load(DATA / "sources-small.yaml")

@@ -1,6 +1,6 @@
 """The token bucket used for fetching endpoints."""
 
-from masthead.ratelimit import RateLimiter
+from masthead.web.ratelimit import RateLimiter
 
 
 class Clock:

@@ -11,10 +11,11 @@ import pytest
 
 from servers import RunningServer
 from masthead import urls
-from masthead.corpus import Corpus, prepare
-from masthead.openapi import openapi_document
+from masthead.corpus import Corpus, connect
+from masthead.records import prepare
+from masthead.web.openapi import openapi_document
 from masthead.related import Query, query_for_page, rank
-from masthead.sources import load
+from masthead.registry import load
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,7 +27,7 @@ BALTIC = "https://baltic-observer.example/world/velmaria-examplestan-customs-uni
 
 
 def fill(db: Path, *extra: dict) -> Corpus:
-    c = Corpus(db)
+    c = connect(db)
     for line in SMALL.read_text().splitlines():
         c.add(prepare(json.loads(line), REGISTRY))
     for record in extra:
@@ -226,7 +227,7 @@ def test_reader_opted_in_page_is_stored_by_a_real_server(sources_copy, tmp_path)
 
 
 def test_storing_pages_is_off_unless_the_server_allows_it(filled, tmp_path):
-    from masthead.app import create_app
+    from masthead.web.app import create_app
 
     app = create_app({**filled.config, "TOKEN": TOKEN, "CONFIG_DIR": str(tmp_path / "cfg")})
     client = app.test_client()
@@ -241,11 +242,11 @@ def test_storing_pages_is_off_unless_the_server_allows_it(filled, tmp_path):
     assert loopback.status_code == 422 and "will not fetch" in loopback.json["error"]  # never a private address
     known = client.post("/api/articles", json={"url": STATENEWS}, headers=auth)
     assert known.status_code == 200 and known.json["status"] == "unchanged" and known.json["outlet"]["id"] == "statenews"
-    assert Corpus(filled.config["DB"]).count() == 8
+    assert connect(filled.config["DB"]).count() == 8
 
 
 def test_page_cache_keeps_pages_and_retries_failures_sooner():
-    from masthead.related import _PageCache
+    from masthead.web.corpus_api import _PageCache
 
     calls = []
 

@@ -7,7 +7,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from masthead.app import create_app
+from masthead.web.app import create_app
 
 SMALL_SOURCES = Path(__file__).parent / "data" / "sources-small.yaml"
 _TMP = tempfile.mkdtemp(prefix="masthead-schemathesis-")

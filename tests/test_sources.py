@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from masthead.sources import LiveSources, SourcesError, load, validate
+from masthead.registry import LiveSources, SourcesError, load, validate
 
 DATA = Path(__file__).parent / "data"
 
@@ -253,7 +253,7 @@ def test_json_schema_accepts_the_bundled_list_and_knows_the_vocabulary():
     import jsonschema
     from ruamel.yaml import YAML
 
-    from masthead.vocabulary import LABEL_TYPES, OWNER_KINDS
+    from masthead.registry.vocabulary import LABEL_TYPES, OWNER_KINDS
 
     schema = json.loads((Path(__file__).parent.parent / "server" / "masthead" / "sources.schema.json").read_text())
     jsonschema.Draft202012Validator.check_schema(schema)
@@ -282,14 +282,14 @@ def _same_tree(fast, pure, path="") -> None:
 def test_fast_parser_gives_the_pure_parsers_values_and_positions(name):
     from ruamel.yaml import YAML
 
-    from masthead import sources as sources_module
+    from masthead.registry import yamlfile
 
-    if sources_module._FastComposer is None:
+    if yamlfile._FastComposer is None:
         pytest.skip("ruamel.yaml.clib is not installed")
     text = (Path(__file__).resolve().parent.parent / name).read_text(encoding="utf-8")
     pure = YAML(typ="rt")
-    pure.Constructor = sources_module._TextDatesConstructor
-    _same_tree(sources_module._parse_yaml(text), pure.load(text))
+    pure.Constructor = yamlfile._TextDatesConstructor
+    _same_tree(yamlfile.parse_yaml(text), pure.load(text))
 
 
 def test_yaml_12_forms_libyaml_refuses_still_load(tmp_path):
@@ -308,7 +308,7 @@ def test_yaml_12_forms_libyaml_refuses_still_load(tmp_path):
             owner: o
             owner_sources: [https://example.org/register/a]
         """))
-    from masthead.sources import check
+    from masthead.registry import check
 
     registry, problems = check(path)
     assert problems == [] and registry.outlets["a"].name == "A"

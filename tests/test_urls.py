@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from masthead import urls
-from masthead.sources import load
+from masthead.registry import load
 
 DATA = Path(__file__).parent / "data"
 

@@ -1,7 +1,7 @@
 /**
  * Label kinds, their colours and order; control-model groups for related coverage; the toolbar badge.
  *
- * The vocabulary lives on the server (server/masthead/vocabulary.py); this module only knows the four
+ * The vocabulary lives on the server (server/masthead/registry/vocabulary.py, served at /api/labels); this module only knows the four
  * kinds and the badge words so the badge can be coloured without a round trip.
  */
 

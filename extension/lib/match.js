@@ -1,7 +1,7 @@
 /**
  * Local outlet matching against the server's domain map (GET /api/domains).
  *
- * Mirrors Registry.match (server/masthead/sources.py) with match_hosts and
+ * Mirrors Registry.match (server/masthead/registry/model.py) with match_hosts and
  * strip_alias_prefix (server/masthead/urls.py): the most specific rule wins —
  * for each candidate host, most specific first, a path rule (longest prefix
  * first) and then a host rule. The extension carries no Public Suffix List: it

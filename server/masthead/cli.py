@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -11,9 +10,63 @@ from pathlib import Path
 import click
 
 from . import __version__, urls
-from .config import default_sources_path
+from .config import defaults
 
 __all__ = ["cli"]
+
+
+# --- shared options ----------------------------------------------------------------------------
+
+def sources_option(help_text: str = "The curated list (default: $MASTHEAD_SOURCES, else the bundled sources.yaml)."):
+    return click.option("--sources", type=click.Path(dir_okay=False, path_type=Path), default=None, help=help_text)
+
+
+class CorpusLocation(click.ParamType):
+    """A file path for SQLite or a postgresql:// URL. A URL stays a URL: it is never made into a path."""
+
+    name = "PATH|URL"
+
+    def convert(self, value, param, ctx):
+        from .corpus import scheme
+
+        text = str(value)
+        if scheme(text) is None:
+            return str(Path(text).expanduser().resolve())
+        return text
+
+
+db_option = click.option(
+    "--db", type=CorpusLocation(), default=None,
+    help="The corpus: a SQLite file, or postgresql://user@host/db for a shared server "
+         "(default: $MASTHEAD_DB, else masthead.db in your data directory).",
+)
+
+
+def sources_path(sources: Path | None) -> Path:
+    """--sources, else the settings (MASTHEAD_SOURCES, else the bundled file)."""
+    return sources if sources is not None else Path(defaults()["SOURCES"])
+
+
+def load_registry(sources: Path | None):
+    """The validated registry of --sources (or the settings' list), or a ClickException that says what to do."""
+    from .registry import SourcesError, load
+
+    path = sources_path(sources)
+    try:
+        return load(path)
+    except SourcesError as exc:
+        raise click.ClickException(f"{path} does not validate: {exc}; run `masthead validate {path}`")
+
+
+def open_corpus(db: str | None):
+    """--db, else the settings' corpus, opened; a ClickException with the reason when it cannot be."""
+    from .corpus import CorpusUnavailable, connect, describe
+
+    location = db or defaults()["DB"]
+    try:
+        return connect(location)
+    except (CorpusUnavailable, OSError) as exc:
+        raise click.ClickException(_storage_message(exc, describe(location)))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -30,8 +83,8 @@ def cli():
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind. Anything but loopback exposes the server to your network.")
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
-@click.option("--sources", type=click.Path(dir_okay=False, path_type=Path), default=None, help="The curated list (default: the bundled sources.yaml).")
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None, help="The SQLite corpus file (default: masthead.db in your data directory).")
+@sources_option()
+@db_option
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Worker processes.")
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64), help="Threads per worker.")
 @click.option("--git-commit", is_flag=True, default=False, help="Commit each change made through the server when the source list is in a git repository.")
@@ -42,14 +95,14 @@ def serve(host, port, sources, db, workers, threads, git_commit):
     Example:
         masthead serve --port 8765
     """
-    from .config import defaults
-    from .server import run
+    from .corpus import describe
+    from .web.server import run
 
     settings = defaults()
     if sources:
         settings["SOURCES"] = str(sources.resolve())
     if db:
-        settings["DB"] = str(db.resolve())
+        settings["DB"] = db
     if git_commit:
         settings["GIT_COMMIT"] = True
     _check_sources(Path(settings["SOURCES"]))
@@ -57,21 +110,22 @@ def serve(host, port, sources, db, workers, threads, git_commit):
     if host not in ("127.0.0.1", "localhost", "::1"):
         settings["REQUIRE_READ_TOKEN"] = True
         click.echo(f"warning: binding to {host} exposes Masthead beyond this machine; every request except /api/ping now needs the bearer token", err=True)
-    click.echo(f"Masthead {__version__} on http://{'[' + host + ']' if ':' in host else host}:{port}/  (sources: {settings['SOURCES']}; corpus: {settings['DB']})", err=True)
+    click.echo(f"Masthead {__version__} on http://{'[' + host + ']' if ':' in host else host}:{port}/  (sources: {settings['SOURCES']}; corpus: {describe(settings['DB'])})", err=True)
     run(settings, host=host, port=port, workers=workers, threads=threads)
 
 
 def _storage_message(exc: Exception, where) -> str:
     text = str(exc)
-    if "full" in text.lower() or getattr(exc, "errno", None) in (28, 122):
+    reason = getattr(exc, "reason", None)
+    if reason == "full" or getattr(exc, "errno", None) in (28, 122):
         return f"the disk holding {where} is full ({text}); free some space"
-    if "readonly" in text.lower() or "read-only" in text.lower() or getattr(exc, "errno", None) in (13, 30):
+    if reason == "read-only" or getattr(exc, "errno", None) in (13, 30):
         return f"cannot write {where}: the file or its folder is read-only ({text})"
     return f"cannot use the corpus {where}: {text}"
 
 
 def _check_sources(path: Path) -> None:
-    from .sources import SourcesError, load
+    from .registry import SourcesError, load
 
     try:
         load(path)
@@ -94,9 +148,9 @@ def validate(file, warnings):
     Example:
         masthead validate sources.yaml
     """
-    from .sources import check
+    from .registry import check
 
-    path = file or default_sources_path()
+    path = file or sources_path(None)
     registry, problems = check(path)
     errors = [p for p in problems if p.severity == "error"]
     shown = problems if warnings else errors
@@ -112,7 +166,7 @@ def validate(file, warnings):
 
 @cli.command()
 @click.argument("url")
-@click.option("--sources", type=click.Path(dir_okay=False, path_type=Path), default=None, help="The curated list (default: the bundled sources.yaml).")
+@sources_option()
 @click.option("--as-of", default=None, help="Evaluate labels as of this date (YYYY-MM-DD).")
 @click.option("--json", "as_json", is_flag=True, help="Print the full JSON answer, as /api/context gives it.")
 def lookup(url, sources, as_of, as_json):
@@ -123,13 +177,8 @@ def lookup(url, sources, as_of, as_json):
         masthead lookup https://sputnikglobe.com/20260226/some-article.html
     """
     from .context import ContextError, build_context
-    from .sources import SourcesError, load
 
-    path = sources or default_sources_path()
-    try:
-        registry = load(path)
-    except SourcesError as exc:
-        raise click.ClickException(f"{path} does not validate: {exc}; run `masthead validate {path}`")
+    registry = load_registry(sources)
     try:
         answer = build_context(registry, url, as_of=as_of)
     except (urls.URLError, ContextError) as exc:
@@ -181,7 +230,7 @@ def render_answer(answer: dict) -> str:
 
 
 @cli.command()
-@click.option("--sources", type=click.Path(dir_okay=False, path_type=Path), default=None, help="The curated list (default: the bundled sources.yaml).")
+@sources_option()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def stats(sources, as_json):
     """Count outlets, owners, labels by type and countries in a source list.
@@ -190,13 +239,7 @@ def stats(sources, as_json):
     Example:
         masthead stats
     """
-    from .sources import SourcesError, load
-
-    path = sources or default_sources_path()
-    try:
-        registry = load(path)
-    except SourcesError as exc:
-        raise click.ClickException(str(exc))
+    registry = load_registry(sources)
     counts = registry.counts()
     counts["countries_list"] = sorted({o.country for o in registry.outlets.values() if o.country})
     if as_json:
@@ -215,8 +258,8 @@ def main():  # pragma: no cover
 
 @cli.command()
 @click.argument("inputs", nargs=-1)
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None, help="The SQLite corpus file (default: masthead.db in your data directory).")
-@click.option("--sources", type=click.Path(dir_okay=False, path_type=Path), default=None, help="The curated list used to attribute articles to outlets (default: the bundled sources.yaml).")
+@db_option
+@sources_option("The curated list used to attribute articles to outlets (default: $MASTHEAD_SOURCES, else the bundled sources.yaml).")
 @click.option("--from-sources", is_flag=True, help="Also fetch every feed listed in the source list.")
 @click.option("--workers", default=4, show_default=True, type=click.IntRange(1, 32), help="Hosts fetched in parallel.")
 @click.option("--delay", default=1.0, show_default=True, type=click.FloatRange(0, 60), help="Seconds between two requests to one host.")
@@ -240,23 +283,13 @@ def ingest(inputs, db, sources, from_sources, workers, delay, timeout, max_bytes
         masthead ingest --from-sources
     """
     from . import ingest as ingest_module
-    from .config import defaults
-    from .corpus import Corpus
+    from .corpus import CorpusUnavailable
     from .extract import Fetcher
-    from .sources import SourcesError, load
 
     if not inputs and not from_sources:
         raise click.UsageError("give at least one file, folder or URL, or --from-sources")
-    settings = defaults()
-    path = sources or Path(settings["SOURCES"])
-    try:
-        registry = load(path)
-    except SourcesError as exc:
-        raise click.ClickException(f"{path} does not validate: {exc}; run `masthead validate {path}`")
-    try:
-        corpus = Corpus(db or settings["DB"])
-    except (sqlite3.Error, OSError) as exc:
-        raise click.ClickException(_storage_message(exc, db or settings["DB"]))
+    registry = load_registry(sources)
+    corpus = open_corpus(db)
     try:
         fetcher = Fetcher(timeout=timeout, max_bytes=max_bytes, delay=delay, allow=allow)
     except ValueError as exc:
@@ -276,8 +309,8 @@ def ingest(inputs, db, sources, from_sources, workers, delay, timeout, max_bytes
                                            workers=workers, refresh=refresh, progress=progress)
         except ingest_module.IngestError as exc:
             raise click.ClickException(str(exc))
-        except (sqlite3.Error, OSError) as exc:
-            raise click.ClickException(_storage_message(exc, db or settings["DB"]) + "; what was committed before is kept, run the same command again to add the rest")
+        except (CorpusUnavailable, OSError) as exc:
+            raise click.ClickException(_storage_message(exc, corpus.location) + "; what was committed before is kept, run the same command again to add the rest")
         bar.update(unshown[0])
     corpus.close()
     if as_json:
@@ -289,7 +322,7 @@ def ingest(inputs, db, sources, from_sources, workers, delay, timeout, max_bytes
 
 @cli.command()
 @click.argument("query")
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None, help="The SQLite corpus file (default: masthead.db in your data directory).")
+@db_option
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 200), help="How many results.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def search(query, db, limit, as_json):
@@ -299,15 +332,17 @@ def search(query, db, limit, as_json):
     Example:
         masthead search "customs union" --db corpus.db
     """
-    from .config import defaults
-    from .corpus import Corpus, terms
+    from .corpus import CorpusUnavailable, terms
 
-    words = terms(query)
-    if not words:
+    if not terms(query):
         raise click.UsageError("the query has no words to search for")
-    corpus = Corpus(db or defaults()["DB"])
-    rows = corpus.search(" ".join(f'"{w}"' for w in words), limit)
-    corpus.close()
+    corpus = open_corpus(db)
+    try:
+        rows = corpus.search(query, limit)
+    except CorpusUnavailable as exc:
+        raise click.ClickException(_storage_message(exc, corpus.location))
+    finally:
+        corpus.close()
     if as_json:
         click.echo(json.dumps([{k: v for k, v in row.items() if k != "id"} for row in rows], ensure_ascii=False, indent=2))
         return
@@ -321,7 +356,7 @@ def search(query, db, limit, as_json):
 
 
 def _announce_token(settings: dict) -> None:
-    from .auth import ensure_token
+    from .web.auth import ensure_token
 
     where, created = ensure_token(settings)
     if created:
@@ -342,8 +377,7 @@ def token(name, show):
         masthead token alice
         masthead token --show
     """
-    from .auth import ENV_TOKEN_NAME, TokenStore, add_token, config_path, ensure_token
-    from .config import defaults
+    from .web.auth import ENV_TOKEN_NAME, TokenStore, add_token, config_path, ensure_token
 
     settings = defaults()
     if show:
@@ -368,7 +402,7 @@ def token(name, show):
 @cli.command(name="import")
 @click.argument("fmt", metavar="FORMAT", type=click.Choice(["state-media-matrix", "ru-foreign-agents", "opensources", "csv"]))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--sources", type=click.Path(dir_okay=False, path_type=Path), default=None, help="The curated list that includes the imported one (default: the bundled sources.yaml).")
+@sources_option("The curated list that includes the imported one (default: $MASTHEAD_SOURCES, else the bundled sources.yaml).")
 @click.option("--into", default=None, help="The list file to write, relative to the sources file (default: lists/NAME.yaml).")
 @click.option("--dry-run", is_flag=True, help="Print the counts and the diff; write nothing.")
 @click.option("--map", "mapping", multiple=True, help="For csv: FIELD=COLUMN, or FIELD==TEXT for a fixed value (fields: id name domain url homepage country type issuer jurisdiction since until instrument source note).")
@@ -390,9 +424,9 @@ def import_(fmt, file, sources, into, dry_run, mapping, list_name, issuer, url, 
         masthead import csv regulators.csv --name ofcom --issuer Ofcom --url https://www.ofcom.org.uk/list \\
             --map domain=Website --map country=Country --map type==licence-revoked --map since=Date
     """
-    from .importers import ImportError_, run_import
+    from .curation.importers import ImportError_, run_import
 
-    path = sources or default_sources_path()
+    path = sources_path(sources)
     try:
         report = run_import(path, fmt, file, into=into, dry_run=dry_run, mapping=list(mapping) or None,
                             list_name=list_name, issuer=issuer, url=url, retrieved=retrieved)
@@ -418,7 +452,7 @@ def _print_report(report, dry_run: bool) -> None:
 
 
 @cli.command(name="update-lists")
-@click.option("--sources", type=click.Path(dir_okay=False, path_type=Path), default=None, help="The source list with the `lists:` subscriptions (default: the bundled sources.yaml).")
+@sources_option("The source list with the `lists:` subscriptions (default: $MASTHEAD_SOURCES, else the bundled sources.yaml).")
 @click.option("--only", multiple=True, help="Refresh only the list with this name (repeatable).")
 @click.option("--dry-run", is_flag=True, help="Print the counts and the diffs; write nothing.")
 @click.option("--allow-network", "allow", multiple=True, help="Let the download reach this private network (CIDR), e.g. 10.0.0.0/8 for a list on your intranet. Never needed for the public web.")
@@ -429,9 +463,9 @@ def update_lists_command(sources, only, dry_run, allow):
     Example:
         masthead update-lists --only state-media-matrix
     """
-    from .importers import ImportError_, update_lists
+    from .curation.importers import ImportError_, update_lists
 
-    path = sources or default_sources_path()
+    path = sources_path(sources)
     try:
         results = update_lists(path, only=tuple(only), dry_run=dry_run, allow=tuple(allow))
     except ImportError_ as exc:
@@ -452,7 +486,7 @@ def update_lists_command(sources, only, dry_run, allow):
 
 
 @cli.command()
-@click.option("--sources", type=click.Path(dir_okay=False, path_type=Path), default=None, help="The source list (default: the bundled sources.yaml).")
+@sources_option()
 @click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True, help="Output format.")
 @click.option("--curated", is_flag=True, help="Only curated outlets, not those from imported lists.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write to this file instead of standard output.")
@@ -463,14 +497,9 @@ def export(sources, fmt, curated, output):
     Example:
         masthead export --format csv -o outlets.csv
     """
-    from .importers import export_csv, export_document
-    from .sources import SourcesError, load
+    from .curation import export_csv, export_document
 
-    path = sources or default_sources_path()
-    try:
-        registry = load(path)
-    except SourcesError as exc:
-        raise click.ClickException(f"{path} does not validate: {exc}")
+    registry = load_registry(sources)
     if fmt == "json":
         text = json.dumps(export_document(registry, curated_only=curated), ensure_ascii=False, indent=1) + "\n"
     else:

@@ -6,20 +6,11 @@ import datetime as dt
 from typing import Callable
 
 from . import urls
-from .sources import Label, Outlet, Registry, parse_partial_date
-from .vocabulary import LABEL_TYPES
+from .related import outlet_of
+from .registry import Label, Outlet, Registry, control_model, label_summary, parse_partial_date
+from .registry.vocabulary import LABEL_TYPES
 
-__all__ = ["build_context", "outlet_card", "label_summary", "control_model", "parse_as_of", "ContextError"]
-
-STATE_KINDS = {"government", "state-agency", "state-enterprise", "party"}
-PUBLIC_KINDS = {"public-corporation"}
-INDEPENDENT_KINDS = {"trust", "foundation", "non-profit", "cooperative"}
-COMMERCIAL_KINDS = {"company", "listed-company", "person", "family"}
-STATE_LABELS = {"state-controlled", "captured-public", "captured-private"}
-PUBLIC_LABELS = {
-    "independent-state-funded-managed", "independent-state-funded", "independent-state-managed",
-    "independent-public", "public-service-media",
-}
+__all__ = ["build_context", "outlet_card", "outlet_fields", "with_outlet", "parse_as_of", "ContextError"]
 
 
 class ContextError(ValueError):
@@ -67,8 +58,28 @@ def build_context(
         answer.update(_outlet_part(registry, outlet, as_of))
         answer["match"] = {"rule": match.rule, "kind": match.rule_kind}
     if related is not None:
-        answer["related"] = related(page=page, outlet=outlet, title=title, as_of=as_of, limit=limit)
+        rows = related(page=page, outlet=outlet, title=title, as_of=as_of, limit=limit)
+        answer["related"] = [with_outlet(registry, row, as_of) for row in rows]
     return answer
+
+
+def with_outlet(registry: Registry, row: dict, as_of: str) -> dict:
+    """A stored article (a related item, a search hit) with its outlet's card, labels in force and control model.
+
+    The outlet is matched again at answer time: the source list may have changed since the article was stored.
+    """
+    outlet = outlet_of(registry, row)
+    row = dict(row)
+    row.pop("outlet_id", None)
+    if "site_name" in row and not row["site_name"] and outlet is not None:
+        row["site_name"] = outlet.name
+    return {**row, **outlet_fields(registry, outlet, as_of)}
+
+
+def outlet_fields(registry: Registry, outlet: Outlet | None, as_of: str) -> dict:
+    """What an answer says about a stored article's outlet: its card, the labels in force, its control model."""
+    card = outlet_card(registry, outlet, as_of) if outlet is not None else None
+    return {"outlet": card, "labels": card["labels"] if card else [], "control_model": card["control_model"] if card else "unknown"}
 
 
 def _outlet_part(registry: Registry, outlet: Outlet, as_of: str) -> dict:
@@ -101,39 +112,6 @@ def _sorted_labels(labels: tuple[Label, ...], as_of: str) -> list[dict]:
     items = [label.to_dict(as_of) for label in labels]
     items.sort(key=lambda d: (order[d["status"]], -LABEL_TYPES[d["type"]].rank, d["since"] or ""))
     return items
-
-
-def label_summary(outlet: Outlet, as_of: str) -> list[dict]:
-    """Active labels in short form, most significant first, for lists (related coverage, badges)."""
-    active = [label for label in outlet.labels if label.status(as_of) == "active"]
-    active.sort(key=lambda label: -LABEL_TYPES[label.type].rank)
-    return [
-        {"type": l.type, "kind": l.kind, "title": l.title, "issuer": l.issuer, "jurisdiction": l.jurisdiction, "since": l.since}
-        for l in active
-    ]
-
-
-def control_model(registry: Registry, outlet: Outlet, as_of: str) -> str:
-    """Group for the popup: state-controlled / public / independent / commercial / unknown.
-
-    Attributed control labels decide first; otherwise the kinds of the ultimate owners.
-    """
-    active = {label.type for label in outlet.labels if label.status(as_of) == "active" and label.kind == "control"}
-    if active & STATE_LABELS:
-        return "state-controlled"
-    if active & PUBLIC_LABELS:
-        return "public"
-    kinds = {owner.kind for owner in registry.ultimate_owners(outlet)}
-    chain_kinds = {node["kind"] for node in registry.ownership_chain(outlet)[1:]}
-    if chain_kinds & PUBLIC_KINDS:
-        return "public"
-    if kinds & STATE_KINDS:
-        return "state-controlled"
-    if kinds & INDEPENDENT_KINDS:
-        return "independent"
-    if kinds & COMMERCIAL_KINDS:
-        return "commercial"
-    return "unknown"
 
 
 def outlet_card(registry: Registry, outlet: Outlet, as_of: str) -> dict:

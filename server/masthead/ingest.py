@@ -16,8 +16,9 @@ from typing import Callable, Iterable, Iterator
 from urllib.parse import urlsplit
 
 from . import urls
-from .corpus import Corpus, RecordError, prepare
+from .corpus import Corpus, RecordError
 from .extract import FEED_TYPES, PAGE_TYPES, FetchError, Fetcher, extract_html
+from .records import prepare
 
 __all__ = ["ingest", "Summary", "parse_feed", "read_jsonl", "read_html_file", "read_warc", "classify", "IngestError"]
 
@@ -292,8 +293,7 @@ def ingest(inputs: Iterable[str], corpus: Corpus, registry=None, *, from_sources
         if web or feeds:
             _crawl(web, feeds, corpus, writer, fetcher or Fetcher(), workers, refresh, progress)
     corpus.refresh_term_stats()
-    if corpus.path != ":memory:":
-        corpus.checkpoint()
+    corpus.checkpoint()
     summary.seconds = time.monotonic() - started
     return summary
 

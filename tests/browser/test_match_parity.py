@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from masthead import sources, urls
+from masthead import registry as sources, urls
 
 ROOT = Path(__file__).resolve().parents[2]
 MATCH_JS = ROOT / "extension" / "lib" / "match.js"

@@ -1,5 +1,5 @@
 // Local matching must agree with the server's Registry.match: these rows mirror the server's semantics
-// (server/masthead/sources.py, urls.match_hosts) on the domain map of tests/data/sources-small.yaml.
+// (server/masthead/registry/model.py, urls.match_hosts) on the domain map of tests/data/sources-small.yaml.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 

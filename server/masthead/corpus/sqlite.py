@@ -1,183 +1,28 @@
-"""The article corpus: the only SQL — schema and migrations, upsert with duplicate merging, full-text search."""
+"""The SQLite corpus: one WAL file, FTS5 full-text index, schema migrations, upsert with duplicate merging."""
 
 from __future__ import annotations
 
-import datetime as dt
-import email.utils
-import hashlib
+import functools
 import json
 import os
-import re
 import sqlite3
 import struct
-import threading
-import unicodedata
-import zlib
 from collections import Counter
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
 import sqlite_utils
 
-from . import urls
+from .base import AddResult, Article, Corpus, CorpusUnavailable
+from .text import content_hash, sketch, similarity, terms
 
-__all__ = [
-    "Corpus", "Article", "RecordError", "AddResult", "connect", "local", "prepare", "terms", "fold",
-    "parse_published", "content_hash", "sketch", "SCHEMA_VERSION",
-]
+__all__ = ["SQLiteCorpus", "quote_fts", "SCHEMA_VERSION", "MIGRATIONS"]
 
-MAX_TEXT = 200_000  # characters kept of one article's text
-MAX_TITLE = 1_000
-SKETCH_SIZE = 16  # bottom-k MinHash sketch of 4-word shingles
-SKETCH_MIN_WORDS = 30  # shorter texts are deduplicated exactly, not approximately
 SKETCH_KEYS = 4  # the smallest hashes are indexed: two texts with Jaccard 0.6 share one with p ~ 0.97
 NEAR_DUPLICATE = 0.6  # estimated Jaccard similarity of shingles at which two texts are one article
 FTS_TOKENIZE = "unicode61 remove_diacritics 2"
 FTS_HASH_SIZE = 64 << 20  # bytes of pending index data before FTS5 writes a segment
-_WORD = re.compile(r"[^\W_]+")
-_ASCII_WORD = re.compile(r"[a-z0-9]+")
-
-
-class RecordError(ValueError):
-    """A record that cannot be stored; the message is the reason shown in the ingest summary."""
-
-
-@dataclass
-class Article:
-    url: str
-    registered_domain: str | None
-    host: str
-    title: str
-    text: str
-    outlet_id: str | None = None
-    site_name: str | None = None
-    published: str | None = None
-    language: str | None = None
-    authors: list[str] = field(default_factory=list)
-    fetched_at: str | None = None
-    source: str | None = None
-    digest: str = ""  # content_hash(); computed by prepare() so that a second thread can do it
-    hashes: list[int] = field(default_factory=list)  # sketch()
-
-
-@dataclass(frozen=True)
-class AddResult:
-    status: str  # added / updated / duplicate / unchanged
-    article_id: int
-
-
-def fold(text: str) -> str:
-    """Lowercase without diacritics, as the FTS5 tokenizer (remove_diacritics 2) sees text."""
-    text = text.casefold()
-    if not text.isascii():
-        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    return text
-
-
-def terms(text: str) -> list[str]:
-    """Lowercase words without diacritics, split the way the FTS5 unicode61 tokenizer splits them."""
-    if text.isascii():  # the same split, a third faster than the Unicode class
-        return _ASCII_WORD.findall(text.lower())
-    return _WORD.findall(fold(text))
-
-
-def parse_published(value) -> str | None:
-    """ISO date or UTC date-time from ISO 8601, RFC 2822 (feeds) or epoch seconds/milliseconds."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        seconds = value / 1000 if value > 1e11 else value
-        return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    text = str(value).strip()
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        try:
-            return dt.date.fromisoformat(text).isoformat()
-        except ValueError:
-            return None
-    moment = None
-    try:
-        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        try:
-            moment = email.utils.parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            return None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def content_hash(title: str, text: str, words: list[str] | None = None) -> str:
-    """Identical texts share a hash whatever their URL, headline tweaks or whitespace."""
-    words = terms(text) if words is None else words
-    if len(words) < SKETCH_MIN_WORDS:
-        words = terms(title) + words
-    return hashlib.sha1(" ".join(words).encode()).hexdigest()
-
-
-_MASK = (1 << 63) - 1
-
-
-def sketch(text: str, words: list[str] | None = None) -> list[int]:
-    """The SKETCH_SIZE smallest hashes of the text's 4-word shingles (bottom-k MinHash); [] for short texts."""
-    words = terms(text) if words is None else words
-    if len(words) < SKETCH_MIN_WORDS:
-        return []
-    # CRC32 per word, combined per shingle: stable across processes, unlike hash(). Only shingles whose first
-    # word hashes to 0 mod 4 are kept: a choice made by content, so two copies sample the same shingles.
-    wh = list(map(zlib.crc32, map(str.encode, words)))
-    starts = [i for i in range(len(wh) - 3) if not wh[i] & 3]
-    shingles = {((((wh[i] * 1000003) ^ wh[i + 1]) * 1000003 ^ wh[i + 2]) * 1000003 ^ wh[i + 3]) & _MASK for i in starts}
-    return sorted(shingles)[:SKETCH_SIZE]
-
-
-def _similarity(a: list[int], b: list[int]) -> float:
-    union = sorted(set(a) | set(b))[:SKETCH_SIZE]
-    sa, sb = set(a), set(b)
-    return sum(1 for h in union if h in sa and h in sb) / max(1, len(union))
-
-
-def prepare(record: dict, registry=None, source: str | None = None) -> Article:
-    """A raw record ({url, title, text, published, outlet?, language?, ...}) -> an Article, or RecordError."""
-    if not isinstance(record, dict):
-        raise RecordError("record is not a JSON object")
-    raw_url = record.get("url")
-    if not isinstance(raw_url, str) or not raw_url.strip():
-        raise RecordError("no url")
-    try:
-        page = urls.normalise(raw_url)
-    except urls.URLError as exc:
-        raise RecordError(f"bad url: {exc}") from None
-    if page.scheme not in ("http", "https"):
-        raise RecordError(f"bad url: scheme {page.scheme!r}")
-    title = _clean(record.get("title"))[:MAX_TITLE]
-    text = _clean(record.get("text"))[:MAX_TEXT]
-    if not title and not text:
-        raise RecordError("no title and no text")
-    outlet_id = record.get("outlet") or None
-    if registry is not None:
-        if outlet_id and outlet_id not in registry.outlets:
-            raise RecordError(f"unknown outlet id {str(outlet_id)[:60]!r}")
-        if not outlet_id:
-            match = registry.match(page)
-            outlet_id = match.outlet.id if match else None
-    site_name = _clean(record.get("site_name") or record.get("sitename")) or None
-    if site_name is None and registry is not None and outlet_id:
-        site_name = registry.outlets[outlet_id].name
-    words = terms(text)
-    authors = record.get("authors") or record.get("author") or []
-    if isinstance(authors, str):
-        authors = [a.strip() for a in re.split(r";|\band\b", authors) if a.strip()]
-    return Article(
-        url=page.url, registered_domain=page.registered_domain or page.host, host=page.host,
-        title=title, text=text, outlet_id=outlet_id, site_name=site_name,
-        published=parse_published(record.get("published") or record.get("date")),
-        language=(record.get("language") or None), authors=[str(a)[:200] for a in authors][:20],
-        fetched_at=record.get("fetched_at") or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        source=source, digest=content_hash(title, text, words), hashes=sketch(text, words),
-    )
 
 
 def _authors_json(authors: list[str]) -> str:
@@ -187,12 +32,6 @@ def _authors_json(authors: list[str]) -> str:
 def _vocabulary(title: str, text: str) -> set[str]:
     """The distinct terms an article adds to the document frequencies."""
     return set(terms(title)).union(terms(text))
-
-
-def _clean(value) -> str:
-    if value is None:
-        return ""
-    return " ".join(str(value).split()) if "\n" not in str(value) else re.sub(r"[ \t\r\f\v]+", " ", str(value)).strip()
 
 
 # --- schema and migrations -------------------------------------------------------------------------
@@ -255,11 +94,41 @@ def _migrate(conn: sqlite3.Connection) -> None:
 
 # --- the corpus ------------------------------------------------------------------------------------
 
-class Corpus:
+def _unavailable(exc: sqlite3.Error) -> CorpusUnavailable:
+    """The driver's error as the interface's, with the reason an operator acts on."""
+    message = str(exc)
+    if "full" in message:
+        return CorpusUnavailable(f"the disk holding the corpus is full: {message}", "full")
+    if "readonly" in message or "read-only" in message:
+        return CorpusUnavailable(f"the corpus is read-only: {message}", "read-only")
+    if "locked" in message or "busy" in message:
+        return CorpusUnavailable(f"the corpus is locked by another process: {message}", "locked")
+    if isinstance(exc, sqlite3.DatabaseError) and ("malformed" in message or "not a database" in message):
+        return CorpusUnavailable(f"the corpus file is damaged: {message}", "corrupt")
+    return CorpusUnavailable(f"the corpus is unavailable: {message}")
+
+
+def _guarded(method):
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise _unavailable(exc) from exc
+    return wrapper
+
+
+class SQLiteCorpus(Corpus):
     """One connection to the corpus file. Not shared across threads: use local() in servers."""
 
     def __init__(self, path: str | os.PathLike):
-        self.path = str(path)
+        try:
+            self._open(str(path))
+        except sqlite3.Error as exc:
+            raise _unavailable(exc) from exc
+
+    def _open(self, path: str) -> None:
+        self.path = self.location = path
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
@@ -277,6 +146,7 @@ class Corpus:
         self._df_added = 0
         self.track_term_stats = True  # keep term_stats up to date write by write (see defer_term_stats)
 
+    @_guarded
     def close(self) -> None:
         self.conn.close()
 
@@ -285,18 +155,27 @@ class Corpus:
         if self._in_transaction:
             yield
             return
-        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise _unavailable(exc) from exc
         self._in_transaction = True
         self._df_delta.clear()
         self._df_added = 0
         try:
             yield
             self._flush_df()
-        except BaseException:
-            self.conn.execute("ROLLBACK")
+        except BaseException as exc:
+            if self.conn.in_transaction:  # SQLite may have rolled back already (disk full, I/O error)
+                self.conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise _unavailable(exc) from exc
             raise
         else:
-            self.conn.execute("COMMIT")
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                raise _unavailable(exc) from exc
         finally:
             self._in_transaction = False
             self._df_delta.clear()
@@ -304,6 +183,7 @@ class Corpus:
 
     # writing
 
+    @_guarded
     def add(self, article: Article) -> AddResult:
         """Insert or update one article; merge exact and near duplicates, keeping every URL."""
         if self._in_transaction:
@@ -320,17 +200,22 @@ class Corpus:
         """
         self.track_term_stats = False
 
+    @_guarded
     def bulk(self) -> None:
         """Settings for loading many articles: a larger page cache, and checkpoints every ~80 MB of WAL
         rather than 4 MB, so that index pages rewritten by consecutive batches are copied back once."""
         self.conn.execute("PRAGMA cache_size = -65536")
         self.conn.execute("PRAGMA wal_autocheckpoint = 20000")
 
+    @_guarded
     def checkpoint(self) -> None:
         """Copy the write-ahead log into the database file and empty it: after a bulk load (whose WAL may hold
         ~80 MB, see bulk()) the file on disk is then the whole corpus, and readers stop consulting a large log."""
+        if self.path == ":memory:":
+            return
         self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
+    @_guarded
     def begin(self, defer_index: bool = False) -> None:
         """Open a write transaction that add() calls join until commit(): fast bulk loading.
 
@@ -357,6 +242,7 @@ class Corpus:
                           (self._indexed_up_to,))
         self._indexed_up_to = self.count()
 
+    @_guarded
     def commit(self) -> None:
         if not self._in_transaction:
             return
@@ -368,6 +254,7 @@ class Corpus:
         self.conn.execute("COMMIT")
         self._in_transaction = False
 
+    @_guarded
     def rollback(self) -> None:
         if self._in_transaction:
             if self.conn.in_transaction:  # SQLite may have rolled back already (disk full, I/O error)
@@ -475,15 +362,17 @@ class Corpus:
         ).fetchall()
         for article_id, blob in sorted(found, key=lambda row: ids.index(row[0])):
             other = list(struct.unpack(f"<{len(blob) // 8}q", blob))
-            if _similarity(hashes, other) >= NEAR_DUPLICATE:
+            if similarity(hashes, other) >= NEAR_DUPLICATE:
                 return article_id
         return None
 
     # reading
 
+    @_guarded
     def has_url(self, url: str) -> bool:
         return self.conn.execute("SELECT 1 FROM article_urls WHERE url = ?", (url,)).fetchone() is not None
 
+    @_guarded
     def article(self, url: str) -> dict | None:
         """The stored article a canonical URL belongs to, with every URL it is known under."""
         row = self.conn.execute("SELECT article_id FROM article_urls WHERE url = ?", (url,)).fetchone()
@@ -491,6 +380,7 @@ class Corpus:
             return None
         return self.article_by_id(row[0])
 
+    @_guarded
     def article_by_id(self, article_id: int) -> dict | None:
         cursor = self.conn.execute("SELECT * FROM articles WHERE id = ?", (article_id,))
         row = cursor.fetchone()
@@ -507,6 +397,7 @@ class Corpus:
         ]
         return article
 
+    @_guarded
     def doc_freqs(self, words: Iterable[str]) -> dict[str, int]:
         """How many articles contain each word (title or text); words in no article are left out.
 
@@ -536,6 +427,7 @@ class Corpus:
         row = self.conn.execute("SELECT value FROM corpus_meta WHERE key = 'term_stats_articles'").fetchone()
         return int(row[0]) if row else 0
 
+    @_guarded
     def refresh_term_stats(self) -> bool:
         """Rebuild the term_stats snapshot unless it already covers every article (writes keep it up to date)."""
         size = self.count()
@@ -547,14 +439,17 @@ class Corpus:
             self.conn.execute("INSERT OR REPLACE INTO corpus_meta (key, value) VALUES ('term_stats_articles', ?)", (size,))
         return True
 
+    @_guarded
     def count(self) -> int:
         """Number of stored articles (max rowid: O(1); rows are never deleted)."""
         return self.conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
 
+    @_guarded
     def postings(self, word: str) -> list[int]:
         """Ids of the articles that contain `word` (title or text)."""
         return [r[0] for r in self.conn.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?", (f'"{word}"',))]
 
+    @_guarded
     def rows(self, ids: list[int], text_chars: int = 3000) -> list[dict]:
         """Articles by id (metadata and the start of the text), in no particular order."""
         if not ids:
@@ -566,11 +461,15 @@ class Corpus:
             tuple(ids),
         )
 
-    def search(self, fts_query: str, limit: int, offset: int = 0) -> list[dict]:
-        """Full-text search for people: like match(), with a snippet around the matching words."""
+    @_guarded
+    def search(self, query: str, limit: int, offset: int = 0) -> list[dict]:
+        """Full-text search for people: every word must match; a snippet around the matching words."""
+        fts_query = quote_fts(query)
+        if not fts_query:
+            return []
         return self._rows(
             "SELECT a.id, a.url, a.title, a.published, a.registered_domain, a.outlet_id, a.site_name, "
-            "articles_fts.rank AS bm25, snippet(articles_fts, 1, '', '', ' … ', 24) AS snippet "
+            "-articles_fts.rank AS score, snippet(articles_fts, 1, '', '', ' … ', 24) AS snippet "
             "FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
             "WHERE articles_fts MATCH ? ORDER BY rank LIMIT ? OFFSET ?",
             (fts_query, limit, offset),
@@ -581,6 +480,7 @@ class Corpus:
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row)) for row in cursor.fetchall()]
 
+    @_guarded
     def stats(self) -> dict:
         articles = self.count()
         urls_known = self.conn.execute("SELECT coalesce(max(rowid), 0) FROM article_urls").fetchone()[0]
@@ -597,21 +497,11 @@ class Corpus:
         return problems
 
 
-def connect(path: str | os.PathLike) -> Corpus:
-    return Corpus(path)
+def quote_fts(query: str, max_words: int = 32) -> str:
+    """A person's words as an FTS5 query in which every word must match: each word quoted, none repeated.
 
-
-_local = threading.local()
-
-
-def local(path: str | os.PathLike) -> Corpus:
-    """This thread's connection to `path`, opened on first use and reopened after a fork."""
-    key = (os.getpid(), str(path))
-    cache = getattr(_local, "corpora", None)
-    if cache is None or getattr(_local, "pid", None) != os.getpid():
-        cache = _local.corpora = {}
-        _local.pid = os.getpid()
-    corpus = cache.get(key)
-    if corpus is None:
-        corpus = cache[key] = Corpus(path)
-    return corpus
+    Quoting makes FTS5 syntax (AND, NEAR, *, column filters) plain text; repeated words are dropped because
+    each costs a full read of its posting list.
+    """
+    words = list(dict.fromkeys(terms(query)))[:max_words]
+    return " ".join(f'"{w}"' for w in words)

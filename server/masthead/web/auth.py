@@ -13,10 +13,15 @@ import contextlib
 import functools
 import hmac
 import json
-import os
 import re
 import secrets
 from pathlib import Path
+
+from flask import current_app, g, request
+
+from ..config import config_dir
+from ..curation.files import atomic_write
+from .api import error_response
 
 __all__ = ["TokenStore", "require_token", "ensure_token", "add_token", "config_path", "ENV_TOKEN_NAME"]
 
@@ -25,8 +30,6 @@ NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
 
 
 def config_path(settings: dict | None = None) -> Path:
-    from .config import config_dir
-
     base = (settings or {}).get("CONFIG_DIR")
     return (Path(base) if base else config_dir()) / "config.json"
 
@@ -42,16 +45,9 @@ def _read_config(path: Path) -> dict:
 
 
 def _write_config(path: Path, data: dict) -> None:
+    """The config holds tokens: readable by its owner only, and never left half-written."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, indent=2)
-        handle.write("\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.chmod(temp, 0o600)
-    os.replace(temp, path)
+    atomic_write(path, (json.dumps(data, indent=2) + "\n").encode("utf-8"), mode=0o600)
 
 
 def add_token(settings: dict | None, name: str, token: str | None = None) -> str:
@@ -139,12 +135,9 @@ def require_token(view):
 
     The token's name is left in `flask.g.token_name` for the change log.
     """
-    from flask import current_app, g, request
 
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
-        from .api import error_response
-
         store: TokenStore = current_app.extensions["masthead"].extras["tokens"]
         name = store.who(bearer(request.headers.get("Authorization")))
         if name is None:

@@ -1,4 +1,4 @@
-"""create_app(): wiring only — settings, the live source list, the corpus, the blueprint."""
+"""create_app(): wiring only — settings, the live source list, the corpus, the blueprints, CORS and headers."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ from typing import Any, Callable
 
 from flask import Flask, request
 
-from . import config as config_module
-from .api import bp as api_bp
-from .api import register_error_handlers
-from .sources import LiveSources
+from .. import config as config_module
+from ..registry import LiveSources
+from . import corpus_api, edit_api, edit_page
+from .api import error_response, register_error_handlers
+from .auth import bearer
+from .read import bp as read_bp
 
 __all__ = ["create_app", "AppState"]
 
@@ -39,13 +41,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     state = AppState(sources=sources, settings=settings)
     app.extensions["masthead"] = state
     if settings.get("FETCH_PAGES") or settings.get("STORE_PAGES"):
-        from .ratelimit import RateLimiter
+        from .ratelimit import RateLimiter  # only servers that fetch pages for readers limit them
 
         state.extras["fetch_limiter"] = RateLimiter(rate=settings.get("FETCH_RATE", 2.0), burst=settings.get("FETCH_BURST", 10))
-    _wire_corpus(app, state)
-    _wire_curation(app, state)
+    corpus_api.attach(app, state)
+    edit_api.attach(app, state)
+    app.register_blueprint(edit_page.bp)
 
-    app.register_blueprint(api_bp)
+    app.register_blueprint(read_bp)
     register_error_handlers(app)
     if settings.get("REQUIRE_READ_TOKEN"):
         _require_token_for_reads(app, state)
@@ -54,25 +57,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
-def _wire_corpus(app: Flask, state: AppState) -> None:
-    try:
-        from .related import attach  # the related-coverage layer, when present
-    except ImportError:
-        return
-    attach(app, state)
-
-
-def _wire_curation(app: Flask, state: AppState) -> None:
-    from .api_edit import attach  # edits, change log, exports, the /edit page (issue 6)
-
-    attach(app, state)
-
-
 def _require_token_for_reads(app: Flask, state: AppState) -> None:
     """Off loopback, every API read needs the bearer token too: browsing questions are private."""
-    from .api import error_response
-    from .auth import bearer
-
     open_paths = {"/api/ping"}
 
     @app.before_request

@@ -1,26 +1,17 @@
-"""Related coverage: rank stored articles by how likely they report the same story; the /api/search and /api/articles routes."""
+"""Rank stored articles by how likely they report the same story as the reader's page, from other outlets."""
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
-from urllib.parse import urlsplit
 import math
 import re
-import sqlite3
-import threading
-import time
-from collections import Counter, OrderedDict
+from collections import Counter
 from dataclasses import dataclass
 
-from . import corpus as corpus_module
-from . import urls
-from .corpus import terms
-from .openapi import register_paths
+from .. import urls
+from ..corpus.text import parse_published, terms
 
-__all__ = ["Query", "rank", "related", "query_for_page", "attach", "STOPWORDS"]
-
-log = logging.getLogger("masthead.related")
+__all__ = ["Query", "rank", "related", "query_for_page", "outlet_of", "STOPWORDS"]
 
 MAX_QUERY_TERMS = 12  # distinctive words whose posting lists are read
 POSTINGS_BUDGET = 15_000  # total document frequency of the chosen words: bounds the cost of one query
@@ -72,7 +63,7 @@ def query_for_page(corpus, page: urls.PageURL, outlet, title: str | None, as_of:
     if fetch_page is not None:
         extracted = fetch_page(page.url)
         if extracted and (extracted.get("title") or extracted.get("text")):
-            published = corpus_module.parse_published(extracted.get("published")) or as_of
+            published = parse_published(extracted.get("published")) or as_of
             return Query(extracted.get("title") or title or "", extracted.get("text") or "", published, None,
                          page.registered_domain or page.host, outlet_id)
     if title:
@@ -245,7 +236,7 @@ def _pick(scored, registry, query: Query, as_of: str, limit: int, per_outlet: in
     own_key = query.outlet_id or query.registered_domain
     results = []
     for score, c in scored:
-        outlet = _outlet_of(registry, c)
+        outlet = outlet_of(registry, c)
         key = outlet.id if outlet is not None else c["registered_domain"]
         if key == own_key or c["registered_domain"] == query.registered_domain or seen[key] >= per_outlet:
             continue
@@ -255,14 +246,14 @@ def _pick(scored, registry, query: Query, as_of: str, limit: int, per_outlet: in
             "snippet": _snippet(c.get("snippet") or c["text"]) or None, "score": round(score, 4),
             "registered_domain": c["registered_domain"],
             "site_name": c["site_name"] or (outlet.name if outlet is not None else None),
-            **_outlet_fields(registry, outlet, as_of),
+            "outlet_id": outlet.id if outlet is not None else None,
         })
         if len(results) == limit:
             break
     return results
 
 
-def _outlet_of(registry, row: dict):
+def outlet_of(registry, row: dict):
     """Match again at answer time: the source list may have changed since the article was stored."""
     try:
         match = registry.match(urls.normalise(row["url"]))
@@ -273,240 +264,9 @@ def _outlet_of(registry, row: dict):
     return registry.outlets.get(row["outlet_id"]) if row.get("outlet_id") else None
 
 
-def _outlet_fields(registry, outlet, as_of: str) -> dict:
-    """What an answer says about a stored article's outlet: its card, the labels in force, its control model."""
-    from .context import outlet_card  # context sits above the corpus layer; imported late to keep layers clear
-
-    card = outlet_card(registry, outlet, as_of) if outlet is not None else None
-    return {"outlet": card, "labels": card["labels"] if card else [], "control_model": card["control_model"] if card else "unknown"}
-
-
 def _snippet(text: str | None, size: int = 220) -> str:
     text = " ".join((text or "").split())
     if len(text) <= size:
         return text
     cut = text.rfind(" ", 0, size)
     return text[: cut if cut > size // 2 else size] + " …"
-
-
-# --- the web layer ---------------------------------------------------------------------------------
-
-class _PageCache:
-    """Recently fetched reader pages, in memory only: the popup asks again on every open.
-
-    A failed fetch is remembered for a minute only, so that a page that was briefly down can be tried again.
-    """
-
-    def __init__(self, size: int = 256, ttl: float = 600.0, failure_ttl: float = 60.0):
-        self.size, self.ttl, self.failure_ttl = size, ttl, failure_ttl
-        self.items, self.lock = OrderedDict(), threading.Lock()
-
-    def get(self, url: str, load):
-        now = time.monotonic()
-        with self.lock:
-            hit = self.items.get(url)
-            if hit and now - hit[0] < (self.failure_ttl if isinstance(hit[1], Exception) else self.ttl):
-                return hit[1]
-        value = load(url)
-        with self.lock:
-            self.items[url] = (now, value)
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-        return value
-
-
-def attach(app, state) -> None:
-    """Wire the corpus into the app: related coverage for /api/context, /api/search, /api/articles, /api/health."""
-    db_path = app.config["DB"]
-    reader_page = None  # url -> extracted record, or the exception saying why there is none
-    if app.config.get("FETCH_PAGES") or app.config.get("STORE_PAGES"):
-        from .extract import Fetcher, extract_html
-
-        fetcher = Fetcher(timeout=4.0, max_bytes=3 * 1024 * 1024, delay=0.5,  # the reader is waiting
-                          allow=app.config.get("FETCH_ALLOW") or ())
-        cache = _PageCache()
-
-        def load(url: str):
-            try:
-                response = fetcher.fetch(url)
-                record = extract_html(response.body, url=response.url)
-                return record if record is not None else corpus_module.RecordError("no article text found on the page")
-            except Exception as exc:  # a page we cannot fetch still gets an answer from its title
-                # The host only: the reader's full URL never goes to the log.
-                log.info("could not fetch the reader's page on %s: %s", urlsplit(url).hostname, type(exc).__name__)
-                return exc
-
-        def reader_page(url: str):  # noqa: F811
-            return cache.get(url, load)
-
-    fetch_page = None
-    if app.config.get("FETCH_PAGES"):
-        def fetch_page(url: str):  # noqa: F811 (None when fetching is off)
-            found = reader_page(url)
-            return None if isinstance(found, Exception) else found
-
-    def related_for(page, outlet, title, as_of, limit):
-        try:
-            return related(corpus_module.local(db_path), state.sources.current(), page, outlet, title, as_of, limit, fetch_page)
-        except sqlite3.Error as exc:  # the rest of the answer (outlet, owners, labels) does not need the corpus
-            log.warning("related coverage unavailable: %s", exc)
-            return []
-
-    def corpus_stats():
-        try:
-            return corpus_module.local(db_path).stats()
-        except sqlite3.Error as exc:
-            return {"error": str(exc)}
-
-    state.related = related_for
-    state.corpus_stats = corpus_stats
-    state.extras["reader_page"] = reader_page
-    app.register_blueprint(_blueprint(state, db_path))
-    register_paths(_OPENAPI_PATHS)
-
-
-def _blueprint(state, db_path: str):
-    from flask import Blueprint, current_app, jsonify
-
-    from .api import APIError, error_response, json_body, limit_fetches, query_arg, query_as_of, query_int
-    from .auth import require_token
-    from .extract import Refused
-
-    bp = Blueprint("corpus", __name__, url_prefix="/api")
-
-    @bp.errorhandler(sqlite3.Error)
-    def _database_error(exc: sqlite3.Error):
-        log.warning("corpus error: %s", exc)
-        return error_response(503, "the article corpus is unavailable; see the server log", None)
-
-    @bp.get("/search")
-    def search():
-        q = query_arg("q", required=True, limit=500)
-        limit = query_int("limit", 10, 1, 50)
-        offset = query_int("offset", 0, 0, 10_000)
-        words = [w for w in terms(q)][:32]
-        if not words:
-            raise APIError(400, "the query has no words to search for", {"q": q[:200]})
-        registry, date = state.sources.current(), query_as_of()
-        rows = corpus_module.local(db_path).search(" ".join(f'"{w}"' for w in words), limit, offset)
-        results = []
-        for row in rows:
-            outlet = _outlet_of(registry, row)
-            results.append({
-                "url": row["url"], "title": row["title"] or None, "published": row["published"],
-                "snippet": row["snippet"] or None, "score": round(-row["bm25"], 4),
-                "registered_domain": row["registered_domain"],
-                "site_name": row["site_name"] or (outlet.name if outlet is not None else None),
-                **_outlet_fields(registry, outlet, date),
-            })
-        return jsonify({"query": q, "offset": offset, "count": len(results), "results": results})
-
-    @bp.get("/articles")
-    def article():
-        raw = query_arg("url", required=True, limit=urls.MAX_URL_LENGTH)
-        try:
-            page = urls.normalise(raw)
-        except urls.URLError as exc:
-            raise APIError(exc.status, str(exc), {"url": raw[:200]}) from None
-        found = corpus_module.local(db_path).article(page.url)
-        if found is None:
-            raise APIError(404, "no stored article has this URL", {"url": page.url[:200]})
-        registry = state.sources.current()
-        found.pop("id", None)
-        return jsonify({**found, **_outlet_fields(registry, _outlet_of(registry, found), query_as_of())})
-
-    @bp.post("/articles")
-    @require_token
-    def store_article():
-        """Add the page a reader is on to the corpus: only when the server allows it and the reader opted in."""
-        if not current_app.config.get("STORE_PAGES"):
-            raise APIError(403, "this server does not add readers' pages to its corpus",
-                           {"hint": "start it with MASTHEAD_STORE_PAGES=1 to allow it"})
-        body = json_body()
-        raw = body.get("url")
-        if not isinstance(raw, str) or not raw.strip():
-            raise APIError(400, "the body needs 'url', the address of the page to add")
-        if len(raw) > urls.MAX_URL_LENGTH:
-            raise APIError(400, f"'url' is longer than {urls.MAX_URL_LENGTH} characters")
-        try:
-            page = urls.normalise(raw)
-        except urls.URLError as exc:
-            raise APIError(exc.status, str(exc), {"url": raw[:200]}) from None
-        corpus = corpus_module.local(db_path)
-        registry = state.sources.current()
-        if corpus.has_url(page.url):
-            return jsonify(_stored(registry, corpus, page.url, "unchanged", query_as_of()))
-        refused = limit_fetches()
-        if refused is not None:
-            return refused
-        found = state.extras["reader_page"](page.url)
-        if isinstance(found, Refused):
-            raise APIError(422, f"the server will not fetch this page: {found}", {"url": page.url[:200]})
-        if isinstance(found, corpus_module.RecordError):
-            raise APIError(422, str(found), {"url": page.url[:200]})
-        if isinstance(found, Exception):
-            raise APIError(502, f"could not fetch the page: {found}", {"url": page.url[:200]})
-        title = body.get("title") if isinstance(body.get("title"), str) else ""
-        record = {**found, "url": page.url, "title": found.get("title") or title[:corpus_module.MAX_TITLE]}
-        try:
-            article = corpus_module.prepare(record, registry, source="reader")
-        except corpus_module.RecordError as exc:
-            raise APIError(422, str(exc), {"url": page.url[:200]}) from None
-        status = corpus.add(article).status
-        log.info("stored a reader's page from %s (%s)", page.host, status)
-        return jsonify(_stored(registry, corpus, page.url, status, query_as_of())), 201 if status == "added" else 200
-
-    return bp
-
-
-def _stored(registry, corpus, url: str, status: str, date: str) -> dict:
-    found = corpus.article(url) or {}
-    outlet = _outlet_of(registry, found) if found else None
-    return {"status": status, "url": found.get("url", url), "title": found.get("title"), "published": found.get("published"),
-            **_outlet_fields(registry, outlet, date)}
-
-
-def _openapi_paths() -> dict:
-    def q(name, description, required=False, schema=None):
-        return {"name": name, "in": "query", "required": required, "description": description, "schema": schema or {"type": "string"}}
-
-    def ok(schema):
-        return {"description": "OK", "content": {"application/json": {"schema": schema}}}
-
-    def err(description):
-        return {"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-
-    as_of = q("as_of", "evaluate labels as of this date (YYYY-MM-DD); default today")
-    stored = {"type": "object", "required": ["status", "url", "control_model"],
-              "properties": {"status": {"type": "string", "enum": ["added", "updated", "duplicate", "unchanged"]}}}
-    return {
-        "/api/search": {"get": {
-            "summary": "Full-text search over the article corpus (all words must match)",
-            "parameters": [q("q", "words to search for", required=True),
-                           q("limit", "results per page (1-50, default 10)", schema={"type": "integer", "minimum": 1, "maximum": 50}),
-                           q("offset", "skip this many results", schema={"type": "integer", "minimum": 0}), as_of],
-            "responses": {"200": ok({"type": "object", "required": ["query", "count", "results"],
-                                     "properties": {"results": {"type": "array", "items": {"type": "object", "required": ["url", "title", "score", "control_model"]}}}}),
-                          "400": err("missing or malformed query"), "503": err("the corpus cannot be read")},
-        }},
-        "/api/articles": {"get": {
-            "summary": "One stored article by any URL it is known under, with every URL and its outlet",
-            "parameters": [q("url", "the article URL", required=True), as_of],
-            "responses": {"200": ok({"type": "object", "required": ["url", "title", "text", "urls", "outlet", "control_model"]}),
-                          "400": err("missing or malformed URL"), "404": err("not in the corpus"), "503": err("the corpus cannot be read")},
-        }, "post": {
-            "summary": "Fetch the page a reader is on and add it to the corpus, for readers who opted in "
-                       "(needs `Authorization: Bearer <token>` and a server started with MASTHEAD_STORE_PAGES=1)",
-            "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "type": "object", "required": ["url"],
-                "properties": {"url": {"type": "string"}, "title": {"type": "string", "description": "used when the page has none"}}}}}},
-            "responses": {"201": ok(stored), "200": ok(stored), "400": err("no URL, or a malformed one"), "401": err("no valid token"),
-                          "403": err("this server does not store readers' pages"), "415": err("the body is not JSON"),
-                          "422": err("not a web page, a refused address, or no article text on the page"),
-                          "429": err("too many requests from this client"), "502": err("the page could not be fetched"),
-                          "503": err("the corpus cannot be written")},
-        }},
-    }
-
-
-_OPENAPI_PATHS = _openapi_paths()

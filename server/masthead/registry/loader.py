@@ -1,41 +1,24 @@
-"""Load and validate sources.yaml into an immutable Registry; match a page URL to its outlet."""
+"""Load and validate a source list (and the lists it includes) into a Registry, every problem with its position."""
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from . import urls
+from .. import urls
+from .model import Label, Outlet, Owner, OwnerLink, Problem, Registry, SourcesError, parse_partial_date
 from .vocabulary import COUNTRIES, JURISDICTIONS, LABEL_TYPES, OWNER_KINDS
+from .yamlfile import parse_yaml
 
-__all__ = [
-    "Problem",
-    "SourcesError",
-    "Label",
-    "OwnerLink",
-    "Owner",
-    "Outlet",
-    "Match",
-    "Registry",
-    "load",
-    "validate",
-    "check",
-    "parse_partial_date",
-    "LiveSources",
-]
+__all__ = ["load", "validate", "check", "load_with_problems", "ID_RE", "MAX_FILE_BYTES"]
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
-DATE_RE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 
 TOP_KEYS = {"version", "include", "owners", "outlets", "lists", "list"}
@@ -54,345 +37,9 @@ LABEL_KEYS = {
 }
 
 
-@dataclass(frozen=True)
-class Problem:
-    file: str
-    line: int
-    column: int
-    message: str
-    hint: str = ""
-    severity: str = "error"
-
-    def __str__(self) -> str:
-        text = f"{self.file}:{self.line}:{self.column}: {self.severity}: {self.message}"
-        return f"{text} (hint: {self.hint})" if self.hint else text
-
-    def to_dict(self) -> dict:
-        return {k: getattr(self, k) for k in ("file", "line", "column", "severity", "message", "hint")}
-
-
-class SourcesError(Exception):
-    """sources.yaml has errors; `problems` lists every one of them."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        errors = [p for p in problems if p.severity == "error"]
-        super().__init__(f"{len(errors)} error(s) in the source list; first: {errors[0] if errors else '-'}")
-
-
-@dataclass(frozen=True)
-class Label:
-    type: str
-    issuer: str
-    jurisdiction: str
-    since: str
-    until: str | None
-    instrument: str | None
-    sources: tuple[str, ...]
-    note: str | None = None
-    in_response_to: str | None = None
-    retrieved: str | None = None
-    list: str | None = None
-    checked: str | None = None  # when a curator last confirmed the label against its sources
-    until_sources: tuple[str, ...] = ()  # where the end of an ended designation is documented
-
-    @property
-    def kind(self) -> str:
-        return LABEL_TYPES[self.type].kind
-
-    @property
-    def title(self) -> str:
-        return LABEL_TYPES[self.type].title
-
-    def status(self, as_of: str) -> str:
-        """'active', 'historical' (lifted or expired by as_of) or 'future' (not yet in force)."""
-        if self.since and as_of[: len(self.since)] < self.since:
-            return "future"
-        if self.until and as_of[: len(self.until)] >= self.until:
-            return "historical"
-        return "active"
-
-    def to_dict(self, as_of: str | None = None) -> dict:
-        data = {
-            "type": self.type,
-            "kind": self.kind,
-            "title": self.title,
-            "issuer": self.issuer,
-            "jurisdiction": self.jurisdiction,
-            "since": self.since,
-            "until": self.until,
-            "instrument": self.instrument,
-            "sources": list(self.sources),
-            "note": self.note,
-            "in_response_to": self.in_response_to,
-            "checked": self.checked or self.retrieved,
-        }
-        if self.until_sources:
-            data["until_sources"] = list(self.until_sources)
-        if self.list:
-            data["list"] = self.list
-            data["retrieved"] = self.retrieved
-        if as_of:
-            data["status"] = self.status(as_of)
-        return data
-
-
-@dataclass(frozen=True)
-class OwnerLink:
-    owner: str
-    share: float | None = None
-    sources: tuple[str, ...] = ()
-    note: str | None = None
-
-
-@dataclass(frozen=True)
-class Owner:
-    id: str
-    name: str
-    kind: str
-    country: str | None
-    owned_by: tuple[OwnerLink, ...] = ()
-    sources: tuple[str, ...] = ()
-    note: str | None = None
-
-    def to_dict(self) -> dict:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "kind": self.kind,
-            "country": self.country,
-            "owned_by": [link.__dict__ | {"sources": list(link.sources)} for link in self.owned_by],
-            "sources": list(self.sources),
-            "note": self.note,
-        }
-
-
-@dataclass(frozen=True)
-class Outlet:
-    id: str
-    name: str
-    homepage: str | None
-    country: str | None
-    languages: tuple[str, ...]
-    domains: tuple[str, ...]
-    paths: tuple[str, ...]
-    owners: tuple[OwnerLink, ...]
-    funding: str | None
-    funding_sources: tuple[str, ...]
-    feeds: tuple[str, ...]
-    labels: tuple[Label, ...]
-    mirrors: tuple[dict, ...] = ()
-    note: str | None = None
-    ownership_note: str | None = None
-    source_file: str = ""
-    curated: bool = True
-
-    def summary(self) -> dict:
-        return {"id": self.id, "name": self.name, "homepage": self.homepage, "country": self.country}
-
-    def to_dict(self, as_of: str | None = None) -> dict:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "homepage": self.homepage,
-            "country": self.country,
-            "languages": list(self.languages),
-            "domains": list(self.domains),
-            "paths": list(self.paths),
-            "mirrors": [dict(m) for m in self.mirrors],
-            "owners": [link.__dict__ | {"sources": list(link.sources)} for link in self.owners],
-            "funding": self.funding,
-            "funding_sources": list(self.funding_sources),
-            "feeds": list(self.feeds),
-            "labels": [label.to_dict(as_of) for label in self.labels],
-            "note": self.note,
-            "ownership_note": self.ownership_note,
-            "curated": self.curated,
-        }
-
-
-@dataclass(frozen=True)
-class Match:
-    outlet: Outlet
-    rule: str  # the domains/paths entry that matched
-    rule_kind: str  # "path", "host" or "domain"
-
-
-@dataclass
-class Registry:
-    """The loaded list: owners and outlets by id, and the host/path index used for matching."""
-
-    owners: dict[str, Owner]
-    outlets: dict[str, Outlet]
-    hosts: dict[str, str] = field(default_factory=dict)
-    paths: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
-    files: tuple[str, ...] = ()
-    etag: str = ""
-    warnings: tuple[Problem, ...] = ()
-    cache: dict = field(default_factory=dict, repr=False, compare=False)
-
-    def cache_put(self, key, value, limit: int = 20000) -> None:
-        """Derived answers live as long as this registry; a reload starts a fresh one."""
-        if len(self.cache) >= limit:
-            self.cache.clear()
-        self.cache[key] = value
-
-    def match(self, page: urls.PageURL) -> Match | None:
-        """The most specific rule wins: host + path prefix, then full host, then parent domains."""
-        if page.is_ip:
-            return None
-        candidates = urls.match_hosts(page.host)
-        path = page.path.lower()
-        for position, host in enumerate(candidates):
-            for prefix, outlet_id in self.paths.get(host, ()):
-                if path == prefix or path.startswith(prefix.rstrip("/") + "/"):
-                    return Match(self.outlets[outlet_id], host + prefix, "path")
-            outlet_id = self.hosts.get(host)
-            if outlet_id:
-                kind = "host" if position == 0 else "domain"
-                return Match(self.outlets[outlet_id], host, kind)
-        return None
-
-    def match_url(self, url: str) -> Match | None:
-        return self.match(urls.normalise(url))
-
-    def ownership_chain(self, outlet: Outlet) -> list[dict]:
-        """outlet -> owner -> ... -> ultimate owner, following the largest share at each step."""
-        chain = [{"id": outlet.id, "name": outlet.name, "kind": "outlet", "country": outlet.country}]
-        links = outlet.owners
-        seen: set[str] = set()
-        while links:
-            primary = _primary(links)
-            owner = self.owners.get(primary.owner)
-            if owner is None or owner.id in seen:
-                break
-            seen.add(owner.id)
-            node = {
-                "id": owner.id,
-                "name": owner.name,
-                "kind": owner.kind,
-                "country": owner.country,
-                "share": primary.share,
-                "sources": list(primary.sources),
-            }
-            others = [link for link in links if link is not primary]
-            if others:
-                node["co_owners"] = [
-                    {"id": o.owner, "name": self.owners[o.owner].name if o.owner in self.owners else o.owner, "share": o.share}
-                    for o in others
-                ]
-            chain.append(node)
-            links = owner.owned_by
-        if len(chain) > 1:
-            chain[-1]["ultimate"] = True
-        return chain
-
-    def ultimate_owners(self, outlet: Outlet) -> list[Owner]:
-        found: dict[str, Owner] = {}
-        stack = [link.owner for link in outlet.owners]
-        seen: set[str] = set()
-        while stack:
-            owner_id = stack.pop()
-            if owner_id in seen or owner_id not in self.owners:
-                continue
-            seen.add(owner_id)
-            owner = self.owners[owner_id]
-            if owner.owned_by:
-                stack.extend(link.owner for link in owner.owned_by)
-            else:
-                found[owner.id] = owner
-        return list(found.values())
-
-    def domain_map(self) -> dict:
-        """Everything the extension needs to match hosts locally, with the same semantics as match()."""
-        return {
-            "hosts": dict(sorted(self.hosts.items())),
-            "paths": {host: [[prefix, oid] for prefix, oid in rules] for host, rules in sorted(self.paths.items())},
-        }
-
-    def counts(self) -> dict:
-        labels = [label for outlet in self.outlets.values() for label in outlet.labels]
-        by_type: dict[str, int] = {}
-        for label in labels:
-            by_type[label.type] = by_type.get(label.type, 0) + 1
-        return {
-            "outlets": len(self.outlets),
-            "owners": len(self.owners),
-            "labels": len(labels),
-            "countries": len({o.country for o in self.outlets.values() if o.country}),
-            "domains": len(self.hosts),
-            "labels_by_type": dict(sorted(by_type.items())),
-        }
-
-
-def _primary(links: Iterable[OwnerLink]) -> OwnerLink:
-    links = list(links)
-    return max(links, key=lambda link: (link.share if link.share is not None else -1, -links.index(link)))
-
-
-def parse_partial_date(value: Any) -> str | None:
-    """'2023', '2023-11', '2023-11-17' or a YAML date -> the same text; None if it is not a date."""
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, int) and 1000 <= value <= 9999:
-        return str(value)
-    if isinstance(value, str) and DATE_RE.match(value.strip()):
-        text = value.strip()
-        if len(text) == 10:
-            try:
-                dt.date.fromisoformat(text)
-            except ValueError:
-                return None
-        return text
-    return None
-
-
-class _TextDatesConstructor(RoundTripConstructor):
-    """Dates stay text, so a bad date is a validation message rather than a parser crash."""
-
-
-_TextDatesConstructor.add_constructor("tag:yaml.org,2002:timestamp", RoundTripConstructor.construct_yaml_str)
-
-try:
-    from _ruamel_yaml import CParser as _CParser  # libyaml, from ruamel.yaml.clib
-    from ruamel.yaml.resolver import VersionedResolver
-
-    class _FastComposer(_CParser, VersionedResolver):
-        def __init__(self, text: str):
-            _CParser.__init__(self, text)
-            VersionedResolver.__init__(self, loader=self)
-except ImportError:  # pragma: no cover - a Python without the C extension
-    _FastComposer = None
-
-
-def _parse_yaml(text: str):
-    """The document as CommentedMaps and CommentedSeqs that know their line and column.
-
-    libyaml composes the nodes about six times faster than ruamel's pure-Python round-trip parser, which
-    gathers comments the loader never needs. libyaml reads YAML 1.1, though, and rejects some YAML 1.2 forms
-    (a URL in a flow list, `[https://...]`), so any file it refuses goes to the pure parser, which then
-    decides and reports the error with its position.
-    """
-    yaml = YAML(typ="rt")
-    yaml.Constructor = _TextDatesConstructor
-    if _FastComposer is not None:
-        try:
-            node = _FastComposer(text).get_single_node()
-        except (YAMLError, ValueError):
-            pass  # the pure parser decides, and says where
-        else:
-            return yaml.constructor.construct_document(node) if node is not None else None
-    return yaml.load(text)
-
-
-# --- loading -----------------------------------------------------------------------------------
-
-
 def load(path: str | Path) -> Registry:
     """Load and validate a source list (and the lists it includes). Raises SourcesError."""
-    registry, problems = _load(Path(path))
+    registry, problems = load_with_problems(Path(path))
     if any(p.severity == "error" for p in problems):
         raise SourcesError(problems)
     return registry
@@ -405,10 +52,10 @@ def validate(path: str | Path) -> list[Problem]:
 
 def check(path: str | Path) -> tuple[Registry, list[Problem]]:
     """Load once: the registry (complete only when there is no error) and every problem."""
-    return _load(Path(path))
+    return load_with_problems(Path(path))
 
 
-def _load(path: Path) -> tuple[Registry, list[Problem]]:
+def load_with_problems(path: Path) -> tuple[Registry, list[Problem]]:
     builder = _Builder()
     digest = hashlib.sha256()
     documents = builder.read(path, curated=True)
@@ -464,7 +111,7 @@ class _Builder:
             self._add(str(path), line, 1, "the file is not valid UTF-8", "save it as UTF-8")
             return None
         try:
-            data = _parse_yaml(text)
+            data = parse_yaml(text)
         except MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -934,80 +581,3 @@ def _closest(word: str, choices: Iterable[str]) -> str | None:
 
     found = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return found[0] if found else None
-
-
-class LiveSources:
-    """The last good Registry for a file, reloaded when the file (or an included list) changes on disk.
-
-    A broken edit never replaces the registry: the error is kept for /api/health and the log.
-    """
-
-    def __init__(self, path: str | Path, check_interval: float = 1.0):
-        import threading
-
-        self.path = Path(path)
-        self.check_interval = check_interval
-        self._lock = threading.Lock()
-        self._checked_at = 0.0
-        self._stamps: tuple = ()
-        self.registry: Registry | None = None
-        self.loaded_at: str | None = None
-        self.last_error: dict | None = None
-        self.reload(force=True)
-        if self.registry is None:
-            raise SourcesError(self.last_error_problems)
-
-    def current(self) -> Registry:
-        import time
-
-        now = time.monotonic()
-        if now - self._checked_at >= self.check_interval:
-            with self._lock:
-                if now - self._checked_at >= self.check_interval:
-                    self._checked_at = now
-                    self.reload()
-        assert self.registry is not None
-        return self.registry
-
-    def reload(self, force: bool = False) -> bool:
-        """Reload if any file changed; returns True when a new registry was installed."""
-        import logging
-
-        files = self.registry.files if self.registry else (str(self.path),)
-        stamps = _stamps(files)
-        if not force and stamps == self._stamps:
-            return False
-        self._stamps = stamps
-        registry, problems = _load(self.path)
-        errors = [p for p in problems if p.severity == "error"]
-        if errors:
-            self.last_error_problems = problems
-            self.last_error = {
-                "at": _now(),
-                "message": f"{len(errors)} error(s); still serving the version loaded at {self.loaded_at}" if self.registry else f"{len(errors)} error(s)",
-                "problems": [p.to_dict() for p in errors[:50]],
-            }
-            logging.getLogger("masthead").error("sources not reloaded: %s", errors[0])
-            return False
-        self.registry = registry
-        self.loaded_at = _now()
-        self.last_error = None
-        self._stamps = _stamps(registry.files)
-        return True
-
-
-def _stamps(files: Iterable[str]) -> tuple:
-    import os
-
-    result = []
-    for name in files:
-        try:
-            st = os.stat(name)
-            result.append((name, st.st_mtime_ns, st.st_size, st.st_ino))
-        except OSError:
-            result.append((name, None))
-    return tuple(result)
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")

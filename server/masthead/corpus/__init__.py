@@ -1,0 +1,64 @@
+"""The article corpus behind one interface: SQLite (a file, the default) or PostgreSQL (a URL), chosen by `--db`."""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+
+from .base import AddResult, Article, Corpus, CorpusUnavailable, RecordError
+from .text import MAX_TEXT, MAX_TITLE, clean, content_hash, fold, parse_published, sketch, terms
+
+__all__ = [
+    "Corpus", "Article", "AddResult", "RecordError", "CorpusUnavailable", "connect", "local", "describe", "scheme",
+    "terms", "fold", "clean", "parse_published", "content_hash", "sketch", "MAX_TEXT", "MAX_TITLE",
+]
+
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+POSTGRES_SCHEMES = ("postgresql", "postgres")
+
+
+def scheme(db: str | os.PathLike) -> str | None:
+    """'postgresql' for a database URL, None for a file path. A URL never becomes a path."""
+    found = _SCHEME.match(str(db))
+    return found.group(1).lower() if found else None
+
+
+def connect(db: str | os.PathLike) -> Corpus:
+    """Open the corpus `db` names: a file path (SQLite) or a postgresql:// URL. Raises CorpusUnavailable."""
+    kind = scheme(db)
+    if kind is None:
+        from .sqlite import SQLiteCorpus
+
+        return SQLiteCorpus(db)
+    if kind == "sqlite":
+        raise CorpusUnavailable(f"give the SQLite corpus as a file path, not a URL: {describe(db)}", "unavailable")
+    if kind in POSTGRES_SCHEMES:
+        try:
+            from .postgres import PostgresCorpus
+        except ImportError as exc:
+            raise CorpusUnavailable(f"PostgreSQL support is not installed ({exc.name}); install it with: "
+                                    "pip install 'masthead[postgres]'", "unavailable") from None
+        return PostgresCorpus(str(db))
+    raise CorpusUnavailable(f"unknown database scheme '{kind}://' in {describe(db)}; use a file path for SQLite "
+                            "or postgresql://user@host/db", "unavailable")
+
+
+def describe(db: str | os.PathLike) -> str:
+    """The corpus location for messages and logs, without a password."""
+    return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", str(db))
+
+
+_local = threading.local()
+
+
+def local(db: str | os.PathLike) -> Corpus:
+    """This thread's connection to `db`, opened on first use and reopened after a fork (servers)."""
+    key = str(db)
+    if getattr(_local, "pid", None) != os.getpid():
+        _local.corpora = {}
+        _local.pid = os.getpid()
+    corpus = _local.corpora.get(key)
+    if corpus is None:
+        corpus = _local.corpora[key] = connect(db)
+    return corpus

@@ -1,0 +1,142 @@
+"""The Corpus interface: what every article store offers the layers above it, and the records it stores."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator
+
+__all__ = ["Corpus", "Article", "AddResult", "RecordError", "CorpusUnavailable"]
+
+
+class RecordError(ValueError):
+    """A record that cannot be stored; the message is the reason shown in the ingest summary."""
+
+
+class CorpusUnavailable(Exception):
+    """The store cannot be read or written. `reason` is one of: full, read-only, locked, corrupt, unavailable.
+
+    Callers never see a database driver's own errors: they get this, with a message an operator can act on.
+    """
+
+    def __init__(self, message: str, reason: str = "unavailable"):
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass
+class Article:
+    url: str
+    registered_domain: str | None
+    host: str
+    title: str
+    text: str
+    outlet_id: str | None = None
+    site_name: str | None = None
+    published: str | None = None
+    language: str | None = None
+    authors: list[str] = field(default_factory=list)
+    fetched_at: str | None = None
+    source: str | None = None
+    digest: str = ""  # text.content_hash(); computed before storage so that a helper process can do it
+    hashes: list[int] = field(default_factory=list)  # text.sketch()
+
+
+@dataclass(frozen=True)
+class AddResult:
+    status: str  # added / updated / duplicate / unchanged
+    article_id: int
+
+
+class Corpus(ABC):
+    """An article store. One instance is one connection: not shared across threads.
+
+    Rows returned by the read methods are plain dicts with at least: id, url, title, published,
+    registered_domain, outlet_id, site_name (and text where said).
+    """
+
+    #: where the corpus lives, for messages (a file path or a URL without its password)
+    location: str = ""
+
+    # --- lifecycle and transactions ---
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    @abstractmethod
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """A write transaction that add() calls join; rolled back if the block raises."""
+
+    @abstractmethod
+    def begin(self, defer_index: bool = False) -> None:
+        """Open a long write transaction for bulk loading; add() calls join it until commit()."""
+
+    @abstractmethod
+    def commit(self) -> None: ...
+
+    @abstractmethod
+    def rollback(self) -> None: ...
+
+    def bulk(self) -> None:
+        """A hint that many writes follow (a store may enlarge caches); nothing by default."""
+
+    def checkpoint(self) -> None:
+        """A hint that a bulk load has ended (a store may compact its log); nothing by default."""
+
+    def defer_term_stats(self) -> None:
+        """A hint that statistics need not be kept up to date write by write during a bulk load."""
+
+    def refresh_term_stats(self) -> bool:
+        """Bring the statistics the ranking reads up to date; True if anything was recomputed."""
+        return False
+
+    # --- writing ---
+
+    @abstractmethod
+    def add(self, article: Article) -> AddResult:
+        """Insert or update one article; exact and near duplicates are merged, keeping every URL."""
+
+    # --- reading ---
+
+    @abstractmethod
+    def has_url(self, url: str) -> bool: ...
+
+    @abstractmethod
+    def article(self, url: str) -> dict | None:
+        """The stored article a canonical URL belongs to (full text, authors, every URL it is known under)."""
+
+    @abstractmethod
+    def article_by_id(self, article_id: int) -> dict | None: ...
+
+    @abstractmethod
+    def count(self) -> int:
+        """Number of stored articles."""
+
+    @abstractmethod
+    def stats(self) -> dict:
+        """{articles, urls, schema_version, last_added} for /api/health and the CLI."""
+
+    @abstractmethod
+    def search(self, query: str, limit: int, offset: int = 0) -> list[dict]:
+        """Full-text search for people: every word of `query` must match (the store quotes it itself).
+
+        Rows carry `score` (higher is better) and `snippet`.
+        """
+
+    @abstractmethod
+    def doc_freqs(self, words: Iterable[str]) -> dict[str, int]:
+        """How many articles contain each word (title or text); words in no article are left out."""
+
+    @abstractmethod
+    def postings(self, word: str) -> list[int]:
+        """Ids of the articles that contain `word` (title or text)."""
+
+    @abstractmethod
+    def rows(self, ids: list[int], text_chars: int = 3000) -> list[dict]:
+        """Articles by id (metadata and the start of the text), in no particular order."""
+
+    @abstractmethod
+    def integrity_check(self) -> list[str]:
+        """[] when the store and its indexes are consistent, else the problems found."""

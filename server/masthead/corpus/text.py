@@ -1,0 +1,97 @@
+"""Text as the corpus sees it: terms split like the FTS5 tokenizer, dates, content hashes and near-duplicate sketches."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import hashlib
+import re
+import unicodedata
+import zlib
+
+__all__ = ["fold", "terms", "parse_published", "content_hash", "sketch", "similarity", "clean", "MAX_TEXT", "MAX_TITLE",
+           "SKETCH_SIZE", "SKETCH_MIN_WORDS"]
+
+MAX_TEXT = 200_000  # characters kept of one article's text
+MAX_TITLE = 1_000
+SKETCH_SIZE = 16  # bottom-k MinHash sketch of 4-word shingles
+SKETCH_MIN_WORDS = 30  # shorter texts are deduplicated exactly, not approximately
+_WORD = re.compile(r"[^\W_]+")
+_ASCII_WORD = re.compile(r"[a-z0-9]+")
+
+
+def fold(text: str) -> str:
+    """Lowercase without diacritics, as the FTS5 tokenizer (remove_diacritics 2) sees text."""
+    text = text.casefold()
+    if not text.isascii():
+        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return text
+
+
+def terms(text: str) -> list[str]:
+    """Lowercase words without diacritics, split the way the FTS5 unicode61 tokenizer splits them."""
+    if text.isascii():  # the same split, a third faster than the Unicode class
+        return _ASCII_WORD.findall(text.lower())
+    return _WORD.findall(fold(text))
+
+
+def parse_published(value) -> str | None:
+    """ISO date or UTC date-time from ISO 8601, RFC 2822 (feeds) or epoch seconds/milliseconds."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = value / 1000 if value > 1e11 else value
+        return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    text = str(value).strip()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        try:
+            return dt.date.fromisoformat(text).isoformat()
+        except ValueError:
+            return None
+    moment = None
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            moment = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def content_hash(title: str, text: str, words: list[str] | None = None) -> str:
+    """Identical texts share a hash whatever their URL, headline tweaks or whitespace."""
+    words = terms(text) if words is None else words
+    if len(words) < SKETCH_MIN_WORDS:
+        words = terms(title) + words
+    return hashlib.sha1(" ".join(words).encode()).hexdigest()
+
+
+_MASK = (1 << 63) - 1
+
+
+def sketch(text: str, words: list[str] | None = None) -> list[int]:
+    """The SKETCH_SIZE smallest hashes of the text's 4-word shingles (bottom-k MinHash); [] for short texts."""
+    words = terms(text) if words is None else words
+    if len(words) < SKETCH_MIN_WORDS:
+        return []
+    # CRC32 per word, combined per shingle: stable across processes, unlike hash(). Only shingles whose first
+    # word hashes to 0 mod 4 are kept: a choice made by content, so two copies sample the same shingles.
+    wh = list(map(zlib.crc32, map(str.encode, words)))
+    starts = [i for i in range(len(wh) - 3) if not wh[i] & 3]
+    shingles = {((((wh[i] * 1000003) ^ wh[i + 1]) * 1000003 ^ wh[i + 2]) * 1000003 ^ wh[i + 3]) & _MASK for i in starts}
+    return sorted(shingles)[:SKETCH_SIZE]
+
+
+def similarity(a: list[int], b: list[int]) -> float:
+    union = sorted(set(a) | set(b))[:SKETCH_SIZE]
+    sa, sb = set(a), set(b)
+    return sum(1 for h in union if h in sa and h in sb) / max(1, len(union))
+
+
+def clean(value) -> str:
+    if value is None:
+        return ""
+    return " ".join(str(value).split()) if "\n" not in str(value) else re.sub(r"[ \t\r\f\v]+", " ", str(value)).strip()

@@ -1,0 +1,259 @@
+"""The curator: validated edits to sources.yaml, spliced into the text, written atomically under a lock, logged.
+
+Each edit re-reads the file under an fcntl lock, so a hand edit made between two server edits survives; the
+new text is validated from a temp file in the same directory, which is then fsynced and renamed over the original.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from .. import registry as registry_module
+from .errors import Conflict, EditError, Invalid, NotFound
+from .files import atomic_write, etag_matches, file_etag, file_lock
+from .patch import PatchError, apply_patch
+from .yamldoc import SECTION_KIND, YamlDoc
+
+__all__ = ["Curator", "Edited"]
+
+
+# --- the curator -------------------------------------------------------------------------------
+
+
+@dataclass
+class Edited:
+    version: str  # the file's ETag after the edit
+    changed: bool
+    change: dict | None = None  # the change-log record
+    warnings: list[dict] = field(default_factory=list)
+    result: Any = None
+
+
+class Curator:
+    """Every write to one source-list file: locked, re-read, validated, atomic, logged."""
+
+    def __init__(self, path: str | Path, changelog=None, git_commit: bool = False):
+        from .changelog import ChangeLog
+
+        self.path = Path(path).resolve()
+        self.changelog = changelog if changelog is not None else ChangeLog.for_sources(self.path)
+        self.git_commit = git_commit
+
+    def version(self) -> str:
+        return file_etag(self.path.read_bytes())
+
+    def lock(self):
+        return file_lock(self.path)
+
+    def edit(self, operation: Callable[[YamlDoc], Any], *, who: str, summary: str,
+             if_match: Iterable[str] | None = None, undoes: int | None = None) -> Edited:
+        """Run `operation` on the file as it is on disk now; write the result if it validates."""
+        with self.lock():
+            raw = self.path.read_bytes()
+            current = file_etag(raw)
+            if not etag_matches(if_match, current):
+                raise Conflict(
+                    f"{self.path.name} has changed since you read it (version {current[:12]}); reload, reapply, and send If-Match again",
+                    {"version": current},
+                )
+            try:
+                doc = YamlDoc(raw.decode("utf-8"), self.path.name)
+            except UnicodeDecodeError:
+                raise Invalid(f"{self.path.name} is not UTF-8", {"problems": self._problems_now()}) from None
+            except Invalid as exc:
+                raise Invalid(exc.message, {"problems": self._problems_now()}) from None
+            before = doc.text
+            result = operation(doc)
+            if doc.text == before:
+                return Edited(version=current, changed=False, result=result)
+            new_raw = doc.text.encode("utf-8")
+            warnings = self._write_checked(new_raw, doc)
+            version = file_etag(new_raw)
+            diff = "".join(difflib.unified_diff(
+                before.splitlines(keepends=True), doc.text.splitlines(keepends=True),
+                fromfile=f"a/{self.path.name}", tofile=f"b/{self.path.name}",
+            ))
+            change = self.changelog.append(
+                who=who, summary=summary, diff=diff, before=current, after=version, file=str(self.path), undoes=undoes,
+            )
+            if self.git_commit:
+                from .changelog import git_commit
+
+                commit = git_commit(self.path, f"{summary}\n\nMade through the Masthead server by {who} (change {change['id']}).", who)
+                if commit:
+                    change = self.changelog.annotate(change["id"], commit=commit)
+            return Edited(version=version, changed=True, change=change, warnings=warnings, result=result)
+
+    def _problems_now(self) -> list[dict]:
+        return [p.to_dict() for p in registry_module.validate(self.path) if p.severity == "error"][:100]
+
+    def _write_checked(self, new_raw: bytes, doc: YamlDoc) -> list[dict]:
+        """Validate the new bytes from a temp file next to the original; rename it into place if good."""
+        found: list[dict] = []
+
+        def validate(temp: Path) -> None:
+            _, problems = registry_module.load_with_problems(temp)
+            found.extend(self._problem(p, temp, doc) for p in problems)
+            errors = [p for p in found if p["severity"] == "error"]
+            if errors:
+                raise Invalid(
+                    f"the edit would leave {len(errors)} error(s) in {self.path.name}; nothing was written",
+                    {"problems": errors[:100]},
+                )
+
+        atomic_write(self.path, new_raw, mode=self.path.stat().st_mode & 0o7777, check=validate)
+        return [p for p in found if p["severity"] == "warning" and p.get("field")]
+
+    def _problem(self, problem, temp: Path, doc: YamlDoc) -> dict:
+        data = problem.to_dict()
+        if data["file"] == str(temp):
+            data["file"] = str(self.path)
+            where = doc.field_at(problem.line)
+            if where:
+                data["field"] = where
+        return data
+
+    # the operations
+
+    def create(self, section: str, values: dict, who: str, if_match=None) -> Edited:
+        values = _entry_values(section, values)
+        entry_id = values["id"]
+
+        def operation(doc: YamlDoc):
+            if doc.index_of(section, entry_id) is not None:
+                raise Conflict(f"{section[:-1]} '{entry_id}' exists already; change it with PUT or PATCH", {"id": entry_id})
+            doc.insert(section, doc.node(values, SECTION_KIND[section]))
+            return entry_id
+
+        return self.edit(operation, who=who, summary=f"Add {section[:-1]} {entry_id}", if_match=if_match)
+
+    def update(self, section: str, entry_id: str, values: dict, who: str, if_match=None, replace: bool = True) -> Edited:
+        values = _entry_values(section, values, entry_id)
+
+        def operation(doc: YamlDoc):
+            with doc.editing(section, entry_id) as node:
+                doc.merge(node, values, SECTION_KIND[section], replace=replace)
+                if node.get("id") != entry_id:
+                    raise EditError("an entry's id cannot be changed; create a new entry and delete this one", {"field": "id"})
+            return entry_id
+
+        verb = "Replace" if replace else "Change"
+        return self.edit(operation, who=who, summary=f"{verb} {section[:-1]} {entry_id}", if_match=if_match)
+
+    def delete(self, section: str, entry_id: str, who: str, if_match=None) -> Edited:
+        return self.edit(lambda doc: doc.remove(section, entry_id), who=who,
+                         summary=f"Delete {section[:-1]} {entry_id}", if_match=if_match)
+
+    def add_label(self, outlet_id: str, label: dict, who: str, if_match=None) -> Edited:
+        label = _label_values(label)
+
+        def operation(doc: YamlDoc):
+            with doc.editing("outlets", outlet_id) as node:
+                labels = node.get("labels")
+                if not isinstance(labels, CommentedSeq):
+                    doc.merge(node, {"labels": [label]}, "outlet", replace=False)
+                    return 0
+                labels.append(doc.node(label, "label"))
+                return len(labels) - 1
+
+        return self.edit(operation, who=who, summary=f"Add a {label.get('type', '?')} label to outlet {outlet_id}", if_match=if_match)
+
+    def replace_label(self, outlet_id: str, index: int, label: dict, who: str, if_match=None) -> Edited:
+        label = _label_values(label)
+
+        def operation(doc: YamlDoc):
+            with doc.editing("outlets", outlet_id) as node:
+                labels = _labels_of(node, outlet_id, index)
+                labels[index] = doc._merge_value(labels[index], label, "label", "labels", True)
+            return index
+
+        return self.edit(operation, who=who, summary=f"Change label {index} of outlet {outlet_id}", if_match=if_match)
+
+    def delete_label(self, outlet_id: str, index: int, who: str, if_match=None) -> Edited:
+        def operation(doc: YamlDoc):
+            with doc.editing("outlets", outlet_id) as node:
+                labels = _labels_of(node, outlet_id, index)
+                del labels[index]
+                if not labels:
+                    del node["labels"]
+            return index
+
+        return self.edit(operation, who=who, summary=f"Delete label {index} of outlet {outlet_id}", if_match=if_match)
+
+    def undo(self, change_id: int, who: str, if_match=None) -> Edited:
+        record = self.changelog.get(change_id)
+        if record is None:
+            raise NotFound(f"no change with id {change_id}")
+        undone_by = self.changelog.undone_by(change_id)
+        if undone_by is not None:
+            raise Conflict(f"change {change_id} was already undone by change {undone_by}", {"undone_by": undone_by})
+
+        def operation(doc: YamlDoc):
+            try:
+                doc.set_text(apply_patch(doc.text, record["diff"], reverse=True, fuzz=len(doc.lines)))
+            except PatchError as exc:
+                raise Conflict(f"change {change_id} no longer applies cleanly: {exc}", {"change": change_id}) from None
+            doc.touched = None
+
+        return self.edit(operation, who=who, summary=f"Undo change {change_id}: {record['summary']}",
+                         if_match=if_match, undoes=change_id)
+
+
+def _entry_values(section: str, values: Any, entry_id: str | None = None) -> dict:
+    if section not in SECTION_KIND:
+        raise NotFound(f"unknown section '{section}'")
+    if not isinstance(values, dict):
+        raise EditError("send a JSON object with the entry's fields", {"field": None})
+    values = dict(values)
+    if entry_id is not None:
+        if values.get("id") not in (None, entry_id):
+            raise EditError(f"the id in the body ({values.get('id')!r}) differs from the one in the URL ({entry_id!r})", {"field": "id"})
+        values["id"] = entry_id
+    entry = values.get("id")
+    if not isinstance(entry, str) or not registry_module.ID_RE.match(entry):
+        raise Invalid("the entry needs a valid `id`", {"problems": [{
+            "file": "", "line": 0, "column": 0, "severity": "error", "field": "id",
+            "message": f"invalid or missing id {entry!r}", "hint": "use lowercase letters, digits and '-', e.g. 'rossiya-segodnya'",
+        }]})
+    _check_json(values)
+    return values
+
+
+def _label_values(values: Any) -> dict:
+    if not isinstance(values, dict):
+        raise EditError("send a JSON object with the label's fields", {"field": None})
+    _check_json(values)
+    return dict(values)
+
+
+def _check_json(value: Any, depth: int = 0) -> None:
+    """Only plain JSON data of modest depth goes into the file."""
+    if depth > 8:
+        raise EditError("the data is nested too deeply")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str) or not re.match(r"^[a-z_]{1,40}$", key):
+                raise EditError(f"field name {str(key)[:40]!r} is not valid", {"field": str(key)[:40]})
+            _check_json(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_json(item, depth + 1)
+    elif isinstance(value, str):
+        if len(value) > 10000 or re.search(r"[\x00-\x08\x0b-\x1f\x7f]", value):
+            raise EditError("text values must be under 10,000 characters, without control characters")
+    elif not (value is None or isinstance(value, (bool, int, float))):
+        raise EditError("values must be text, numbers, booleans, lists or objects")
+
+
+def _labels_of(node: CommentedMap, outlet_id: str, index: int) -> CommentedSeq:
+    labels = node.get("labels")
+    if not isinstance(labels, CommentedSeq) or not 0 <= index < len(labels):
+        count = len(labels) if isinstance(labels, CommentedSeq) else 0
+        raise NotFound(f"outlet '{outlet_id}' has no label {index} (it has {count})")
+    return labels

@@ -1,0 +1,72 @@
+"""What a list parser produces: candidate outlets in the schema of sources.yaml, and the list's provenance."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Callable
+
+__all__ = ["ImportError_", "Candidate", "ListInfo", "Parsed", "Format", "MAX_DOWNLOAD"]
+
+
+MAX_DOWNLOAD = 50 * 1024 * 1024
+
+
+class ImportError_(Exception):
+    """An import that cannot run (bad input, unknown format, invalid result)."""
+
+
+# --- what the parsers produce ------------------------------------------------------------------
+
+
+@dataclass
+class Candidate:
+    """One outlet as a list describes it, already in the schema of sources.yaml."""
+
+    id: str
+    name: str
+    country: str
+    domains: list[str]
+    homepage: str | None = None
+    labels: list[dict] = field(default_factory=list)
+    note: str | None = None
+    row: int = 0
+
+    def entry(self) -> dict:
+        data: dict = {"id": self.id, "name": self.name}
+        if self.homepage:
+            data["homepage"] = self.homepage
+        data["country"] = self.country
+        data["domains"] = list(self.domains)
+        if self.labels:
+            data["labels"] = [dict(label) for label in self.labels]
+        if self.note:
+            data["note"] = self.note
+        return data
+
+
+@dataclass
+class ListInfo:
+    name: str
+    format: str
+    issuer: str
+    url: str
+    retrieved: str
+    title: str = ""
+
+
+@dataclass
+class Parsed:
+    candidates: list[Candidate]
+    rows: int
+    skipped: Counter
+
+
+@dataclass
+class Format:
+    name: str
+    title: str
+    issuer: str
+    url: str
+    parse: Callable[..., Parsed]
+    description: str

@@ -1,0 +1,293 @@
+"""One parser per published list format: the State Media Matrix, Russia's foreign-agent register, OpenSources, a mapped CSV."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+
+from ... import registry as registry_module
+from ...registry.vocabulary import JURISDICTIONS, LABEL_TYPES, SMM_CODES
+from .guess import (
+    country_code, host_id, ru_date, slug, tld_country, website_host, _read_csv,
+)
+from .model import Candidate, Format, ImportError_, ListInfo, Parsed
+
+__all__ = ["FORMATS", "parse_state_media_matrix", "parse_ru_foreign_agents", "parse_opensources", "parse_generic_csv", "parse_mapping", "resource_hosts"]
+
+
+# --- State Media Matrix ------------------------------------------------------------------------
+
+SMM_URL = "https://github.com/ASD-at-GMF/state-media-profiles"
+SMM_ISSUER = "State Media Monitor via the Alliance for Securing Democracy's State Media Profiles"
+
+
+def parse_state_media_matrix(path: Path, info: ListInfo, **_) -> Parsed:
+    """State_Media_Matrix.csv: one row per media asset, typology code per SMM_CODES, country by name."""
+    rows = _read_csv(path)
+    skipped: Counter = Counter()
+    found: dict[str, Candidate] = {}
+    for number, row in enumerate(rows, start=2):
+        code = (row.get("Typology") or "").strip()
+        if code not in SMM_CODES:
+            skipped["typology missing or marked uncertain (e.g. 'ISFM?')" if code else "no typology"] += 1
+            continue
+        host, why = website_host(row.get("URL") or "")
+        if host is None:
+            skipped[why] += 1
+            continue
+        country = country_code(row.get("Country") or "")
+        if country is None:
+            skipped["country name not recognised"] += 1
+            continue
+        if host in found:
+            skipped["another asset on a website already imported"] += 1
+            continue
+        asset = (row.get("Main assets") or "").strip()
+        company = (row.get("Media company") or "").strip()
+        status = (row.get("Status") or "").strip()
+        note = f"Media company: {company} (State Media Matrix)." if company else None
+        if status and "not functional" in status.lower():
+            note = (note + " " if note else "") + f"Status in the matrix: {status}."
+        found[host] = Candidate(
+            id=host_id(host), name=asset or company or host, country=country, domains=[host],
+            homepage=(row.get("URL") or "").strip() if (row.get("URL") or "").strip().startswith("http") else f"https://{host}/",
+            labels=[{
+                "type": SMM_CODES[code], "issuer": info.issuer, "jurisdiction": "INT",
+                # The matrix carries no dates: the label holds as of the day the list was read.
+                "since": info.retrieved,
+                "instrument": f"State Media Matrix typology {code}",
+                "sources": [info.url], "list": info.name, "retrieved": info.retrieved,
+            }],
+            note=note, row=number,
+        )
+    return Parsed(list(found.values()), len(rows), skipped)
+
+
+# --- Russia's register of foreign agents -------------------------------------------------------
+
+RU_FA_URL = "https://minjust.gov.ru/ru/documents/7755/"
+RU_FA_ISSUER = "Ministry of Justice of the Russian Federation"
+RU_COLUMNS = {
+    "name": "Полное наименование/ФИО",
+    "resource": "Информационный ресурс",
+    "basis": "Основания включения",
+    "included": "Дата принятия решения о включении",
+    "excluded": "Дата принятия решения об исключении",
+}
+
+
+def resource_hosts(text: str) -> tuple[list[str], Counter]:
+    """The websites in an 'Информационный ресурс' cell (URLs run together, social profiles mixed in)."""
+    skipped: Counter = Counter()
+    spaced = re.sub(r"(https?://)", r" \1", text or "")
+    hosts: list[str] = []
+    for token in re.split(r"[\s,;«»]+", spaced):
+        token = token.strip()
+        if not token or "." not in token:
+            continue
+        host, why = website_host(token)
+        if host is None:
+            skipped[why] += 1
+            continue
+        if host not in hosts:
+            hosts.append(host)
+    return hosts, skipped
+
+
+def parse_ru_foreign_agents(path: Path, info: ListInfo, **_) -> Parsed:
+    rows = _read_csv(path)
+    if rows and RU_COLUMNS["resource"] not in rows[0]:
+        raise ImportError_(f"{path} has no column '{RU_COLUMNS['resource']}'; is it the register's CSV export?")
+    skipped: Counter = Counter()
+    by_host: dict[str, Candidate] = {}
+    candidates: list[Candidate] = []
+    for number, row in enumerate(rows, start=2):
+        hosts, _ = resource_hosts(row.get(RU_COLUMNS["resource"]) or "")
+        if not hosts:
+            skipped["no website among its information resources"] += 1
+            continue
+        since = ru_date(row.get(RU_COLUMNS["included"]) or "")
+        if since is None:
+            skipped["no valid inclusion date"] += 1
+            continue
+        until = ru_date(row.get(RU_COLUMNS["excluded"]) or "")
+        name = re.sub(r"\s+", " ", (row.get(RU_COLUMNS["name"]) or "").strip()) or hosts[0]
+        label = {
+            "type": "foreign-agent", "issuer": info.issuer, "jurisdiction": "RU", "since": since,
+        }
+        if until:
+            label["until"] = until
+        basis = re.sub(r"\s+", " ", (row.get(RU_COLUMNS["basis"]) or "").strip())
+        if basis:
+            label["instrument"] = basis[:500]
+        label.update({"sources": [info.url], "list": info.name, "retrieved": info.retrieved})
+        known = next((by_host[h] for h in hosts if h in by_host), None)
+        if known is not None:
+            # The same website again (re-included, or a second entity): one outlet, one more label.
+            if any(l["since"] == since for l in known.labels):
+                skipped["the same website and date as an earlier row"] += 1
+            else:
+                known.labels.append(label)
+            continue
+        country = tld_country(hosts[0])
+        note = ("The register does not say where the outlet is based; "
+                + (f"the country is that of the domain's country-code TLD (.{hosts[0].rsplit('.', 1)[-1]})." if country
+                   else "INT stands for 'not stated'."))
+        candidate = Candidate(id=host_id(hosts[0]), name=name[:200], country=country or "INT", domains=hosts,
+                              homepage=f"https://{hosts[0]}/", labels=[label], note=note, row=number)
+        for host in hosts:
+            by_host[host] = candidate
+        candidates.append(candidate)
+    return Parsed(candidates, len(rows), skipped)
+
+
+# --- OpenSources -------------------------------------------------------------------------------
+
+OPENSOURCES_URL = "https://github.com/OpenSourcesGroup/opensources"
+
+
+def parse_opensources(path: Path, info: ListInfo, **_) -> Parsed:
+    """OpenSources' tags (fake, bias, satire, ...) are opinion ratings, not facts about control or legal
+    status: they never become labels. Each site is imported with its rating in a `note` that says so.
+    """
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ImportError_(f"{path} is not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise ImportError_(f"{path}: expected an object keyed by domain")
+    skipped: Counter = Counter()
+    found: dict[str, Candidate] = {}
+    for number, (domain, entry) in enumerate(data.items(), start=1):
+        host, why = website_host(domain)
+        if host is None:
+            skipped[why] += 1
+            continue
+        if not isinstance(entry, dict):
+            skipped["not an object"] += 1
+            continue
+        tags = []
+        for key in ("type", "2nd type", "3rd type"):
+            tag = str(entry.get(key) or "").strip().lower()
+            if tag and tag not in tags:
+                tags.append(tag)
+        if not tags:
+            skipped["no rating"] += 1
+            continue
+        if host in found:
+            skipped["duplicate domain"] += 1
+            continue
+        remark = re.sub(r"\s+", " ", str(entry.get("Source Notes (things to know?)") or "").strip())
+        note = (f"Rated '{', '.join(tags)}' by OpenSources ({info.url}). "
+                "This is an opinion rating by the list's editors, not a fact about control or legal status, "
+                "and is not shown as a label.")
+        if remark:
+            note += f" Their note: {remark[:300]}"
+        found[host] = Candidate(id=host_id(host), name=host, country="INT", domains=[host], note=note, row=number)
+    return Parsed(list(found.values()), len(data), skipped)
+
+
+# --- a generic CSV with a column mapping -------------------------------------------------------
+
+GENERIC_FIELDS = ("id", "name", "domain", "url", "homepage", "country", "type", "issuer", "jurisdiction", "since",
+                  "until", "instrument", "source", "note")
+
+
+def parse_mapping(items: tuple[str, ...] | list[str] | dict | None) -> dict[str, str]:
+    """['domain=Website', 'issuer==Some Regulator'] -> {'domain': 'Website', 'issuer': '=Some Regulator'}.
+
+    `FIELD=COLUMN` reads a column; `FIELD==TEXT` sets the same text on every row.
+    """
+    if isinstance(items, dict):
+        mapping = {str(k): str(v) for k, v in items.items()}
+    else:
+        mapping = {}
+        for item in items or ():
+            if "=" not in item:
+                raise ImportError_(f"--map {item!r}: write FIELD=COLUMN (or FIELD==TEXT for a fixed value)")
+            key, value = item.split("=", 1)
+            mapping[key.strip()] = value
+    unknown = set(mapping) - set(GENERIC_FIELDS)
+    if unknown:
+        raise ImportError_(f"unknown field(s) in --map: {', '.join(sorted(unknown))}; known: {', '.join(GENERIC_FIELDS)}")
+    if "domain" not in mapping and "url" not in mapping:
+        raise ImportError_("--map needs domain=COLUMN or url=COLUMN")
+    if "type" not in mapping:
+        raise ImportError_("--map needs type=COLUMN (or type==LABEL-TYPE)")
+    return mapping
+
+
+def parse_generic_csv(path: Path, info: ListInfo, mapping: dict | None = None, **_) -> Parsed:
+    mapping = parse_mapping(mapping)
+    rows = _read_csv(path)
+    columns = set(rows[0]) if rows else set()
+    missing = [c for c in mapping.values() if not c.startswith("=") and c not in columns]
+    if rows and missing:
+        raise ImportError_(f"{path} has no column(s) {', '.join(repr(c) for c in missing)}; it has {', '.join(sorted(columns))}")
+
+    def get(row: dict, key: str) -> str:
+        source = mapping.get(key)
+        if source is None:
+            return ""
+        return source[1:].strip() if source.startswith("=") else (row.get(source) or "").strip()
+
+    skipped: Counter = Counter()
+    found: dict[str, Candidate] = {}
+    for number, row in enumerate(rows, start=2):
+        host, why = website_host(get(row, "domain") or get(row, "url"))
+        if host is None:
+            skipped[why] += 1
+            continue
+        label_type = get(row, "type")
+        if label_type not in LABEL_TYPES:
+            skipped["label type not in the vocabulary"] += 1
+            continue
+        country = country_code(get(row, "country"))
+        if country is None:
+            skipped["no or unknown country"] += 1
+            continue
+        jurisdiction = get(row, "jurisdiction") or "INT"
+        if jurisdiction not in JURISDICTIONS:
+            skipped["unknown jurisdiction"] += 1
+            continue
+        since = registry_module.parse_partial_date(get(row, "since")) or (ru_date(get(row, "since")) if get(row, "since") else None)
+        if get(row, "since") and since is None:
+            skipped["invalid since date"] += 1
+            continue
+        label = {"type": label_type, "issuer": get(row, "issuer") or info.issuer, "jurisdiction": jurisdiction,
+                 "since": since or info.retrieved}
+        until = registry_module.parse_partial_date(get(row, "until")) or ru_date(get(row, "until"))
+        if until:
+            label["until"] = until
+        if get(row, "instrument"):
+            label["instrument"] = get(row, "instrument")
+        source = get(row, "source")
+        label["sources"] = [source if source.startswith(("http://", "https://")) else info.url]
+        label.update({"list": info.name, "retrieved": info.retrieved})
+        if host in found:
+            found[host].labels.append(label)
+            continue
+        found[host] = Candidate(
+            id=slug(get(row, "id")) if get(row, "id") else host_id(host), name=get(row, "name") or host,
+            country=country, domains=[host], homepage=get(row, "homepage") or f"https://{host}/", labels=[label],
+            note=get(row, "note") or None, row=number,
+        )
+    return Parsed(list(found.values()), len(rows), skipped)
+
+
+FORMATS: dict[str, Format] = {
+    f.name: f
+    for f in [
+        Format("state-media-matrix", "State Media Matrix", SMM_ISSUER, SMM_URL, parse_state_media_matrix,
+               "State_Media_Matrix.csv: typology codes SC/CaPu/CaPr/ISFM/ISF/ISM/IP become control labels"),
+        Format("ru-foreign-agents", "Register of foreign agents (Russia)", RU_FA_ISSUER, RU_FA_URL, parse_ru_foreign_agents,
+               "the Ministry of Justice register as CSV; rows with a website become outlets with a foreign-agent label"),
+        Format("opensources", "OpenSources", "OpenSources", OPENSOURCES_URL, parse_opensources,
+               "sources.json; its ratings are opinions: imported as notes, never as labels"),
+        Format("csv", "CSV", "", "", parse_generic_csv,
+               "any CSV with --map FIELD=COLUMN (fields: " + ", ".join(GENERIC_FIELDS) + ")"),
+    ]
+}

@@ -1,0 +1,71 @@
+"""Unified diffs applied forwards or backwards: undo, and carrying edits over hand formatting."""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["apply_patch", "PatchError"]
+
+
+# --- patches (undo, and carrying edits over hand formatting) -------------------------------------
+
+
+class PatchError(ValueError):
+    pass
+
+
+_HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+
+
+def _parse_hunks(patch: str) -> list[tuple[int, int, int, int, list[str], list[str]]]:
+    hunks = []
+    current = None
+    for line in patch.splitlines(keepends=True):
+        if line.startswith(("---", "+++")) and current is None:
+            continue
+        match = _HUNK.match(line)
+        if match:
+            old_len = int(match.group(2)) if match.group(2) is not None else 1
+            new_len = int(match.group(4)) if match.group(4) is not None else 1
+            current = (int(match.group(1)), old_len, int(match.group(3)), new_len, [], [])
+            hunks.append(current)
+            continue
+        if current is None or line.startswith("\\"):
+            continue
+        tag, body = line[:1], line[1:]
+        if tag == " ":
+            current[4].append(body)
+            current[5].append(body)
+        elif tag == "-":
+            current[4].append(body)
+        elif tag == "+":
+            current[5].append(body)
+    return hunks
+
+
+def apply_patch(text: str, patch: str, reverse: bool = False, fuzz: int = 200) -> str:
+    """Apply a unified diff (or undo it, reverse=True); every hunk must match exactly, within `fuzz` lines."""
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    shift = 0
+    for old_start, old_len, new_start, new_len, old, new in _parse_hunks(patch):
+        start, length = old_start, old_len
+        if reverse:
+            old, new = new, old
+            start, length = new_start, new_len
+        expected = (start if length == 0 else start - 1) + shift
+        position = None
+        for delta in range(0, fuzz + 1):
+            for candidate in (expected - delta, expected + delta):
+                if 0 <= candidate <= len(lines) - len(old) and lines[candidate:candidate + len(old)] == old:
+                    position = candidate
+                    break
+            if position is not None:
+                break
+        if position is None:
+            snippet = "".join(old[:4]).strip()[:200]
+            raise PatchError(f"the lines near line {expected + 1} have changed since: {snippet!r}")
+        lines[position:position + len(old)] = new
+        shift += len(new) - len(old) + (position - expected)
+    return "".join(lines)

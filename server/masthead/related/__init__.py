@@ -1,0 +1,5 @@
+"""Related coverage: other outlets' articles on the same story, ranked from the corpus. Ranking only: no web, no answers."""
+
+from .rank import STOPWORDS, Query, outlet_of, query_for_page, rank, related
+
+__all__ = ["Query", "rank", "related", "query_for_page", "outlet_of", "STOPWORDS"]

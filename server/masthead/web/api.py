@@ -1,0 +1,123 @@
+"""What every API blueprint shares: the JSON error shape and its one handler, query and body parsing, the fetch limit."""
+
+from __future__ import annotations
+
+import errno
+
+from flask import Response, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from ..context import ContextError, parse_as_of
+from ..corpus import CorpusUnavailable
+
+__all__ = ["APIError", "error_response", "state", "query_arg", "query_int", "query_as_of", "json_body", "limit_fetches",
+           "register_error_handlers"]
+
+MAX_QUERY_PARAM = 200
+
+
+def state():
+    return current_app.extensions["masthead"]
+
+
+def error_response(status: int, error: str, detail=None) -> Response:
+    response = jsonify({"ok": False, "status": status, "error": error, "detail": detail})
+    response.status_code = status
+    return response
+
+
+class APIError(Exception):
+    def __init__(self, status: int, error: str, detail=None):
+        super().__init__(error)
+        self.status, self.error, self.detail = status, error, detail
+
+
+def json_body() -> dict:
+    """The request's JSON object, or a 415/400 that says what to send."""
+    if not request.is_json:
+        raise APIError(415, "send the entry as JSON (Content-Type: application/json)")
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise APIError(400, "the body must be a JSON object")
+    return data
+
+
+def limit_fetches() -> Response | None:
+    """A 429 with Retry-After when this client has made the server fetch pages too often; None to go on.
+
+    Only requests that can make the server fetch a page pass through here (and only when it may fetch)."""
+    limiter = state().extras.get("fetch_limiter")
+    if limiter is None:
+        return None
+    allowed, wait = limiter.allow(request.remote_addr or "?")
+    if allowed:
+        return None
+    response = error_response(429, f"too many requests from this client; try again in {wait:.1f} s", {"retry_after": round(wait, 1)})
+    response.headers["Retry-After"] = str(max(1, round(wait)))
+    return response
+
+
+def query_arg(name: str, required: bool = False, limit: int = MAX_QUERY_PARAM) -> str | None:
+    value = request.args.get(name)
+    if value is None or value == "":
+        if required:
+            raise APIError(400, f"missing query parameter '{name}'", {"parameter": name})
+        return None
+    if len(value) > limit:
+        raise APIError(400, f"query parameter '{name}' is {len(value)} characters long; the limit is {limit}", {"parameter": name})
+    return value
+
+
+def query_int(name: str, default: int, low: int, high: int) -> int:
+    raw = query_arg(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise APIError(400, f"'{name}' must be a whole number", {"parameter": name}) from None
+    if not low <= value <= high:
+        raise APIError(400, f"'{name}' must be between {low} and {high}", {"parameter": name})
+    return value
+
+
+def query_as_of() -> str:
+    try:
+        return parse_as_of(query_arg("as_of", limit=40))
+    except ContextError as exc:
+        raise APIError(400, str(exc)) from None
+
+
+def register_error_handlers(app) -> None:
+    @app.errorhandler(APIError)
+    def _api_error(exc: APIError):
+        return error_response(exc.status, exc.error, exc.detail)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        return error_response(exc.code or 500, exc.description or exc.name, {"name": exc.name})
+
+    @app.errorhandler(OSError)
+    def _storage_error(exc: OSError):
+        # A full or read-only disk is the operator's to fix: say so plainly, and that nothing changed.
+        where = f" ({exc.filename})" if exc.filename else ""
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            return error_response(507, f"the disk is full{where}; nothing was changed. Free some space and try again", {"errno": exc.errno})
+        if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            return error_response(503, f"cannot write{where}: {exc.strerror}; nothing was changed. Check the file system and permissions", {"errno": exc.errno})
+        current_app.logger.exception("storage error")
+        return error_response(500, f"storage error: {exc.strerror or exc}", {"errno": exc.errno})
+
+    @app.errorhandler(CorpusUnavailable)
+    def _corpus_error(exc: CorpusUnavailable):
+        if exc.reason == "full":
+            return error_response(507, "the disk holding the corpus database is full; nothing was changed", None)
+        if exc.reason == "read-only":
+            return error_response(503, "the corpus database is read-only; nothing was changed", None)
+        current_app.logger.warning("corpus unavailable: %s", exc)
+        return error_response(503, "the article corpus is unavailable; see the server log", None)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        current_app.logger.exception("unexpected error")
+        return error_response(500, "internal error; the server log has the details", None)

@@ -1,0 +1,157 @@
+"""The read API: /api/context (the whole answer for a page), outlets, owners, the domain map, labels, health."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from .. import __version__, urls
+from ..context import ContextError, build_context, outlet_card
+from ..registry.vocabulary import LABEL_TYPES, vocabulary_document
+from .api import APIError, limit_fetches, query_arg, query_as_of, query_int, state
+from .openapi import openapi_document
+
+__all__ = ["bp"]
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+MAX_TITLE = 2000
+
+
+@bp.get("/ping")
+def ping():
+    return jsonify({"ok": True})
+
+
+@bp.get("/context")
+def context():
+    url = query_arg("url", required=True, limit=urls.MAX_URL_LENGTH)
+    title = query_arg("title", limit=MAX_TITLE)
+    limit = query_int("limit", 8, 0, 50)
+    s = state()
+    if limit and current_app.config.get("FETCH_PAGES"):  # this answer may fetch the reader's page
+        refused = limit_fetches()
+        if refused is not None:
+            return refused
+    try:
+        answer = build_context(
+            s.sources.current(), url, title=title, as_of=query_arg("as_of", limit=40),
+            related=s.related if limit else None, limit=limit,
+        )
+    except urls.NotAWebPage as exc:
+        raise APIError(422, str(exc), {"url": url[:200]}) from None
+    except (urls.URLError, ContextError) as exc:
+        raise APIError(400, str(exc), {"url": url[:200]}) from None
+    return jsonify(answer)
+
+
+@bp.get("/outlets")
+def outlets():
+    registry = state().sources.current()
+    as_of = query_as_of()
+    country = query_arg("country")
+    label = query_arg("label")
+    query = (query_arg("q") or "").lower()
+    if label and label not in LABEL_TYPES:
+        raise APIError(400, f"unknown label type '{label}'", {"known": sorted(LABEL_TYPES)})
+    found = []
+    for outlet in registry.outlets.values():
+        if country and outlet.country != country.upper():
+            continue
+        if label and not any(l.type == label for l in outlet.labels):
+            continue
+        if query and query not in outlet.name.lower() and query not in outlet.id and not any(query in d for d in outlet.domains):
+            continue
+        found.append({**outlet_card(registry, outlet, as_of), "domains": list(outlet.domains)})
+    found.sort(key=lambda o: o["name"].lower())
+    return jsonify({"count": len(found), "outlets": found})
+
+
+@bp.get("/outlets/<outlet_id>")
+def outlet(outlet_id: str):
+    registry = state().sources.current()
+    found = registry.outlets.get(outlet_id)
+    if found is None:
+        raise APIError(404, f"no outlet with id '{outlet_id[:80]}'")
+    as_of = query_as_of()
+    return jsonify({
+        **found.to_dict(as_of),
+        "ownership": registry.ownership_chain(found),
+        "control_model": outlet_card(registry, found, as_of)["control_model"],
+    })
+
+
+@bp.get("/owners")
+def owners():
+    registry = state().sources.current()
+    return jsonify({"count": len(registry.owners), "owners": [o.to_dict() for o in registry.owners.values()]})
+
+
+@bp.get("/owners/<owner_id>")
+def owner(owner_id: str):
+    registry = state().sources.current()
+    found = registry.owners.get(owner_id)
+    if found is None:
+        raise APIError(404, f"no owner with id '{owner_id[:80]}'")
+    owned = [o.id for o in registry.outlets.values() if any(link.owner == owner_id for link in o.owners)]
+    return jsonify({**found.to_dict(), "outlets": owned})
+
+
+@bp.get("/domains")
+def domains():
+    """The outlet domain map for matching in the browser, revalidated with ETag."""
+    registry = state().sources.current()
+    as_of = query_as_of()
+    # The map depends only on the loaded list and the date: answer a revalidation before building it.
+    etag = hashlib.sha256((registry.etag + as_of).encode()).hexdigest()[:32]
+    if request.if_none_match and etag in request.if_none_match:
+        response = Response(status=304)
+        response.set_etag(etag)
+        return response
+    body = {
+        "version": registry.etag,
+        **registry.domain_map(),
+        "outlets": {
+            oid: {"name": o.name, "badge": card["badge"], "labels": [l["title"] for l in card["labels"]][:3]}
+            for oid, o in registry.outlets.items()
+            for card in [outlet_card(registry, o, as_of)]
+        },
+    }
+    response = Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")), mimetype="application/json")
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/labels")
+def labels():
+    return jsonify(vocabulary_document())
+
+
+@bp.get("/health")
+def health():
+    s = state()
+    registry = s.sources.current()
+    body = {
+        "ok": s.sources.last_error is None,
+        "version": __version__,
+        "sources": {
+            "file": str(s.sources.path),
+            "files": list(registry.files),
+            "loaded_at": s.sources.loaded_at,
+            "etag": registry.etag,
+            "last_reload_error": s.sources.last_error,
+            "warnings": len(registry.warnings),
+        },
+        "counts": registry.counts(),
+    }
+    if s.corpus_stats is not None:
+        body["corpus"] = s.corpus_stats()
+    return jsonify(body)
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())

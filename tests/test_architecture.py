@@ -1,0 +1,95 @@
+"""The layers point down: no module imports one above it, and drivers and frameworks stay in their layer.
+
+docs/ARCHITECTURE.md describes the same rules in prose and lists every module; this test keeps both true.
+"""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "server" / "masthead"
+ARCHITECTURE = Path(__file__).resolve().parent.parent / "docs" / "ARCHITECTURE.md"
+
+# The flow, bottom to top. A module may import masthead modules of a lower layer, and its own layer's.
+LAYERS = [
+    ("base", {"__init__", "config", "urls"}),
+    ("registry", {"registry"}),
+    ("storage", {"corpus", "extract"}),
+    ("records", {"records"}),
+    ("ingest", {"ingest", "related"}),
+    ("context", {"context"}),
+    ("curation", {"curation"}),
+    ("web", {"web"}),
+    ("cli", {"cli"}),
+    ("main", {"__main__"}),
+]
+RANK = {part: rank for rank, (_, parts) in enumerate(LAYERS) for part in parts}
+
+# Third-party packages that belong to one layer only.
+CONFINED = {
+    "flask": {"web"}, "werkzeug": {"web"}, "gunicorn": {"web"},
+    "click": {"cli"},
+    "sqlite3": {"corpus"}, "sqlite_utils": {"corpus"}, "psycopg": {"corpus"}, "psycopg_pool": {"corpus"},
+    "ruamel": {"registry", "curation"}, "_ruamel_yaml": {"registry"},
+    "trafilatura": {"extract"},
+}
+
+
+def modules():
+    for path in sorted(PACKAGE.rglob("*.py")):
+        yield path.relative_to(PACKAGE).with_suffix("")
+
+
+def top_part(relative: Path) -> str:
+    return relative.parts[0]
+
+
+def imported(path: Path, relative: Path):
+    """(name, line) for every import in the file, lazy ones included, as absolute dotted names."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = ["masthead", *relative.parts[:-1]] if relative.name != "__init__" else ["masthead", *relative.parts[:-1]]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name, node.lineno
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - node.level + 1]
+                name = ".".join(base + ([node.module] if node.module else []))
+                if not node.module:  # from . import x, y
+                    for alias in node.names:
+                        yield f"{name}.{alias.name}", node.lineno
+                    continue
+                yield name, node.lineno
+            else:
+                yield node.module, node.lineno
+
+
+def test_every_module_belongs_to_a_layer():
+    assert {top_part(m) for m in modules()} <= set(RANK), "add the new module to LAYERS and docs/ARCHITECTURE.md"
+
+
+@pytest.mark.parametrize("relative", list(modules()), ids=str)
+def test_imports_point_down(relative):
+    own = top_part(relative)
+    path = PACKAGE / relative.with_suffix(".py")
+    wrong = []
+    for name, line in imported(path, relative):
+        parts = name.split(".")
+        if parts[0] == "masthead":
+            if len(parts) == 1 or parts[1] == "__version__":
+                continue
+            target = parts[1]
+            if target != own and RANK.get(target, 99) >= RANK[own]:
+                wrong.append(f"line {line}: {name} is not below {own}")
+        elif parts[0] in CONFINED and own not in CONFINED[parts[0]]:
+            wrong.append(f"line {line}: {name} belongs in {sorted(CONFINED[parts[0]])}")
+    assert not wrong, f"{relative}: " + "; ".join(wrong)
+
+
+def test_architecture_doc_lists_every_module():
+    text = ARCHITECTURE.read_text(encoding="utf-8")
+    missing = [str(m) + ".py" for m in modules() if m.name != "__main__" and f"`{m}.py`" not in text
+               and not (m.name == "__init__" and f"`{m.parent}/`" in text)]
+    assert not missing, f"docs/ARCHITECTURE.md does not describe: {missing}"
