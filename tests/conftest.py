@@ -10,6 +10,17 @@ import pytest
 from servers import DATA, ROOT, SMALL_SOURCES, RunningServer, free_port  # noqa: F401  (re-exported for tests)
 
 
+@pytest.fixture(autouse=True)
+def private_dirs(tmp_path_factory, monkeypatch):
+    """No test reads or writes the real ~/.config/masthead or ~/.local/share/masthead (tokens, corpus)."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    for name in ("MASTHEAD_SOURCES", "MASTHEAD_DB", "MASTHEAD_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    return home
+
+
 @pytest.fixture
 def sources_copy(tmp_path) -> Path:
     path = tmp_path / "sources.yaml"
@@ -21,7 +32,8 @@ def sources_copy(tmp_path) -> Path:
 def app(sources_copy, tmp_path):
     from masthead.web.app import create_app
 
-    return create_app({"SOURCES": str(sources_copy), "DB": str(tmp_path / "corpus.db"), "SOURCES_CHECK_INTERVAL": 0, "TESTING": True})
+    return create_app({"SOURCES": str(sources_copy), "DB": str(tmp_path / "corpus.db"), "SOURCES_CHECK_INTERVAL": 0, "TESTING": True,
+                       "CONFIG_DIR": str(tmp_path / "config")})
 
 
 @pytest.fixture

@@ -444,3 +444,62 @@ def test_atomic_write_keeps_the_mode(tmp_path):
     os.chmod(path, 0o640)
     atomic_write(path, b"new", mode=0o640)
     assert path.read_text() == "new" and (path.stat().st_mode & 0o777) == 0o640
+
+
+# --- the kept document: edits after the first do not parse the file again ------------------------
+
+
+def _layout(node, path="") -> list:
+    """Every value with the line and column ruamel recorded for it: what the editor relies on."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    found = []
+    if isinstance(node, CommentedMap):
+        for key, value in node.items():
+            found.append((f"{path}/{key}", node.lc.key(key)[:2], node.lc.value(key)[:2]))
+            found.extend(_layout(value, f"{path}/{key}"))
+    elif isinstance(node, CommentedSeq):
+        for i, value in enumerate(node):
+            found.append((f"{path}/{i}", node.lc.item(i)))
+            found.extend(_layout(value, f"{path}/{i}"))
+    else:
+        found.append((path, str(node)))
+    return found
+
+
+@pytest.mark.parametrize("name", ["small", "commented"])
+def test_the_kept_document_matches_a_fresh_parse_after_every_kind_of_edit(name, request):
+    path = request.getfixturevalue(name)
+    curator = Curator(path)
+    outlet = load(path).outlets
+    first, last = list(outlet)[0], list(outlet)[-1]
+    edits = [
+        lambda: curator.update("outlets", first, {"note": "A note long enough to be folded over more than one line " * 3},
+                               who="t", replace=False),
+        lambda: curator.add_label(first, {"type": "blocked", "issuer": "Roskomnadzor", "jurisdiction": "RU",
+                                          "since": "2022-03-04", "sources": ["https://example.org/a"]}, who="t"),
+        lambda: curator.create("owners", {"id": "kept-doc-owner", "name": "Kept Doc Owner", "kind": "person",
+                                          "country": "GB"}, who="t"),
+        lambda: curator.create("outlets", {"id": "kept-doc-outlet", "name": "Kept Doc", "country": "GB",
+                                           "domains": ["kept-doc.example"], "owner": "kept-doc-owner",
+                                           "owner_sources": ["https://example.org/o"]}, who="t"),
+        lambda: curator.update("outlets", last, {"note": None}, who="t", replace=False),
+        lambda: curator.delete_label(first, len(load(path).outlets[first].labels) - 1, who="t"),
+        lambda: curator.delete("outlets", "kept-doc-outlet", who="t"),
+    ]
+    for edit in edits:
+        edit()
+        version, kept = curator._cached
+        assert version == file_etag(path.read_bytes())
+        fresh = YamlDoc(path.read_text(encoding="utf-8"), path.name)
+        assert kept.text == fresh.text
+        assert _layout(kept.data) == _layout(fresh.data)
+
+
+def test_a_file_changed_by_hand_is_parsed_again(small):
+    curator = Curator(small)
+    first = list(load(small).outlets)[0]
+    curator.update("outlets", first, {"note": "one"}, who="t", replace=False)
+    small.write_text(small.read_text(encoding="utf-8").replace("note: one", "note: two"), encoding="utf-8")
+    curator.update("outlets", first, {"name": "Renamed"}, who="t", replace=False)
+    assert "note: two" in small.read_text(encoding="utf-8") and "name: Renamed" in small.read_text(encoding="utf-8")

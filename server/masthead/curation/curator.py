@@ -38,12 +38,18 @@ class Edited:
 class Curator:
     """Every write to one source-list file: locked, re-read, validated, atomic, logged."""
 
-    def __init__(self, path: str | Path, changelog=None, git_commit: bool = False):
+    def __init__(self, path: str | Path, changelog=None, git_commit: bool = False, publish: Callable | None = None):
+        """`publish(registry)` is called under the lock with the registry of every version this curator writes
+        (a server installs it, so that the file is not loaded again)."""
         from .changelog import ChangeLog
 
         self.path = Path(path).resolve()
         self.changelog = changelog if changelog is not None else ChangeLog.for_sources(self.path)
         self.git_commit = git_commit
+        self.publish = publish
+        # The parsed document of the file's last version we read or wrote, by that version's ETag. Parsing the
+        # bundled list with comments kept takes most of a second; an unchanged file need not be parsed again.
+        self._cached: tuple[str, YamlDoc] | None = None
 
     def version(self) -> str:
         return file_etag(self.path.read_bytes())
@@ -62,19 +68,18 @@ class Curator:
                     f"{self.path.name} has changed since you read it (version {current[:12]}); reload, reapply, and send If-Match again",
                     {"version": current},
                 )
-            try:
-                doc = YamlDoc(raw.decode("utf-8"), self.path.name)
-            except UnicodeDecodeError:
-                raise Invalid(f"{self.path.name} is not UTF-8", {"problems": self._problems_now()}) from None
-            except Invalid as exc:
-                raise Invalid(exc.message, {"problems": self._problems_now()}) from None
+            doc = self._document(raw, current)
+            self._cached = None  # the operation changes the document in place; it is kept again only on success
             before = doc.text
             result = operation(doc)
             if doc.text == before:
+                self._cached = (current, doc)
                 return Edited(version=current, changed=False, result=result)
             new_raw = doc.text.encode("utf-8")
             warnings = self._write_checked(new_raw, doc)
             version = file_etag(new_raw)
+            doc.touched = doc.touched_node = None
+            self._cached = (version, doc)
             diff = "".join(difflib.unified_diff(
                 before.splitlines(keepends=True), doc.text.splitlines(keepends=True),
                 fromfile=f"a/{self.path.name}", tofile=f"b/{self.path.name}",
@@ -90,30 +95,37 @@ class Curator:
                     change = self.changelog.annotate(change["id"], commit=commit)
             return Edited(version=version, changed=True, change=change, warnings=warnings, result=result)
 
+    def _document(self, raw: bytes, version: str) -> YamlDoc:
+        if self._cached is not None and self._cached[0] == version:
+            return self._cached[1]
+        try:
+            return YamlDoc(raw.decode("utf-8"), self.path.name)
+        except UnicodeDecodeError:
+            raise Invalid(f"{self.path.name} is not UTF-8", {"problems": self._problems_now()}) from None
+        except Invalid as exc:
+            raise Invalid(exc.message, {"problems": self._problems_now()}) from None
+
     def _problems_now(self) -> list[dict]:
         return [p.to_dict() for p in registry_module.validate(self.path) if p.severity == "error"][:100]
 
     def _write_checked(self, new_raw: bytes, doc: YamlDoc) -> list[dict]:
-        """Validate the new bytes from a temp file next to the original; rename it into place if good."""
-        found: list[dict] = []
-
-        def validate(temp: Path) -> None:
-            _, problems = registry_module.load_with_problems(temp)
-            found.extend(self._problem(p, temp, doc) for p in problems)
-            errors = [p for p in found if p["severity"] == "error"]
-            if errors:
-                raise Invalid(
-                    f"the edit would leave {len(errors)} error(s) in {self.path.name}; nothing was written",
-                    {"problems": errors[:100]},
-                )
-
-        atomic_write(self.path, new_raw, mode=self.path.stat().st_mode & 0o7777, check=validate)
+        """Validate the new bytes as the file's contents, then write them atomically; publish the new registry."""
+        registry, problems = registry_module.load_with_problems(self.path, contents=new_raw)
+        found = [self._problem(p, doc) for p in problems]
+        errors = [p for p in found if p["severity"] == "error"]
+        if errors:
+            raise Invalid(
+                f"the edit would leave {len(errors)} error(s) in {self.path.name}; nothing was written",
+                {"problems": errors[:100]},
+            )
+        atomic_write(self.path, new_raw, mode=self.path.stat().st_mode & 0o7777)
+        if self.publish is not None:
+            self.publish(registry)
         return [p for p in found if p["severity"] == "warning" and p.get("field")]
 
-    def _problem(self, problem, temp: Path, doc: YamlDoc) -> dict:
+    def _problem(self, problem, doc: YamlDoc) -> dict:
         data = problem.to_dict()
-        if data["file"] == str(temp):
-            data["file"] = str(self.path)
+        if data["file"] == str(self.path):
             where = doc.field_at(problem.line)
             if where:
                 data["field"] = where

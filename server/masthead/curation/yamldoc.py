@@ -334,16 +334,27 @@ class YamlDoc:
                 break
         return self._width
 
-    def _splice(self, start: int, end: int, new_lines: list[str]) -> None:
+    def _splice(self, start: int, end: int, new_lines: list[str], item: tuple[str, int, bool] | None = None) -> None:
+        """Replace lines [start, end) with new_lines.
+
+        `item` = (section, index, inserted) says the lines are that one entry of a section; then only the entry is
+        parsed again and the positions after it are shifted, instead of parsing the whole file again on next use.
+        """
         lines = self.lines
         if new_lines and not new_lines[-1].endswith("\n"):
             new_lines = new_lines[:-1] + [new_lines[-1] + "\n"]
         if start > 0 and not lines[start - 1].endswith("\n"):
             lines[start - 1] += "\n"
+            item = None  # the line before changed too: leave it to a full parse
         text = "".join(lines[:start] + new_lines + lines[end:])
         touched = (start, start + len(new_lines))
+        old_data, width = self._data, self._width
         self.set_text(text, parse=False)
         self.touched = touched
+        if item is not None and old_data is not None:
+            self._data = _reparse_item(old_data, self.style, *item, start, end, new_lines)
+            if self._data is not None:
+                self._width = width  # the file's folding width does not change with one entry
 
     @contextlib.contextmanager
     def editing(self, section: str, entry_id: str) -> Iterator[CommentedMap]:
@@ -369,7 +380,7 @@ class YamlDoc:
                 new_lines = apply_patch("".join(original), patch).splitlines(keepends=True)
             except PatchError:
                 new_lines = after
-        self._splice(start, end, new_lines)
+        self._splice(start, end, new_lines, item=(section, index, False))
         self.touched_node = (section, entry_id)
 
     def insert(self, section: str, node: CommentedMap) -> None:
@@ -377,7 +388,7 @@ class YamlDoc:
         width = self.document_width()
         if seq:
             _, end = self._item_region(section, len(seq) - 1)
-            self._splice(end, end, self._emit_item(section, node, width))
+            self._splice(end, end, self._emit_item(section, node, width), item=(section, len(seq), True))
         elif section in self.data:
             start, end = self._key_region(section)
             self._splice(start, end, self._emit_key(section, CommentedSeq([node]), width))
@@ -514,6 +525,59 @@ class YamlDoc:
         if index is None:
             return None
         return _field_path(self.section(section)[index], line - 1)
+
+
+def _reparse_item(data: CommentedMap, style: Style, section: str, index: int, inserted: bool, start: int, end: int,
+                  new_lines: list[str]) -> CommentedMap | None:
+    """The tree after lines [start, end) became `new_lines`, one entry of `section`: that entry parsed on its own,
+    everything below it moved by the change in line count. None when the entry does not parse as one item."""
+    try:
+        parsed = _yaml(style, 4096).load(f"{section}:\n" + "".join(new_lines))
+    except (YAMLError, ValueError):
+        return None
+    seq = data.get(section)
+    fresh = parsed.get(section) if isinstance(parsed, CommentedMap) else None
+    if not isinstance(seq, CommentedSeq) or not isinstance(fresh, CommentedSeq) or len(fresh) != 1:
+        return None
+    node = fresh[0]
+    _shift_lines(node, start - 1, 0)  # line 1 of the snippet is line `start` of the file
+    line, column = fresh.lc.item(0)
+    delta = len(new_lines) - (end - start)
+    _shift_lines(data, delta, end)
+    if inserted:
+        positions = [seq.lc.data[i] for i in range(len(seq)) if i in seq.lc.data]
+        list.insert(seq, index, node)
+        positions.insert(index, [line + start - 1, column])
+        seq.lc.data.clear()
+        seq.lc.data.update(enumerate(positions))
+    else:
+        list.__setitem__(seq, index, node)
+        seq.lc.data[index] = [line + start - 1, column]
+    return data
+
+
+def _shift_lines(node: Any, delta: int, from_line: int) -> None:
+    """Add delta to every recorded 0-based line at or after from_line, in node and below."""
+    if not delta:
+        return
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, CommentedMap):
+            values = current.values()
+        elif isinstance(current, CommentedSeq):
+            values = current
+        else:
+            continue
+        lc = current.lc
+        if lc.line is not None and lc.line >= from_line:
+            lc.line += delta
+        for position in (lc.data or {}).values():
+            if position[0] >= from_line:
+                position[0] += delta
+            if len(position) > 2 and position[2] >= from_line:
+                position[2] += delta
+        stack.extend(v for v in values if isinstance(v, (CommentedMap, CommentedSeq)))
 
 
 def _field_path(node: Any, line: int) -> str | None:

@@ -44,6 +44,15 @@ class LiveSources:
         assert self.registry is not None
         return self.registry
 
+    def install(self, registry: Registry) -> None:
+        """Serve `registry`, just loaded from the bytes now on disk (an edit made by this process, under its lock):
+        the file need not be read and validated a second time."""
+        with self._lock:
+            self.registry = registry
+            self.loaded_at = _now()
+            self.last_error = None
+            self._stamps = _stamps(registry.files)
+
     def reload(self, force: bool = False) -> bool:
         """Reload if any file changed; returns True when a new registry was installed."""
         files = self.registry.files if self.registry else (str(self.path),)

@@ -55,8 +55,13 @@ def check(path: str | Path) -> tuple[Registry, list[Problem]]:
     return load_with_problems(Path(path))
 
 
-def load_with_problems(path: Path) -> tuple[Registry, list[Problem]]:
+def load_with_problems(path: Path, contents: bytes | None = None) -> tuple[Registry, list[Problem]]:
+    """Load once: the registry and every problem. `contents`, when given, stands for the bytes of `path` (an edit
+    checked before it is written); included files are read from disk."""
+    path = Path(path)
     builder = _Builder()
+    if contents is not None:
+        builder.given[str(path)] = contents
     digest = hashlib.sha256()
     documents = builder.read(path, curated=True)
     files = [str(path)]
@@ -84,6 +89,7 @@ class _Builder:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
         self.raw: dict[str, bytes] = {}
+        self.given: dict[str, bytes] = {}  # file contents that are not (yet) on disk
         self.owner_nodes: dict[str, tuple[str, CommentedMap, bool]] = {}
         self.outlet_nodes: dict[str, tuple[str, CommentedMap, bool]] = {}
         self.order: list[tuple[str, str, CommentedMap, bool]] = []
@@ -93,7 +99,7 @@ class _Builder:
     def read(self, path: Path, curated: bool, included_from: tuple[str, int, int] | None = None) -> CommentedMap | None:
         where = included_from or (str(path), 1, 1)
         try:
-            raw = path.read_bytes()
+            raw = self.given[str(path)] if str(path) in self.given else path.read_bytes()
         except FileNotFoundError:
             self._add(*where, f"file not found: {path}", "check the path, or pass --sources FILE")
             return None

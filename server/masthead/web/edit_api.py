@@ -25,7 +25,8 @@ def attach(app, app_state) -> None:
     """Wire the curation layer into an app: tokens, the curator, the blueprints."""
     settings = app_state.settings
     app_state.extras["tokens"] = TokenStore(settings)
-    app_state.extras["curator"] = Curator(app_state.sources.path, git_commit=bool(settings.get("GIT_COMMIT")))
+    app_state.extras["curator"] = Curator(app_state.sources.path, git_commit=bool(settings.get("GIT_COMMIT")),
+                                          publish=app_state.sources.install)
     app.register_blueprint(bp)
 
 
