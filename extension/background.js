@@ -116,13 +116,14 @@ function refreshDomains({ force = false } = {}) {
     }
     let next;
     if (response.status === 304 && usable) {
-      next = { ...usable, checkedAt: Date.now(), error: null };
+      next = { ...usable, vocabulary: usable.vocabulary ?? (await fetchVocabulary(settings)), checkedAt: Date.now(), error: null };
     } else if (response.ok) {
       const map = await response.json();
       next = {
         serverUrl: settings.serverUrl,
         etag: response.headers.get("ETag"),
         map,
+        vocabulary: await fetchVocabulary(settings),
         fetchedAt: Date.now(),
         checkedAt: Date.now(),
         error: null,
@@ -138,6 +139,27 @@ function refreshDomains({ force = false } = {}) {
     refreshing = null;
   });
   return refreshing;
+}
+
+/**
+ * The server's label vocabulary (GET /api/labels: label types with kind, badge word and control-model group;
+ * the control models in order), fetched with a new domain map and kept beside it. Null when it fails: the
+ * popup and badge then fall back to plain names and the neutral colour.
+ */
+async function fetchVocabulary(settings) {
+  try {
+    const response = await request(apiUrl(settings.serverUrl, "/api/labels"), { token: settings.token });
+    return response.ok ? await response.json() : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The cached vocabulary for the current server, or null. */
+async function currentVocabulary() {
+  const { settings, domains } = await state();
+  if (domains && domains.serverUrl === settings.serverUrl && domains.vocabulary) return domains.vocabulary;
+  return (await refreshDomains())?.vocabulary ?? null;
 }
 
 // ---------------------------------------------------------------- the badge
@@ -161,7 +183,7 @@ async function updateBadge(tabId, url) {
   if (!settings.badgeEnabled) return;
   const map = domains && domains.serverUrl === settings.serverUrl ? domains.map : null;
   const match = url ? matchOutlet(map, url) : null;
-  await setBadge(tabId, match ? badgeFor(map, match.outletId) : null);
+  await setBadge(tabId, match ? badgeFor(map, match.outletId, domains.vocabulary) : null);
   if (!domains || Date.now() - domains.checkedAt >= DOMAINS_MAX_AGE_MS) {
     // Stale or missing: revalidate in the background; the storage change re-badges every tab.
     refreshDomains();
@@ -192,8 +214,9 @@ async function getContext({ url, title }) {
     return { ...base, ...(await failure(null, error)) };
   }
   if (!response.ok) return { ...base, ...(await failure(response)) };
+  const [answer, vocabulary] = await Promise.all([response.json(), currentVocabulary()]);
   refreshDomains(); // a cheap revalidation while the reader is looking anyway
-  return { ...base, ok: true, answer: await response.json(), storePages: settings.storePages };
+  return { ...base, ok: true, answer, vocabulary, storePages: settings.storePages };
 }
 
 /**
