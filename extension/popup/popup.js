@@ -200,9 +200,8 @@ function labelRow(group) {
       dataset: { type: group.type, count: String(group.labels.length) },
     },
       h("summary", { "aria-label": spoken },
-        h("span", { class: "chip-kind" }, kind.short),
         h("span", { class: "chip-title" }, group.title, several ? h("span", { class: "chip-count" }, ` ×${group.labels.length}`) : null),
-        h("span", { class: "chip-who" }, [group.who, group.period].filter(Boolean).join(" · ")),
+        h("span", { class: "chip-who" }, [group.who, group.period].filter(Boolean).map((part) => ` · ${part}`).join("")),
       ),
       several ? h("ul", { class: "label-cards" }, group.labels.map((label) => labelCard(label))) : labelFacts(first),
     ),
@@ -211,9 +210,19 @@ function labelRow(group) {
 
 function labelsSection(labels) {
   const { current, historical } = splitLabels(labels);
-  const parts = [h("h2", { id: "labels-heading" }, "Labels")];
+  const parts = [h("h2", { id: "labels-heading", class: "visually-hidden" }, "Labels")];
   if (current.length) {
-    parts.push(h("ul", { class: "labels", "aria-labelledby": "labels-heading" }, summariseLabels(current).map(labelRow)));
+    // Rows of one kind together, the kinds in the order the server ranks them, each kind named once.
+    const byKind = new Map();
+    for (const group of summariseLabels(current)) {
+      if (!byKind.has(group.kind)) byKind.set(group.kind, []);
+      byKind.get(group.kind).push(group);
+    }
+    parts.push(h("ul", { class: "labels", "aria-labelledby": "labels-heading" },
+      [...byKind].map(([kind, groups]) => [
+        h("li", { class: `kind-heading kind-${kind}`, "aria-hidden": "true" }, kindInfo(kind).name),
+        groups.map(labelRow),
+      ])));
   } else {
     parts.push(h("p", { class: "muted" }, "No label in force from the issuers Masthead follows."));
   }
@@ -256,7 +265,7 @@ function ownerChain(chain) {
 /** "Ultimately owned by Government of Russia, via Rossiya Segodnya", opening to the whole chain. */
 function ownershipSection(answer) {
   const owners = (answer.ownership ?? []).filter((node) => node.kind !== "outlet");
-  const heading = h("h2", { id: "owners-heading" }, "Owned by");
+  const heading = h("h2", { id: "owners-heading", class: "visually-hidden" }, "Owned by");
   if (!owners.length) {
     return h("section", { class: "owners-section", "aria-labelledby": "owners-heading" }, heading,
       h("p", { class: "muted" }, answer.outlet.ownership_note || "No owner recorded."));
