@@ -155,7 +155,10 @@ def serve_pages() -> ThreadingHTTPServer:
             host = (address.hostname or self.headers.get("Host", "")).split(":")[0].lower()
             path = address.path
             saved = LINK_PAGES / f"{host}.html"
-            if saved.is_file():
+            kind = "text/html; charset=utf-8"
+            if path == "/layout-probe.js":
+                body, kind = (LINK_PAGES / "layout-probe.js").read_bytes(), "text/javascript"
+            elif saved.is_file():
                 body = saved.read_bytes()
             else:
                 title = titles.get(path, "Local council agrees next year's budget")
@@ -166,7 +169,7 @@ def serve_pages() -> ThreadingHTTPServer:
                 body = (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{title}</title></head>"
                         f"<body><article><h1>{title}</h1>{text}</article></body></html>").encode()
             self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
@@ -405,6 +408,16 @@ class Extension:
                 raise TimeoutError("the toolbar popup did not open")
             page.wait_for_timeout(5)
         return Popup(page, found[0]["targetId"]), started
+
+    def grant_hosts(self, page, hosts) -> None:
+        """Grant access to sites as a reader does under chrome://extensions -> Masthead -> Site access (the
+        permission prompt of permissions.request cannot be answered in headless Chromium); a later
+        permissions.request for them then resolves at once."""
+        page.goto(f"chrome://extensions/?id={self.id}")
+        for host in hosts:
+            for scheme in ("https", "http"):
+                page.evaluate("([id, origin]) => chrome.developerPrivate.addHostPermission(id, origin)",
+                              [self.id, f"{scheme}://{host}/*"])
 
     def worker_targets(self, page) -> list[dict]:
         return find_targets(page, lambda t: t["type"] == "service_worker" and t["url"] == self.url("background.js"))
