@@ -78,12 +78,13 @@ export function summariseLabels(labels) {
 // ---------------------------------------------------------------- the server's vocabulary
 
 /**
- * The kind whose colour a badge word takes, from the server's vocabulary: a type's `badge_kind` when the
- * server gives one, else the kind of the most significant type with that word ("STATE" is used by a control
+ * The kind whose colour a badge word takes, from the server's vocabulary: its `badges` table, else a type's
+ * `badge_kind`, else the kind of the most significant type with that word ("STATE" is used by a control
  * label and by the US foreign-mission designation: the control label ranks higher).
  */
 export function badgeKind(vocabulary, text) {
   if (!text) return null;
+  if (vocabulary?.badges?.[text]) return vocabulary.badges[text];
   let best = null;
   for (const type of vocabulary?.types ?? []) {
     if (type.badge !== text) continue;

@@ -143,3 +143,7 @@ test("labelWho: a state's label by its jurisdiction, an international one by its
   ];
   for (const [label, who] of rows) assert.equal(labelWho(label), who, JSON.stringify(label));
 });
+
+test("badgeKind reads the server's badges table first", () => {
+  assert.equal(badgeKind({ badges: { STATE: "control" }, types: [{ badge: "STATE", kind: "platform", rank: 1 }] }, "STATE"), "control");
+});
