@@ -48,19 +48,23 @@ class _PlainOrTLSServer(ThreadingHTTPServer):
 
     tls = None
 
-    def get_request(self):
-        connection, address = super().get_request()
+    def finish_request(self, request, client_address):
+        # In the connection's own thread: a browser's idle preconnect must never hold up the accept loop.
+        request.settimeout(30)
         try:
-            first = connection.recv(1, socket.MSG_PEEK)
+            first = request.recv(1, socket.MSG_PEEK)
         except OSError:
-            first = b""
+            return
         if first == b"\x16":
             if _PlainOrTLSServer.tls is None:
                 context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
                 context.load_cert_chain(DATA / "tls" / "page-server.pem")
                 _PlainOrTLSServer.tls = context
-            connection = _PlainOrTLSServer.tls.wrap_socket(connection, server_side=True)
-        return connection, address
+            try:
+                request = _PlainOrTLSServer.tls.wrap_socket(request, server_side=True)
+            except (OSError, ssl.SSLError):
+                return
+        super().finish_request(request, client_address)
 
 
 def _serve(handler, server_class=ThreadingHTTPServer) -> ThreadingHTTPServer:

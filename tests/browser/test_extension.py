@@ -328,7 +328,8 @@ def test_options_save_and_test_connection(extension, masthead_server, proxy, tab
     tab.click("#save")
     tab.wait_for_selector("#status.ok")
     settings = extension.worker.evaluate("chrome.storage.local.get('settings').then(s => s.settings)")
-    assert settings == {"serverUrl": proxy.url, "token": "", "badgeEnabled": False, "storePages": False}
+    assert settings == {"serverUrl": proxy.url, "token": "", "badgeEnabled": False, "storePages": False,
+                        "linkSites": [], "linkHosts": []}
     tab.click("#test-connection")
     tab.wait_for_function("() => document.getElementById('status').textContent.startsWith('Connected')")
     assert "6 outlets" in tab.inner_text("#status")
