@@ -9,13 +9,21 @@
  *   at the top level and all state lives in storage.local, loaded lazily on first use by state().
  */
 
-import { badgeFor } from "./lib/labels.js";
+import { badgeFor, badgeKind } from "./lib/labels.js";
 import { DEFAULT_SERVER_URL, apiUrl, normaliseServerUrl } from "./lib/format.js";
-import { matchOutlet } from "./lib/match.js";
+import { matchOutlet, unwrapUrl } from "./lib/match.js";
+import { LINK_SITES, cleanHost, hostMatches, hostOrigins, isLinkHost, linkHosts } from "./lib/sites.js";
 
 const ext = globalThis.browser ?? globalThis.chrome;
 
-export const DEFAULT_SETTINGS = Object.freeze({ serverUrl: DEFAULT_SERVER_URL, token: "", badgeEnabled: true, storePages: false });
+export const DEFAULT_SETTINGS = Object.freeze({
+  serverUrl: DEFAULT_SERVER_URL,
+  token: "",
+  badgeEnabled: true,
+  storePages: false,
+  linkSites: [], // labels next to links: ids from lib/sites.js, each switched on by the reader
+  linkHosts: [], // and hosts of their own (another Mastodon server)
+});
 const DOMAINS_MAX_AGE_MS = 30 * 60 * 1000;
 const REQUEST_TIMEOUT_MS = 10_000;
 const DEFAULT_TITLE = "Masthead: who stands behind this page";
@@ -116,13 +124,14 @@ function refreshDomains({ force = false } = {}) {
     }
     let next;
     if (response.status === 304 && usable) {
-      next = { ...usable, checkedAt: Date.now(), error: null };
+      next = { ...usable, vocabulary: usable.vocabulary ?? (await fetchVocabulary(settings)), checkedAt: Date.now(), error: null };
     } else if (response.ok) {
       const map = await response.json();
       next = {
         serverUrl: settings.serverUrl,
         etag: response.headers.get("ETag"),
         map,
+        vocabulary: await fetchVocabulary(settings),
         fetchedAt: Date.now(),
         checkedAt: Date.now(),
         error: null,
@@ -138,6 +147,27 @@ function refreshDomains({ force = false } = {}) {
     refreshing = null;
   });
   return refreshing;
+}
+
+/**
+ * The server's label vocabulary (GET /api/labels: label types with kind, badge word and control-model group;
+ * the control models in order), fetched with a new domain map and kept beside it. Null when it fails: the
+ * popup and badge then fall back to plain names and the neutral colour.
+ */
+async function fetchVocabulary(settings) {
+  try {
+    const response = await request(apiUrl(settings.serverUrl, "/api/labels"), { token: settings.token });
+    return response.ok ? await response.json() : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The cached vocabulary for the current server, or null. */
+async function currentVocabulary() {
+  const { settings, domains } = await state();
+  if (domains && domains.serverUrl === settings.serverUrl && domains.vocabulary) return domains.vocabulary;
+  return (await refreshDomains())?.vocabulary ?? null;
 }
 
 // ---------------------------------------------------------------- the badge
@@ -161,7 +191,7 @@ async function updateBadge(tabId, url) {
   if (!settings.badgeEnabled) return;
   const map = domains && domains.serverUrl === settings.serverUrl ? domains.map : null;
   const match = url ? matchOutlet(map, url) : null;
-  await setBadge(tabId, match ? badgeFor(map, match.outletId) : null);
+  await setBadge(tabId, match ? badgeFor(map, match.outletId, domains.vocabulary) : null);
   if (!domains || Date.now() - domains.checkedAt >= DOMAINS_MAX_AGE_MS) {
     // Stale or missing: revalidate in the background; the storage change re-badges every tab.
     refreshDomains();
@@ -192,8 +222,9 @@ async function getContext({ url, title }) {
     return { ...base, ...(await failure(null, error)) };
   }
   if (!response.ok) return { ...base, ...(await failure(response)) };
+  const [answer, vocabulary] = await Promise.all([response.json(), currentVocabulary()]);
   refreshDomains(); // a cheap revalidation while the reader is looking anyway
-  return { ...base, ok: true, answer: await response.json(), storePages: settings.storePages };
+  return { ...base, ok: true, answer, vocabulary, storePages: settings.storePages };
 }
 
 /**
@@ -252,6 +283,11 @@ async function saveSettings({ settings: wanted }) {
   if (wanted.token !== undefined) next.token = String(wanted.token).trim();
   if (wanted.badgeEnabled !== undefined) next.badgeEnabled = Boolean(wanted.badgeEnabled);
   if (wanted.storePages !== undefined) next.storePages = Boolean(wanted.storePages);
+  if (wanted.linkSites !== undefined) {
+    const known = new Set(LINK_SITES.map((site) => site.id));
+    next.linkSites = [...new Set(wanted.linkSites)].filter((id) => known.has(id));
+  }
+  if (wanted.linkHosts !== undefined) next.linkHosts = [...new Set(wanted.linkHosts.map(cleanHost).filter(Boolean))];
   await ext.storage.local.set({ settings: next });
   return { ok: true, settings: next };
 }
@@ -268,6 +304,70 @@ async function domainsStatus() {
   };
 }
 
+// ---------------------------------------------------------------- labels next to links
+
+const LINK_SCRIPT_ID = "masthead-links";
+
+/** What a link badge needs of an outlet: its badge word and kind, its name, its labels with issuer and date. */
+function linkOutlet(outlet, vocabulary) {
+  return {
+    name: outlet.name,
+    badge: outlet.badge,
+    badge_kind: outlet.badge_kind ?? badgeKind(vocabulary, outlet.badge),
+    labels: (outlet.labels ?? []).map((label) => (typeof label === "string" ? { title: label } : label)),
+  };
+}
+
+/**
+ * Match a batch of a page's links against the local domain map (redirect wrappers unwrapped first). Only for
+ * a content script on a site the reader switched on; nothing is sent anywhere.
+ */
+async function matchLinks({ urls }, sender) {
+  const { settings, domains } = await state();
+  if (!sender?.tab || !isLinkHost(settings, sender.url ?? sender.tab.url)) return { ok: false, reason: "off" };
+  const map = domains && domains.serverUrl === settings.serverUrl ? domains.map : null;
+  const matches = {};
+  const outlets = {};
+  if (map && Array.isArray(urls)) {
+    for (const url of urls.slice(0, 5000)) {
+      const match = typeof url === "string" ? matchOutlet(map, unwrapUrl(url)) : null;
+      const outlet = match ? map.outlets?.[match.outletId] : null;
+      if (!outlet?.badge) continue; // only outlets that carry a label
+      matches[url] = match.outletId;
+      outlets[match.outletId] ??= linkOutlet(outlet, domains.vocabulary);
+    }
+  }
+  if (!domains || Date.now() - domains.checkedAt >= DOMAINS_MAX_AGE_MS) refreshDomains();
+  return { ok: true, matches, outlets };
+}
+
+/** Keep the registered content script in step with the sites switched on and the access the browser granted. */
+async function syncLinkScripts() {
+  if (!ext.scripting?.registerContentScripts) return;
+  const hosts = linkHosts(await currentSettings());
+  const granted = [];
+  for (const host of hosts) {
+    if (await ext.permissions.contains({ origins: hostOrigins([host]) }).catch(() => false)) granted.push(host);
+  }
+  const registered = await ext.scripting.getRegisteredContentScripts({ ids: [LINK_SCRIPT_ID] }).catch(() => []);
+  if (registered.length) await ext.scripting.unregisterContentScripts({ ids: [LINK_SCRIPT_ID] });
+  if (granted.length) {
+    await ext.scripting.registerContentScripts([{
+      id: LINK_SCRIPT_ID,
+      matches: hostMatches(granted),
+      js: ["content/links.js"],
+      runAt: "document_idle",
+    }]);
+  }
+  return granted;
+}
+
+let linkSync = Promise.resolve();
+function scheduleLinkSync() {
+  linkSync = linkSync.then(syncLinkScripts, syncLinkScripts).catch(() => []);
+  return linkSync;
+}
+
 const HANDLERS = {
   context: getContext,
   "store-page": storePage,
@@ -280,13 +380,15 @@ const HANDLERS = {
     return { ok: !domains?.error, error: domains?.error ?? null, ...(await domainsStatus()) };
   },
   "domains-status": domainsStatus,
+  "match-links": matchLinks,
+  "link-sites": async () => ({ ok: true, granted: await scheduleLinkSync() }),
 };
 
 ext.runtime.onMessage.addListener((message, sender, sendResponse) => {
   const handler = HANDLERS[message?.type];
   if (!handler || sender.id !== ext.runtime.id) return false;
   Promise.resolve()
-    .then(() => handler(message))
+    .then(() => handler(message, sender))
     .then(sendResponse, (error) => sendResponse({ ok: false, reason: "internal", error: String(error?.message ?? error) }));
   return true; // answer asynchronously
 });
@@ -306,6 +408,7 @@ ext.storage.onChanged.addListener((changes, area) => {
   if (changes.settings) {
     const before = { ...DEFAULT_SETTINGS, ...(changes.settings.oldValue ?? {}) };
     const after = { ...DEFAULT_SETTINGS, ...(changes.settings.newValue ?? {}) };
+    if (linkHosts(before).join() !== linkHosts(after).join()) scheduleLinkSync();
     if (before.serverUrl !== after.serverUrl || before.token !== after.token) {
       refreshDomains({ force: true }).then(updateAllBadges);
       return;
@@ -314,10 +417,15 @@ ext.storage.onChanged.addListener((changes, area) => {
   if (changes.settings || changes.domains) updateAllBadges();
 });
 
+ext.permissions.onAdded?.addListener(() => scheduleLinkSync());
+ext.permissions.onRemoved?.addListener(() => scheduleLinkSync());
+
 ext.runtime.onInstalled.addListener(() => {
   refreshDomains({ force: true }).then(updateAllBadges);
+  scheduleLinkSync();
 });
 
 ext.runtime.onStartup.addListener(() => {
   refreshDomains().then(updateAllBadges);
+  scheduleLinkSync();
 });

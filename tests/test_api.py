@@ -21,7 +21,7 @@ def test_context_for_a_state_outlet(server):
     assert by_type["broadcast-ban"]["sources"] == ["https://example.org/eu/2022-350"]
     assert by_type["broadcast-ban"]["status"] == "active"
     assert by_type["platform-state-affiliated"]["status"] == "historical"
-    assert answer["labels"][0]["type"] == "broadcast-ban"  # most significant first
+    assert answer["labels"][0]["type"] == "state-controlled"  # most significant first (state control leads)
     assert answer["related"] == [] or isinstance(answer["related"], list)
 
 
@@ -104,7 +104,9 @@ def test_domains_map_with_etag(server):
     body = first.json()
     assert body["hosts"]["statenews.example"] == "statenews"
     assert body["paths"]["nbc-example.com"] == [["/russian", "national-broadcaster-russian"]]
-    assert body["outlets"]["statenews"]["badge"] == "BAN"
+    assert body["outlets"]["statenews"]["badge"] == "STATE" and body["outlets"]["statenews"]["badge_kind"] == "control"
+    assert body["outlets"]["freepress"]["labels"][0] == {"title": "Undesirable organisation (Russia)",
+                                                        "issuer": "Prosecutor General of the Russian Federation", "since": "2024-07"}
     again = server.get("/api/domains", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
 

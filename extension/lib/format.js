@@ -39,6 +39,32 @@ export function jurisdictionName(code) {
   }
 }
 
+// Short forms for one-line summaries ("Sanctioned · EU, UK, Canada, US").
+const SHORT_JURISDICTIONS = { EU: "EU", UN: "UN", INT: "international", GB: "UK", US: "US", AE: "UAE" };
+
+/** "GB" -> "UK", "EU" -> "EU", "CA" -> "Canada"; falls back to the code. */
+export function shortJurisdiction(code) {
+  if (!code) return "";
+  return SHORT_JURISDICTIONS[code] ?? countryName(code);
+}
+
+const SHORT_ISSUER_WORDS = [
+  [/\bEuropean Union\b/g, "EU"],
+  [/\bUnited Kingdom\b/g, "UK"],
+  [/\bUnited States\b/g, "US"],
+];
+
+/**
+ * An issuer in a few words: "Council of the European Union" -> "Council of the EU", "YouTube (Google)" ->
+ * "YouTube", "UK Government (Foreign, Commonwealth and Development Office)" -> "UK Government".
+ */
+export function shortIssuer(issuer) {
+  if (!issuer) return "";
+  let text = String(issuer).replace(/\s*\([^)]*\)\s*/g, " ").trim();
+  for (const [pattern, short] of SHORT_ISSUER_WORDS) text = text.replace(pattern, short);
+  return text || String(issuer);
+}
+
 export function countryName(code) {
   if (!code) return "";
   try {
@@ -134,6 +160,11 @@ export function apiUrl(serverUrl, path, params = {}) {
 /** The curation page for an outlet not yet in the list. */
 export function addOutletUrl(serverUrl, registeredDomain) {
   return apiUrl(serverUrl, "/edit", { domain: registeredDomain });
+}
+
+/** The server's page about one outlet: its ownership graph and its labels on a timeline. */
+export function outletPageUrl(serverUrl, outletId) {
+  return apiUrl(serverUrl, `/outlets/${encodeURIComponent(outletId)}`);
 }
 
 /** The host of a link, without www., for showing where it goes. */

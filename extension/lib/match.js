@@ -110,3 +110,95 @@ export function matchOutlet(domainMap, url) {
   return null;
 }
 
+
+// ---------------------------------------------------------------- redirect wrappers (urls._unwrap on the server)
+
+// Hosts whose links carry the real target in a query parameter: the server's urls.REDIRECTORS and
+// REDIRECTOR_PATHS (tests/browser/test_match_parity.py keeps the two in step).
+export const REDIRECTORS = {
+  "l.facebook.com": ["u"],
+  "lm.facebook.com": ["u"],
+  "m.facebook.com": ["u"],
+  "www.facebook.com": ["u"],
+  "l.messenger.com": ["u"],
+  "l.instagram.com": ["u"],
+  "l.threads.net": ["u"],
+  "www.google.com": ["url", "q"],
+  "google.com": ["url", "q"],
+  "news.google.com": ["url"],
+  "www.youtube.com": ["q"],
+  "youtube.com": ["q"],
+  "t.umblr.com": ["z"],
+  "out.reddit.com": ["url"],
+  "href.li": ["url"],
+  "www.linkedin.com": ["url"],
+  "slack-redir.net": ["url"],
+  "away.vk.com": ["to"],
+  "vk.com": ["to"],
+  "duckduckgo.com": ["uddg"],
+  "lnkd.in": ["url"],
+  "exit.sc": ["url"],
+  "r.search.yahoo.com": ["RU"],
+  "click.redditmail.com": ["url"],
+  "steamcommunity.com": ["url"],
+  "www.bing.com": ["url"],
+};
+export const REDIRECTOR_PATHS = ["/l.php", "/url", "/redirect", "/redir", "/away.php", "/l/", "/linkfilter", "/link", "/"];
+const SAFELINKS_SUFFIX = ".safelinks.protection.outlook.com";
+const ARCHIVE_TODAY_HOSTS = new Set(["archive.ph", "archive.today", "archive.is", "archive.li", "archive.vn", "archive.md", "archive.fo"]);
+const ARCHIVE_PATH = /^\/web\/(?:\d{1,14}[a-z_]*|\*)\/(.+)$/s;
+const ARCHIVE_TODAY_PATH = /^\/(?:newest|oldest|\d{14}|\d{4}\.\d{2}\.\d{2}-\d{6})\/(.+)$/s;
+const AMP_CACHE_PATH = /^\/(?:c|v|i|wp|r|a)\/(?:s\/)?(.+)$/s;
+const MAX_UNWRAP = 5;
+
+function fixEmbeddedScheme(inner) {
+  const fixed = inner.replace(/^(https?):\/+/i, "$1://");
+  return /^https?:\/\//i.test(fixed) ? fixed : "http://" + fixed;
+}
+
+function unwrapOnce(page) {
+  const host = page.hostname.toLowerCase();
+  const path = page.pathname;
+  const query = page.search.slice(1);
+  const withQuery = (target) => target + (query ? "?" + query : "");
+  if (host === "cdn.ampproject.org" || host.endsWith(".cdn.ampproject.org")) {
+    const found = AMP_CACHE_PATH.exec(path);
+    if (!found) return null;
+    return withQuery((path.split("/")[2] === "s" ? "https://" : "http://") + found[1]);
+  }
+  if ((host === "www.google.com" || host === "google.com") && path.startsWith("/amp/")) {
+    const rest = path.slice("/amp/".length);
+    return withQuery(rest.startsWith("s/") ? "https://" + rest.slice(2) : "http://" + rest);
+  }
+  if (host === "web.archive.org" || host === "wayback.archive.org" || host === "archive.org") {
+    const found = ARCHIVE_PATH.exec(path);
+    if (found) return withQuery(fixEmbeddedScheme(found[1]));
+  }
+  if (ARCHIVE_TODAY_HOSTS.has(host)) {
+    const found = ARCHIVE_TODAY_PATH.exec(path);
+    if (found) return withQuery(fixEmbeddedScheme(found[1]));
+  }
+  if (host.endsWith(SAFELINKS_SUFFIX)) return page.searchParams.get("url") || null;
+  if (host === "urldefense.com" && path.startsWith("/v3/__")) return path.slice("/v3/__".length).split("__;", 1)[0];
+  const names = REDIRECTORS[host];
+  if (names && REDIRECTOR_PATHS.some((prefix) => path.startsWith(prefix))) {
+    for (const name of names) {
+      const target = page.searchParams.get(name);
+      if (target) return /^https?:\/\//i.test(target) ? target : null;
+    }
+  }
+  return null;
+}
+
+/** The address a link really leads to: redirect wrappers, AMP caches and web archives unwrapped, as the server does. */
+export function unwrapUrl(url) {
+  let current = url;
+  for (let step = 0; step < MAX_UNWRAP; step++) {
+    const page = parsePageUrl(current);
+    if (!page) return current;
+    const inner = unwrapOnce(page);
+    if (!inner || inner === current) return current;
+    current = inner;
+  }
+  return current;
+}

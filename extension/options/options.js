@@ -6,6 +6,7 @@
  */
 
 import { normaliseServerUrl, permissionPattern } from "../lib/format.js";
+import { LINK_SITES, cleanHost, hostOrigins } from "../lib/sites.js";
 
 const ext = globalThis.browser ?? globalThis.chrome;
 const form = document.getElementById("options");
@@ -15,6 +16,8 @@ const badgeInput = document.getElementById("badge-enabled");
 const storeInput = document.getElementById("store-pages");
 const status = document.getElementById("status");
 const domainsLine = document.getElementById("domains");
+const siteList = document.getElementById("link-site-list");
+const hostsInput = document.getElementById("link-hosts");
 
 let saved = null; // the settings as last loaded or saved
 
@@ -46,7 +49,60 @@ async function load() {
   tokenInput.value = saved.token;
   badgeInput.checked = saved.badgeEnabled;
   storeInput.checked = saved.storePages;
+  hostsInput.value = (saved.linkHosts ?? []).join("\n");
+  showSites();
   await showDomains();
+}
+
+// ---------------------------------------------------------------- labels next to links, site by site
+
+function showSites() {
+  const chosen = new Set(saved.linkSites ?? []);
+  siteList.replaceChildren(...LINK_SITES.map((site) => {
+    const row = document.createElement("div");
+    row.className = "checkbox";
+    const input = document.createElement("input");
+    input.type = "checkbox";
+    input.id = `site-${site.id}`;
+    input.dataset.site = site.id;
+    input.checked = chosen.has(site.id);
+    input.addEventListener("change", () => toggleSite(site, input));
+    const label = document.createElement("label");
+    label.htmlFor = input.id;
+    label.textContent = site.name;
+    row.append(input, label);
+    return row;
+  }));
+}
+
+/** Switch a site on (asking for access to it in the click itself) or off (giving the access back). */
+function toggleSite(site, input) {
+  const origins = hostOrigins(site.hosts);
+  const access = input.checked ? ext.permissions.request({ origins }).catch(() => false) : Promise.resolve(true);
+  (async () => {
+    if (!(await access)) {
+      input.checked = false;
+      say(`${site.name}: not switched on without access to the site.`, "bad");
+      return;
+    }
+    const chosen = new Set(saved.linkSites ?? []);
+    if (input.checked) chosen.add(site.id);
+    else chosen.delete(site.id);
+    const result = await ext.runtime.sendMessage({ type: "save-settings", settings: { linkSites: [...chosen] } });
+    if (!result?.ok) {
+      say(result?.error ?? "Could not save.", "bad");
+      return;
+    }
+    saved = result.settings;
+    if (!input.checked) await ext.permissions.remove({ origins }).catch(() => false);
+    const synced = await ext.runtime.sendMessage({ type: "link-sites" });
+    input.dataset.active = String(input.checked && site.hosts.every((host) => synced?.granted?.includes(host)));
+    say(`${site.name}: labels next to links ${input.checked ? "on" : "off"}.`, "ok");
+  })();
+}
+
+function typedHosts() {
+  return hostsInput.value.split(/[\s,]+/).map(cleanHost).filter(Boolean);
 }
 
 /** Ask for the host permission in the click itself (no await before it), as browsers require. */
@@ -67,7 +123,12 @@ form.addEventListener("submit", (event) => {
     return;
   }
   serverInput.removeAttribute("aria-invalid");
-  const permission = requestHostPermission(serverUrl).catch(() => false);
+  const hosts = typedHosts();
+  const newHosts = hosts.filter((host) => !(saved?.linkHosts ?? []).includes(host));
+  const permission = Promise.all([
+    requestHostPermission(serverUrl),
+    newHosts.length ? ext.permissions.request({ origins: hostOrigins(newHosts) }) : true,
+  ]).then(([server]) => server).catch(() => false);
   (async () => {
     if (!(await permission)) {
       say(`Not saved: without permission to reach ${serverUrl} the extension cannot ask it anything.`, "bad");
@@ -75,7 +136,7 @@ form.addEventListener("submit", (event) => {
     }
     const result = await ext.runtime.sendMessage({
       type: "save-settings",
-      settings: { serverUrl, token: tokenInput.value, badgeEnabled: badgeInput.checked, storePages: storeInput.checked },
+      settings: { serverUrl, token: tokenInput.value, badgeEnabled: badgeInput.checked, storePages: storeInput.checked, linkHosts: hosts },
     });
     if (!result?.ok) {
       say(result?.error ?? "Could not save.", "bad");
@@ -83,6 +144,7 @@ form.addEventListener("submit", (event) => {
     }
     saved = result.settings;
     serverInput.value = saved.serverUrl;
+    hostsInput.value = saved.linkHosts.join("\n");
     say(saved.storePages && !saved.token ? "Saved. Adding pages to the corpus needs the access token too." : "Saved.", saved.storePages && !saved.token ? "bad" : "ok");
     const refreshed = await ext.runtime.sendMessage({ type: "refresh-domains" });
     if (refreshed && !refreshed.ok) say(`Saved, but the outlet domain map could not be loaded: ${refreshed.error}`, "bad");

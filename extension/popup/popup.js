@@ -8,7 +8,7 @@
  * mark "masthead-ready" is set; the measure "masthead-answer" times the round trip through the worker.
  */
 
-import { controlModelName, groupRelated, kindInfo, splitLabels } from "../lib/labels.js";
+import { controlModelName, groupRelated, kindInfo, splitLabels, summariseLabels } from "../lib/labels.js";
 import {
   addOutletUrl,
   countryName,
@@ -18,6 +18,7 @@ import {
   formatShare,
   jurisdictionName,
   ownerKindName,
+  outletPageUrl,
   ownerPath,
 } from "../lib/format.js";
 import { isWebPage, schemeOf } from "../lib/match.js";
@@ -145,47 +146,91 @@ function showServerError(result) {
 
 // ---------------------------------------------------------------- the answer
 
-function labelChip(label) {
-  const kind = kindInfo(label.kind);
-  const period = formatPeriod(label);
-  const where = label.jurisdiction ? (label.jurisdiction.length <= 3 ? label.jurisdiction : "") : "";
+let vocabulary = null; // the server's label vocabulary, from the worker's cache
+
+function labelFacts(label) {
   const facts = [
     ["Issued by", label.issuer],
     ["Jurisdiction", jurisdictionName(label.jurisdiction)],
-    ["In force", period || (label.status === "historical" ? "ended" : "")],
+    ["In force", formatPeriod(label) || (label.status === "historical" ? "ended" : "")],
     ["Instrument", label.instrument],
     ["In response to", label.in_response_to],
     ["Note", label.note],
   ].filter(([, value]) => value);
   const sources = (label.sources ?? []).filter(isHttpUrl);
+  return [
+    h("dl", { class: "facts" }, facts.map(([name, value]) => [h("dt", {}, name), h("dd", {}, value)])),
+    sources.length
+      ? h("p", { class: "sources" }, sources.length === 1 ? "Source: " : "Sources: ",
+        sources.map((url, index) => [index ? ", " : "", externalLink(url, displayHost(url) || url, { title: url })]))
+      : h("p", { class: "sources muted" }, "No source given."),
+    label.checked ? h("p", { class: "checked muted" }, `Last checked ${formatDate(label.checked)}`) : null,
+  ];
+}
+
+/** One label, issuer first: the summary names who issued it and when, the details the rest. */
+function labelCard(label, { title = false } = {}) {
+  const kind = kindInfo(label.kind);
+  const who = label.issuer || jurisdictionName(label.jurisdiction) || "Issuer not recorded";
+  const period = formatPeriod(label) || (label.status === "historical" ? "ended" : "");
   return h("li", {},
     h("details", { class: `label kind-${label.kind} status-${label.status}`, dataset: { type: label.type } },
-      h("summary", { "aria-label": `${kind.name}: ${label.title}${period ? ", " + period : ""}${label.issuer ? ", by " + label.issuer : ""}. Show details` },
-        h("span", { class: "chip-kind" }, kind.name),
-        h("span", { class: "chip-title" }, label.title),
-        h("span", { class: "chip-meta" }, [where, period].filter(Boolean).join(" · ")),
+      h("summary", { "aria-label": `${title ? kind.name + ": " + label.title + ", " : ""}${who}${period ? ", " + period : ""}. Details` },
+        title ? h("span", { class: "chip-title" }, label.title) : null,
+        h("span", { class: "chip-issuer" }, who),
+        period ? h("span", { class: "chip-meta" }, period) : null,
       ),
-      h("dl", { class: "facts" }, facts.map(([name, value]) => [h("dt", {}, name), h("dd", {}, value)])),
-      sources.length
-        ? h("p", { class: "sources" }, sources.length === 1 ? "Source: " : "Sources: ",
-          sources.map((url, index) => [index ? ", " : "", externalLink(url, displayHost(url) || url, { title: url })]))
-        : h("p", { class: "sources muted" }, "No source given."),
+      labelFacts(label),
+    ),
+  );
+}
+
+/**
+ * One line per label type on the first screen: "Sanctioned · EU, UK, Canada, US"; it opens to one card per
+ * issuer. A type issued once is its own card: "Broadcasting ban · Council of the EU · since 2 Mar 2022".
+ */
+function labelRow(group) {
+  const kind = kindInfo(group.kind);
+  const several = group.labels.length > 1;
+  const [first] = group.labels;
+  const spoken = `${kind.name}: ${group.title}${several ? `, ${group.labels.length} issuers` : ""}, ${group.who}${group.period ? ", " + group.period : ""}. Details`;
+  return h("li", {},
+    h("details", {
+      class: `${several ? "label-group" : "label"} kind-${group.kind} status-${first.status}`,
+      dataset: { type: group.type, count: String(group.labels.length) },
+    },
+      h("summary", { "aria-label": spoken },
+        h("span", { class: "chip-title" }, group.title, several ? h("span", { class: "chip-count" }, ` ×${group.labels.length}`) : null),
+        h("span", { class: "chip-who" }, [group.who, group.period].filter(Boolean).map((part) => ` · ${part}`).join("")),
+      ),
+      several ? h("ul", { class: "label-cards" }, group.labels.map((label) => labelCard(label))) : labelFacts(first),
     ),
   );
 }
 
 function labelsSection(labels) {
   const { current, historical } = splitLabels(labels);
-  const parts = [h("h2", { id: "labels-heading" }, "Labels")];
+  const parts = [h("h2", { id: "labels-heading", class: "visually-hidden" }, "Labels")];
   if (current.length) {
-    parts.push(h("ul", { class: "labels", "aria-labelledby": "labels-heading" }, current.map(labelChip)));
+    // Rows of one kind together, the kinds in the order the server ranks them, each kind named once.
+    const byKind = new Map();
+    for (const group of summariseLabels(current)) {
+      if (!byKind.has(group.kind)) byKind.set(group.kind, []);
+      byKind.get(group.kind).push(group);
+    }
+    parts.push(h("ul", { class: "labels", "aria-labelledby": "labels-heading" },
+      [...byKind].map(([kind, groups]) => [
+        h("li", { class: `kind-heading kind-${kind}`, "aria-hidden": "true" }, kindInfo(kind).name),
+        groups.map(labelRow),
+      ])));
   } else {
     parts.push(h("p", { class: "muted" }, "No label in force from the issuers Masthead follows."));
   }
   if (historical.length) {
     parts.push(
-      h("h3", { id: "historical-heading", class: "historical-heading" }, "No longer in force"),
-      h("ul", { class: "labels historical", "aria-labelledby": "historical-heading" }, historical.map(labelChip)),
+      h("details", { class: "historical-labels" },
+        h("summary", { id: "historical-heading", class: "historical-heading" }, `No longer in force (${historical.length})`),
+        h("ul", { class: "labels historical", "aria-labelledby": "historical-heading" }, historical.map((label) => labelCard(label, { title: true })))),
     );
   }
   return h("section", { class: "labels-section", "aria-labelledby": "labels-heading" }, parts);
@@ -195,13 +240,8 @@ function ownerDetails(node) {
   return [ownerKindName(node.kind), countryName(node.country), formatShare(node.share)].filter(Boolean).join(" · ");
 }
 
-function ownershipSection(chain) {
+function ownerChain(chain) {
   const steps = ownerPath(chain);
-  if (!steps.length) {
-    return h("section", { class: "owners-section", "aria-labelledby": "owners-heading" },
-      h("h2", { id: "owners-heading" }, "Owned by"),
-      h("p", { class: "muted" }, "No owner recorded."));
-  }
   const items = steps.map((step) => {
     if (step.type === "gap") {
       return h("li", { class: "owner gap", title: step.names.join(" → ") }, `… ${step.count} more owner${step.count === 1 ? "" : "s"} …`);
@@ -219,9 +259,26 @@ function ownershipSection(chain) {
         : null,
     );
   });
-  return h("section", { class: "owners-section", "aria-labelledby": "owners-heading" },
-    h("h2", { id: "owners-heading" }, "Owned by"),
-    h("ol", { class: "owners", "aria-labelledby": "owners-heading" }, items));
+  return h("ol", { class: "owners", "aria-label": "Ownership chain" }, items);
+}
+
+/** "Ultimately owned by Government of Russia, via Rossiya Segodnya", opening to the whole chain. */
+function ownershipSection(answer) {
+  const owners = (answer.ownership ?? []).filter((node) => node.kind !== "outlet");
+  const heading = h("h2", { id: "owners-heading", class: "visually-hidden" }, "Owned by");
+  if (!owners.length) {
+    return h("section", { class: "owners-section", "aria-labelledby": "owners-heading" }, heading,
+      h("p", { class: "muted" }, answer.outlet.ownership_note || "No owner recorded."));
+  }
+  const ultimate = answer.ultimate_owners?.length ? answer.ultimate_owners : owners.filter((node) => node.ultimate);
+  const top = (ultimate.length ? ultimate : owners.slice(-1)).map((owner) => owner.name).join(", ");
+  const via = owners.filter((node) => !node.ultimate && !ultimate.some((u) => u.id === node.id));
+  return h("section", { class: "owners-section", "aria-labelledby": "owners-heading" }, heading,
+    h("details", { class: "owners-details" },
+      h("summary", { class: "summary", "aria-label": `Ultimately owned by ${top}${via.length ? ", via " + via.map((n) => n.name).join(", ") : ""}. Show the ownership chain` },
+        "Ultimately owned by ", h("strong", { class: "ultimate-name" }, top),
+        via.length ? h("span", { class: "muted via" }, ` via ${via.length === 1 ? via[0].name.replace(/\s*\([^)]*\)/g, "") : via.length + " owners"}`) : null),
+      ownerChain(answer.ownership)));
 }
 
 function miniChips(labels) {
@@ -244,7 +301,7 @@ function relatedItem(item) {
 }
 
 function relatedSection(related) {
-  const groups = groupRelated(related);
+  const groups = groupRelated(related, vocabulary);
   const parts = [h("h2", { id: "related-heading" }, "Related coverage")];
   if (!groups.length) {
     parts.push(h("p", { class: "muted empty-related" }, "No other coverage of this story in your server's articles yet."));
@@ -260,23 +317,24 @@ function relatedSection(related) {
   return h("section", { class: "related-section", "aria-labelledby": "related-heading" }, parts);
 }
 
-function outletHeader(answer) {
+function outletHeader(answer, serverUrl) {
   const outlet = answer.outlet;
-  const ultimate = answer.ultimate_owners?.map((owner) => owner.name).join(", ");
-  const facts = [countryName(outlet.country), (outlet.languages ?? []).join(", ")].filter(Boolean).join(" · ");
+  const facts = [countryName(outlet.country), (outlet.languages ?? []).slice(0, 3).join(", ")].filter(Boolean).join(" · ");
   return h("header", { class: "outlet" },
     h("div", { class: "outlet-title" },
       h("h1", { id: "outlet-name" }, outlet.name),
-      h("span", { class: `model model-${answer.control_model}` }, controlModelName(answer.control_model))),
-    outlet.homepage ? externalLink(outlet.homepage, displayHost(outlet.homepage) || outlet.homepage, { class: "homepage", "aria-label": `Homepage of ${outlet.name}` }) : null,
-    facts ? h("span", { class: "muted outlet-facts" }, ` · ${facts}`) : null,
-    ultimate ? h("p", { class: "summary" }, "Ultimately owned by ", h("strong", {}, ultimate), ".") : null,
-    outlet.funding ? h("p", { class: "muted funding" }, "Funding: ", outlet.funding) : null,
+      h("span", { class: `model model-${answer.control_model}`, title: "Control model" }, controlModelName(answer.control_model, vocabulary))),
+    h("p", { class: "outlet-line" },
+      outlet.homepage ? externalLink(outlet.homepage, displayHost(outlet.homepage) || outlet.homepage, { class: "homepage", "aria-label": `Homepage of ${outlet.name}` }) : null,
+      facts ? h("span", { class: "muted outlet-facts" }, `${outlet.homepage ? " · " : ""}${facts}`) : null,
+      serverUrl && outlet.id
+        ? [" · ", externalLink(outletPageUrl(serverUrl, outlet.id), "details", { class: "outlet-page", "aria-label": `Details of ${outlet.name} on your server` })]
+        : null),
   );
 }
 
-function showOutlet(answer) {
-  show("outlet", outletHeader(answer), labelsSection(answer.labels), ownershipSection(answer.ownership), relatedSection(answer.related));
+function showOutlet(answer, serverUrl) {
+  show("outlet", outletHeader(answer, serverUrl), ownershipSection(answer), labelsSection(answer.labels), relatedSection(answer.related));
 }
 
 function showUnknown(answer, serverUrl) {
@@ -326,8 +384,9 @@ async function start() {
     result = { ok: false, reason: "server", error: `the extension's background worker did not answer (${error.message})`, serverUrl: "" };
   }
   document.getElementById("server").textContent = result?.serverUrl ? `Server: ${displayHostPort(result.serverUrl)}` : "";
+  if (result?.ok) vocabulary = result.vocabulary ?? null;
   if (!result) showServerError({ error: "no answer from the background worker", serverUrl: "" });
-  else if (result.ok && result.answer.outlet) showOutlet(result.answer);
+  else if (result.ok && result.answer.outlet) showOutlet(result.answer, result.serverUrl);
   else if (result.ok) showUnknown(result.answer, result.serverUrl);
   else if (result.reason === "unreachable") showUnreachable(result);
   else if (result.reason === "not-web") showNotWebPage(page.url);

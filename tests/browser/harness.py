@@ -7,8 +7,8 @@ import base64
 import json
 import os
 import shutil
-import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from servers import RunningServer
 
 ROOT = Path(__file__).resolve().parents[2]
 EXTENSION = ROOT / "extension"
@@ -29,8 +30,6 @@ SOURCES = DATA / "sources-small.yaml"
 ARTICLES = DATA / "articles-small.jsonl"
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
-# The news hostnames the tests visit; Chromium resolves them to the local page server.
-NEWS_HOSTS = ("statenews.example", "freepress.example", "unknown-news.example")
 STORY_URL = "http://statenews.example/20260226/velmar-customs-union-treaty.html"
 UNKNOWN_URL = "http://unknown-news.example/2026/02/26/local-council-budget"
 WRITE_TOKEN = "browser-test-write-token-0123456789"
@@ -42,8 +41,34 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def _serve(handler) -> ThreadingHTTPServer:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+class _PlainOrTLSServer(ThreadingHTTPServer):
+    """HTTP and HTTPS on one port: a connection starting with a TLS handshake byte is wrapped (with the test
+    certificate, which Chromium is told to accept), so a host Chromium insists on reaching over HTTPS (an
+    HSTS-preloaded news site such as rt.com) reaches the same page server."""
+
+    tls = None
+
+    def finish_request(self, request, client_address):
+        # In the connection's own thread: a browser's idle preconnect must never hold up the accept loop.
+        request.settimeout(30)
+        try:
+            first = request.recv(1, socket.MSG_PEEK)
+        except OSError:
+            return
+        if first == b"\x16":
+            if _PlainOrTLSServer.tls is None:
+                context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+                context.load_cert_chain(DATA / "tls" / "page-server.pem")
+                _PlainOrTLSServer.tls = context
+            try:
+                request = _PlainOrTLSServer.tls.wrap_socket(request, server_side=True)
+            except (OSError, ssl.SSLError):
+                return
+        super().finish_request(request, client_address)
+
+
+def _serve(handler, server_class=ThreadingHTTPServer) -> ThreadingHTTPServer:
+    server = server_class(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
@@ -52,63 +77,47 @@ def _serve(handler) -> ThreadingHTTPServer:
 # ---------------------------------------------------------------------------------------- masthead serve
 
 
-def ingest_available() -> bool:
-    probe = subprocess.run([sys.executable, "-m", "masthead", "ingest", "--help"], capture_output=True, text=True,
-                           env={**os.environ, "PYTHONPATH": str(ROOT / "server")})
-    return probe.returncode == 0
-
-
-def start_masthead(workdir: Path, env_extra: dict | None = None, articles: bool = True):
-    """`masthead serve` on a free loopback port with a copy of the small test list (and the test articles).
-
-    Returns an object with url, has_articles and stop()."""
+def start_masthead(workdir: Path, env_extra: dict | None = None, articles: bool = True, sources: Path = SOURCES):
+    """`masthead serve` (tests/servers.py) on a free loopback port with a copy of a source list (the add-outlet
+    test writes to it through the server) and, unless `articles` is false, the test articles ingested first."""
     db = workdir / "corpus.db"
-    sources = workdir / "sources.yaml"  # a copy: the add-outlet test writes to it through the server
-    shutil.copy(SOURCES, sources)
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "server"), "MASTHEAD_TOKEN": WRITE_TOKEN,
-           "XDG_CONFIG_HOME": str(workdir / "config"), **(env_extra or {})}
-    has_articles = articles and ingest_available()
-    if has_articles:
+    copy = workdir / "sources.yaml"
+    shutil.copy(sources, copy)
+    env = {"MASTHEAD_TOKEN": WRITE_TOKEN, **(env_extra or {})}
+    if articles:
+        # A failed ingest fails the tests that need it, loudly: never a quieter test with no related coverage.
         done = subprocess.run([sys.executable, "-m", "masthead", "ingest", str(ARTICLES), "--db", str(db)],
-                              capture_output=True, text=True, env=env, timeout=120)
+                              capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "PYTHONPATH": str(ROOT / "server"),
+                                   "XDG_CONFIG_HOME": str(workdir / "config"), **env})
         if done.returncode != 0:
             raise RuntimeError(f"masthead ingest failed:\n{done.stdout}\n{done.stderr}")
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "masthead", "serve", "--port", str(port), "--sources", str(sources), "--db", str(db),
-         "--workers", "2"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError("masthead serve exited:\n" + proc.stderr.read())
-        try:
-            urllib.request.urlopen(url + "/api/ping", timeout=1).read()
-            break
-        except (urllib.error.URLError, ConnectionError):
-            if time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError("masthead serve did not start in 20 s")
-            time.sleep(0.1)
-
-    def stop():
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-    return type("Server", (), {"url": url, "has_articles": has_articles, "stop": staticmethod(stop)})()
+    server = RunningServer(copy, db, env=env, workers=2)
+    server.has_articles = articles
+    return server
 
 
 @pytest.fixture(scope="session")
 def masthead_server(tmp_path_factory):
-    """`masthead serve` on a free loopback port with the small test list and, when ingest exists, the articles."""
+    """`masthead serve` on a free loopback port with the small test list and the test articles."""
     server = start_masthead(tmp_path_factory.mktemp("masthead"))
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def bundled_server(tmp_path_factory):
+    """`masthead serve` with the bundled sources.yaml, for layout tests on the real, heavily labelled outlets."""
+    server = start_masthead(tmp_path_factory.mktemp("bundled"), articles=False, sources=ROOT / "sources.yaml")
+    yield server
+    server.stop()
+
+
+def most_labelled_outlet(server) -> dict:
+    """The outlet with the most labels in force in a server's list (Sputnik in the bundled one)."""
+    outlets = server.get("/api/outlets").json()
+    outlets = outlets.get("outlets", outlets) if isinstance(outlets, dict) else outlets
+    return max(outlets, key=lambda outlet: (len(outlet.get("labels") or []), outlet["id"]))
 
 
 # ---------------------------------------------------------------------------------------- news pages
@@ -135,23 +144,36 @@ LONG_STORY = (
 )
 
 
-@pytest.fixture(scope="session")
-def page_server():
-    """Serves a plain article page for any host and path (Chromium maps the news hostnames here)."""
+LINK_PAGES = DATA / "link-pages"  # saved pages of search results, feeds and aggregators, by host
+
+
+def serve_pages() -> ThreadingHTTPServer:
+    """Serves a plain article page for any host and path, or the saved page of tests/data/link-pages/<host>.html
+    for the hosts that have one (search engines, feeds). Chromium maps every hostname here; Firefox uses it as
+    its HTTP proxy (so the request line carries the whole address)."""
     titles = _article_titles()
 
     class Pages(BaseHTTPRequestHandler):
         def do_GET(self):
-            path = urlsplit(self.path).path
-            title = titles.get(path, "Local council agrees next year's budget")
-            text = "<p>Story text.</p>"
-            if path.startswith("/long/"):  # a page with enough text for the server to extract and keep
-                title = "Velmarian deputies reject the Dorvik customs treaty annex"
-                text = "".join(f"<p>{paragraph}</p>" for paragraph in LONG_STORY)
-            body = (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{title}</title></head>"
-                    f"<body><article><h1>{title}</h1>{text}</article></body></html>").encode()
+            address = urlsplit(self.path)
+            host = (address.hostname or self.headers.get("Host", "")).split(":")[0].lower()
+            path = address.path
+            saved = LINK_PAGES / f"{host}.html"
+            kind = "text/html; charset=utf-8"
+            if path == "/layout-probe.js":
+                body, kind = (LINK_PAGES / "layout-probe.js").read_bytes(), "text/javascript"
+            elif saved.is_file():
+                body = saved.read_bytes()
+            else:
+                title = titles.get(path, "Local council agrees next year's budget")
+                text = "<p>Story text.</p>"
+                if path.startswith("/long/"):  # a page with enough text for the server to extract and keep
+                    title = "Velmarian deputies reject the Dorvik customs treaty annex"
+                    text = "".join(f"<p>{paragraph}</p>" for paragraph in LONG_STORY)
+                body = (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{title}</title></head>"
+                        f"<body><article><h1>{title}</h1>{text}</article></body></html>").encode()
             self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
@@ -159,7 +181,12 @@ def page_server():
         def log_message(self, *args):
             pass
 
-    server = _serve(Pages)
+    return _serve(Pages, _PlainOrTLSServer)
+
+
+@pytest.fixture(scope="session")
+def page_server():
+    server = serve_pages()
     yield server.server_address[1]
     server.shutdown()
 
@@ -386,12 +413,23 @@ class Extension:
             page.wait_for_timeout(5)
         return Popup(page, found[0]["targetId"]), started
 
+    def grant_hosts(self, page, hosts) -> None:
+        """Grant access to sites as a reader does under chrome://extensions -> Masthead -> Site access (the
+        permission prompt of permissions.request cannot be answered in headless Chromium); a later
+        permissions.request for them then resolves at once."""
+        page.goto(f"chrome://extensions/?id={self.id}")
+        for host in hosts:
+            for scheme in ("https", "http"):
+                page.evaluate("([id, origin]) => chrome.developerPrivate.addHostPermission(id, origin)",
+                              [self.id, f"{scheme}://{host}/*"])
+
     def worker_targets(self, page) -> list[dict]:
         return find_targets(page, lambda t: t["type"] == "service_worker" and t["url"] == self.url("background.js"))
 
 
 def chromium_args(page_port: int) -> list[str]:
-    rules = ", ".join(f"MAP {host} 127.0.0.1:{page_port}" for host in NEWS_HOSTS)
+    # Every hostname (news sites, search engines, feeds) goes to the local page server; loopback stays itself.
+    rules = f"MAP * 127.0.0.1:{page_port}, EXCLUDE 127.0.0.1, EXCLUDE localhost"
     args = [
         f"--disable-extensions-except={EXTENSION}",
         f"--load-extension={EXTENSION}",
@@ -401,6 +439,9 @@ def chromium_args(page_port: int) -> list[str]:
         "--disable-component-update",
         "--disable-sync",
         "--disable-gpu",
+        # The page server speaks plain HTTP: keep Chromium from upgrading real news hosts (rt.com) to HTTPS.
+        "--disable-features=HttpsUpgrades,HttpsFirstBalancedModeAutoEnable",
+        "--ignore-certificate-errors",  # the page server's test certificate, for hosts that must be HTTPS
     ]
     if os.geteuid() == 0:
         args.append("--no-sandbox")
@@ -464,3 +505,27 @@ def tab(browser_context):
     page = browser_context.new_page()
     yield page
     page.close()
+
+
+# ---------------------------------------------------------------------------------------- Firefox
+
+
+@pytest.fixture(scope="session")
+def firefox(page_server):
+    """Debian's Firefox ESR with the extension as a temporary add-on, over WebDriver BiDi (tests/browser/bidi.py)."""
+    from bidi import FIREFOX, Firefox
+
+    if not Path(FIREFOX).exists():
+        pytest.fail(f"{FIREFOX} is missing: install Debian's Firefox ESR with `apt-get install -y firefox-esr`")
+    browser = Firefox(EXTENSION, page_server)
+    yield browser
+    browser.quit()
+
+
+@pytest.fixture
+def ff_tab(firefox):
+    """A fresh Firefox tab, closed after the test."""
+    context = firefox.new_tab()
+    yield context
+    firefox.close_popup()
+    firefox.close_tab(context)

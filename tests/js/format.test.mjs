@@ -114,3 +114,19 @@ test("displayHost", () => {
   assert.equal(displayHost("https://example.org/eu/2022-350"), "example.org");
   assert.equal(displayHost("nonsense"), "");
 });
+
+test("shortIssuer and shortJurisdiction: a few words for one-line summaries", async () => {
+  const { shortIssuer, shortJurisdiction, outletPageUrl } = await import("../../extension/lib/format.js");
+  const issuers = [
+    ["Council of the European Union", "Council of the EU"],
+    ["YouTube (Google)", "YouTube"],
+    ["UK Government (Foreign, Commonwealth and Development Office)", "UK Government"],
+    ["State Media Monitor (Media and Journalism Research Center)", "State Media Monitor"],
+    ["", ""],
+    [null, ""],
+  ];
+  for (const [issuer, short] of issuers) assert.equal(shortIssuer(issuer), short, String(issuer));
+  const codes = [["GB", "UK"], ["EU", "EU"], ["US", "US"], ["CA", "Canada"], ["INT", "international"], ["", ""]];
+  for (const [code, short] of codes) assert.equal(shortJurisdiction(code), short, code);
+  assert.equal(outletPageUrl("http://127.0.0.1:8765", "rt news"), "http://127.0.0.1:8765/outlets/rt%20news");
+});

@@ -16,7 +16,7 @@ class LabelType:
     kind: str  # control | designation | restriction | platform
     title: str
     badge: str  # short text for the toolbar badge (at most 5 characters)
-    rank: int  # higher = more significant for the badge
+    rank: int  # higher = more significant: the badge shows the word of the highest-ranked label in force
     smm_code: str | None = None
     group: str | None = None  # the control model an active label of this type puts an outlet in (control labels only)
 
@@ -32,12 +32,18 @@ class LabelType:
 LABEL_KINDS = ("control", "designation", "restriction", "platform")
 
 # Keep in step with docs/LABELS.md (a test checks that every type is documented there).
+#
+# The ranks order the toolbar badge (docs/LABELS.md, "The toolbar badge"; tests/test_badge.py holds the table):
+# state control first (STATE: a government runs the newsroom, which is what a reader most needs to know about
+# who is speaking, and what a ban or sanction usually answers), then what governments did about the outlet
+# (BAN, SANC), legal designations (UNDES, EXTR, AGENT), blocking, registrations and platform labels, and last
+# public funding (PUB, FUND), which says least about editorial control.
 LABEL_TYPES: dict[str, LabelType] = {
     t.type: t
     for t in [
-        LabelType("state-controlled", "control", "State-controlled media", "STATE", 60, "SC", "state-controlled"),
-        LabelType("captured-public", "control", "Captured public media", "STATE", 58, "CaPu", "state-controlled"),
-        LabelType("captured-private", "control", "Captured private media", "STATE", 56, "CaPr", "state-controlled"),
+        LabelType("state-controlled", "control", "State-controlled media", "STATE", 100, "SC", "state-controlled"),
+        LabelType("captured-public", "control", "Captured public media", "STATE", 98, "CaPu", "state-controlled"),
+        LabelType("captured-private", "control", "Captured private media", "STATE", 96, "CaPr", "state-controlled"),
         LabelType("independent-state-funded-managed", "control", "Independent, state-funded and state-managed", "PUB", 20, "ISFM", "public"),
         LabelType("independent-state-funded", "control", "Independent, state-funded", "PUB", 19, "ISF", "public"),
         LabelType("independent-state-managed", "control", "Independent, state-managed", "PUB", 18, "ISM", "public"),
@@ -46,7 +52,7 @@ LABEL_TYPES: dict[str, LabelType] = {
         LabelType("state-funded", "control", "State-funded", "FUND", 15),
         LabelType("foreign-agent", "designation", "Designated a foreign agent", "AGENT", 70),
         LabelType("fara-registrant", "designation", "Registered under FARA (US)", "FARA", 50),
-        LabelType("foreign-mission", "designation", "Foreign mission (US Foreign Missions Act)", "STATE", 55),
+        LabelType("foreign-mission", "designation", "Foreign mission (US Foreign Missions Act)", "STATE", 94),
         LabelType("undesirable-organisation", "designation", "Undesirable organisation (Russia)", "UNDES", 75),
         LabelType("extremist", "designation", "Declared extremist", "EXTR", 74),
         LabelType("broadcast-ban", "restriction", "Broadcasting ban", "BAN", 90),

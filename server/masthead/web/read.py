@@ -9,7 +9,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from .. import __version__, urls
 from ..context import ContextError, build_context, outlet_card
-from ..registry.vocabulary import LABEL_TYPES, vocabulary_document
+from ..registry.vocabulary import BADGE_KINDS, LABEL_TYPES, vocabulary_document
 from .api import APIError, limit_fetches, query_arg, query_as_of, query_int, state
 from .openapi import openapi_document
 
@@ -114,7 +114,13 @@ def domains():
         "version": registry.etag,
         **registry.domain_map(),
         "outlets": {
-            oid: {"name": o.name, "badge": card["badge"], "labels": [l["title"] for l in card["labels"]][:3]}
+            oid: {
+                "name": o.name,
+                "badge": card["badge"],
+                "badge_kind": BADGE_KINDS.get(card["badge"]) if card["badge"] else None,
+                # Who issued the first labels and since when: the tooltips of labels next to links.
+                "labels": [{"title": l["title"], "issuer": l["issuer"], "since": l["since"]} for l in card["labels"]][:3],
+            }
             for oid, o in registry.outlets.items()
             for card in [outlet_card(registry, o, as_of)]
         },
