@@ -36,6 +36,11 @@ CURATED_EXTRA = """\
     country: RU
     domains: [thebell.io]
     ownership_note: curated in this test to collide with the lists
+  - id: holod-curated
+    name: Kholod
+    country: RU
+    domains: [holod.media]
+    ownership_note: curated in this test to collide with the lists
 """
 
 # What each importer prints on its shared sample (with CURATED_EXTRA in the curated list).
@@ -47,8 +52,11 @@ EXPECTED = {
                     "skipped 1: a social network or platform page, not a website", "skipped 1: no typology"],
     },
     "ru-foreign-agents": {
-        "summary": "ru-foreign-agents: 763 rows -> added 48, updated 0, unchanged 0, removed 0, skipped 713, conflicts 1 (curated entries win)",
-        "skipped": ["skipped 713: no website among its information resources"],
+        # Media entries only (issue 12): associations, NGOs and people with a website are skipped, and so is The Bell,
+        # whose entry under the 2022 law neither names nor hosts it as a medium (the curated entry covers it).
+        "summary": "ru-foreign-agents: 763 rows -> added 24, updated 0, unchanged 0, removed 0, skipped 738, conflicts 1 (curated entries win)",
+        "skipped": ["skipped 713: no website among its information resources",
+                    "skipped 25: not a media entry (an association, NGO or person with a website)"],
     },
     "opensources": {
         "summary": "opensources: 825 rows -> added 805, updated 0, unchanged 0, removed 0, skipped 19, conflicts 1 (curated entries win)",
@@ -135,8 +143,10 @@ def test_foreign_agent_register_dates_and_websites(runner, curated):
     assert (label.type, label.issuer, label.jurisdiction) == ("foreign-agent", "Ministry of Justice of the Russian Federation", "RU")
     assert label.sources == ("https://minjust.gov.ru/ru/documents/7755/",)
     assert ovd.domains == ("ovdinfo.org",)  # its VK, Telegram, Facebook ... profiles are not its website
-    vesna = registry.match_url("https://spb-vesna.ru/").outlet
-    assert vesna.domains == ("vesna.democrat", "spb-vesna.ru") and vesna.country == "INT"
+    # A movement with a website is not a media entry of the register (issue 12: media entries only).
+    assert registry.match_url("https://spb-vesna.ru/") is None
+    verstka = registry.match_url("https://verstka.media/").outlet
+    assert verstka.domains == ("verstka.media",) and verstka.country == "INT" and verstka.labels[0].since == "2023-12-22"
 
 
 def test_foreign_agent_exclusion_becomes_until_and_a_reinclusion_a_second_label(runner, curated, tmp_path):
@@ -146,14 +156,15 @@ def test_foreign_agent_exclusion_becomes_until_and_a_reinclusion_a_second_label(
         "Дата принятия решения о включении,Дата принятия решения об исключении")
     table = tmp_path / "register.csv"
     table.write_text(header + "\n"
-                     "1,«Пример»,,,,,,,https://primer.ru; https://vk.com/primer,,Статья 9,01.02.2021,15.03.2022\n"
-                     "2,«Пример»,,,,,,,https://www.primer.ru/,,Статья 9,20.05.2023,\n"
+                     "1,Интернет-издание «Пример»,,,,,,,https://primer.ru; https://vk.com/primer,,Статья 9,01.02.2021,15.03.2022\n"
+                     "2,Интернет-издание «Пример»,,,,,,,https://www.primer.ru/,,Статья 9,20.05.2023,\n"
                      "3,Иванов И. И.,,,,,,,,,Статья 9,01.01.2024,\n", encoding="utf-8")
     output = run(runner, "import", "ru-foreign-agents", table, "--sources", curated, "--retrieved", "2025-06-01")
     assert output.splitlines()[0].startswith("ru-foreign-agents: 3 rows -> added 1,")
     outlet = load(curated).match_url("https://primer.ru/").outlet
     assert [(l.since, l.until, l.instrument) for l in outlet.labels] == [
         ("2021-02-01", "2022-03-15", "Статья 9"), ("2023-05-20", None, "Статья 9")]
+    assert outlet.labels[0].until_sources == ("https://minjust.gov.ru/ru/documents/7755/",)  # the register records the end
     assert outlet.country == "RU" and outlet.domains == ("primer.ru",)
 
 
@@ -175,7 +186,7 @@ def test_dry_run_prints_the_diff_and_writes_nothing(runner, curated):
                  "--retrieved", "2025-06-01")
     assert "+++ b/lists/ru-foreign-agents.yaml" in output and "+    - id: ovdinfo-org" in output.replace("  - id: ovdinfo-org", "    - id: ovdinfo-org")
     assert "+  - lists/ru-foreign-agents.yaml" in output
-    assert "ru-foreign-agents: 763 rows -> added 48," in output and output.rstrip().endswith("dry run: nothing was written")
+    assert "ru-foreign-agents: 763 rows -> added 24," in output and output.rstrip().endswith("dry run: nothing was written")
     assert curated.read_bytes() == before and not (curated.parent / "lists").exists() or not list((curated.parent / "lists").iterdir())
 
 
@@ -243,11 +254,11 @@ def test_update_lists_from_a_local_http_server_and_a_local_file(runner, curated)
         assert refused.exit_code != 0 and "refused" in refused.output  # a private address needs --allow-network
         output = run(runner, "update-lists", "--sources", curated, "--allow-network", "127.0.0.1/32")
         assert EXPECTED["state-media-matrix"]["summary"].split(" -> ")[1].split(",")[0] in output
-        assert "ru-foreign-agents: 763 rows -> added 48," in output
+        assert "ru-foreign-agents: 763 rows -> added 24," in output
         registry = load(curated)
         assert {Path(f).name for f in registry.files} == {"sources.yaml", "state-media-matrix.yaml", "ru-foreign-agents.yaml"}
         again = run(runner, "update-lists", "--sources", curated, "--only", "ru-foreign-agents")
-        assert "added 0, updated 0, unchanged 48" in again and "state-media-matrix:" not in again
+        assert "added 0, updated 0, unchanged 24" in again and "state-media-matrix:" not in again
     finally:
         server.shutdown()
         server.server_close()

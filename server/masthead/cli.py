@@ -138,30 +138,43 @@ def _check_sources(path: Path) -> None:
 
 @cli.command()
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--warnings/--no-warnings", default=True, help="Show warnings too.")
-def validate(file, warnings):
+@click.option("--warnings/--no-warnings", default=True, help="Show warnings and notes (what sections inherit) too.")
+@click.option("--stale", "stale_days", type=click.IntRange(0), default=None, metavar="DAYS",
+              help="Also list the labels not checked within DAYS days (by `checked:`, or the day an imported list was read).")
+def validate(file, warnings, stale_days):
     """Check a source list and report every problem at once, as file:line:column.
 
-    Exits with status 1 if there is any error.
+    Sections and subdomains (`paths:` entries, hosts under another outlet's domain) inherit their
+    parent outlet's owner and labels; each inheritance is reported as a note. Exits with status 1
+    if there is any error.
 
     \b
-    Example:
+    Examples:
         masthead validate sources.yaml
+        masthead validate --stale 365
     """
     from .registry import check
+    from .registry.audit import stale_labels
 
     path = file or sources_path(None)
     registry, problems = check(path)
     errors = [p for p in problems if p.severity == "error"]
+    warned = [p for p in problems if p.severity == "warning"]
+    notes = [p for p in problems if p.severity == "info"]
     shown = problems if warnings else errors
     for problem in shown:
         click.echo(str(problem), err=problem.severity == "error")
     if errors:
-        click.echo(f"{path}: {len(errors)} error(s), {len(problems) - len(errors)} warning(s)", err=True)
+        click.echo(f"{path}: {len(errors)} error(s), {len(warned)} warning(s)", err=True)
         sys.exit(1)
+    if stale_days is not None:
+        stale = stale_labels(registry, stale_days)
+        for item in stale:
+            click.echo(f"stale: {item}")
+        click.echo(f"{len(stale)} label(s) not checked within {stale_days} days")
     counts = registry.counts()
     click.echo(f"{path}: ok — {counts['outlets']} outlets, {counts['owners']} owners, {counts['labels']} labels, "
-               f"{counts['countries']} countries ({len(problems)} warning(s))")
+               f"{counts['countries']} countries ({len(warned)} warning(s), {len(notes)} inheritance note(s))")
 
 
 @cli.command()
@@ -233,19 +246,38 @@ def render_answer(answer: dict) -> str:
 @sources_option()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def stats(sources, as_json):
-    """Count outlets, owners, labels by type and countries in a source list.
+    """Count outlets, owners, labels by type, countries and hosts; the bundled lists' provenance and coverage.
 
     \b
     Example:
         masthead stats
     """
+    from .registry.audit import list_reports, source_counts
+
     registry = load_registry(sources)
     counts = registry.counts()
     counts["countries_list"] = sorted({o.country for o in registry.outlets.values() if o.country})
+    counts.update(source_counts(registry))
+    counts["lists"] = list_reports(registry)
     if as_json:
-        click.echo(json.dumps(counts, indent=2))
+        click.echo(json.dumps(counts, indent=2, ensure_ascii=False))
         return
-    click.echo(f"{counts['outlets']} outlets, {counts['owners']} owners, {counts['labels']} labels, {counts['domains']} domains, {counts['countries']} countries")
+    click.echo(f"{counts['outlets']} outlets ({counts['curated_outlets']} curated, {counts['imported_outlets']} from lists), "
+               f"{counts['owners']} owners, {counts['labels']} labels, {counts['countries']} countries")
+    click.echo(f"{counts['hosts']} hosts identified (and {counts['path_rules']} path rules)")
+    click.echo(f"Labels citing a primary source: {counts['labels_citing_a_primary_source']}; "
+               f"curated labels with `checked:`: {counts['curated_labels_checked']} of {counts['curated_labels']}")
+    click.echo("Control models: " + ", ".join(f"{k} {v}" for k, v in counts["control_models"].items())
+               + " (decided by: " + ", ".join(f"{k} {v}" for k, v in counts["control_model_decided_by"].items()) + ")")
+    for item in counts["lists"]:
+        click.echo(f"List {item['name']} ({item['file']}): {item['title']}, {item['issuer']}; {item['url']}")
+        click.echo(f"  licence: {item['licence'] or 'not recorded'}")
+        click.echo(f"  snapshot: {item['snapshot'] or 'not recorded'}" + (f" ({item['snapshot_basis']})" if item["snapshot_basis"] else "")
+                   + f"; read {item['retrieved']}")
+        share = f"{item['share_with_label']:.1%}" if item["share_with_label"] is not None else "-"
+        click.echo(f"  {item['outlets']} outlets on {item['hosts']} hosts; {item['covered_by_curated']} entries taken over by curated "
+                   f"outlets, {item['curated_carrying_label']} of them with the list's label; {share} of the {item['listed']} "
+                   "listed outlets carry it")
     click.echo("Countries: " + " ".join(counts["countries_list"]))
     click.echo("Labels by type:")
     for label_type, n in counts["labels_by_type"].items():
@@ -410,7 +442,9 @@ def token(name, show):
 @click.option("--issuer", default=None, help="Who published the list (the formats know theirs).")
 @click.option("--url", default=None, help="The list's public URL, every imported label's source (the formats know theirs).")
 @click.option("--retrieved", default=None, help="When the list was read (YYYY-MM-DD; default today).")
-def import_(fmt, file, sources, into, dry_run, mapping, list_name, issuer, url, retrieved):
+@click.option("--licence", default=None, help="The terms the list is published under (the formats know theirs).")
+@click.option("--snapshot", default=None, help="The date the list's contents are as of (default: the latest date in it, else the day it is read).")
+def import_(fmt, file, sources, into, dry_run, mapping, list_name, issuer, url, retrieved, licence, snapshot):
     """Merge a published list into a separate list file that the source list includes.
 
     Curated entries are never changed: a domain or id they already have is reported as a
@@ -429,7 +463,7 @@ def import_(fmt, file, sources, into, dry_run, mapping, list_name, issuer, url, 
     path = sources_path(sources)
     try:
         report = run_import(path, fmt, file, into=into, dry_run=dry_run, mapping=list(mapping) or None,
-                            list_name=list_name, issuer=issuer, url=url, retrieved=retrieved)
+                            list_name=list_name, issuer=issuer, url=url, retrieved=retrieved, licence=licence, snapshot=snapshot)
     except ImportError_ as exc:
         raise click.ClickException(str(exc))
     _print_report(report, dry_run)

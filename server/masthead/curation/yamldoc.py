@@ -38,7 +38,8 @@ KEY_ORDER = {
     "link": ["owner", "share", "since", "until", "sources", "note"],
     "domain": ["domain", "mirror", "sources", "note"],
     "path": ["path", "sources", "note"],
-    "list": ["name", "title", "format", "issuer", "url", "file", "source", "into", "map", "retrieved"],
+    "list": ["name", "title", "format", "issuer", "url", "licence", "snapshot", "snapshot_basis", "file", "source", "into",
+             "map", "retrieved", "covered_by_curated"],
 }
 _CHILD_KIND = {
     ("outlet", "labels"): "label", ("outlet", "owners"): "link", ("owner", "owned_by"): "link",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from .model import Outlet, Registry
 from .vocabulary import LABEL_TYPES, OWNER_KIND_GROUPS
 
-__all__ = ["control_model", "label_summary"]
+__all__ = ["control_model", "control_basis", "label_summary"]
 
 STATE_LABELS = {t.type for t in LABEL_TYPES.values() if t.group == "state-controlled"}
 PUBLIC_LABELS = {t.type for t in LABEL_TYPES.values() if t.group == "public"}
@@ -26,23 +26,61 @@ def label_summary(outlet: Outlet, as_of: str) -> list[dict]:
 
 
 def control_model(registry: Registry, outlet: Outlet, as_of: str) -> str:
-    """Group for the popup: state-controlled / public / independent / commercial / unknown.
+    """Group for the popup: state-controlled / public / independent / commercial / unknown."""
+    return control_basis(registry, outlet, as_of)[0]
 
-    Attributed control labels decide first; otherwise the kinds of the ultimate owners.
+
+def control_basis(registry: Registry, outlet: Outlet, as_of: str) -> tuple[str, str]:
+    """The control model and what decided it (issue 12, rule 1), the most authoritative source first.
+
+    'typology': a State Media Monitor typology label in force decides (the latest, if several);
+    'label': another control label in force (public service by statute);
+    'owners': the kinds of the owners, when there is no such label. A trust never decides on its own:
+    it is a vehicle (a family's, or one securing a paper's independence), so the owners between it and the
+    outlet decide, and without them the model is unknown.
+    'none': nothing to go on.
     """
-    active = {label.type for label in outlet.labels if label.status(as_of) == "active" and label.kind == "control"}
-    if active & STATE_LABELS:
-        return "state-controlled"
-    if active & PUBLIC_LABELS:
+    active = [label for label in outlet.labels if label.kind == "control" and label.status(as_of) == "active"]
+    typology = [label for label in active if LABEL_TYPES[label.type].smm_code]
+    if typology:
+        latest = max(typology, key=lambda label: (label.since or "", LABEL_TYPES[label.type].rank))
+        return LABEL_TYPES[latest.type].group, "typology"
+    groups = {LABEL_TYPES[label.type].group for label in active}
+    for group in ("state-controlled", "public"):
+        if group in groups:
+            return group, "label"
+    model = _from_owners(registry, outlet)
+    return model, "owners" if model != "unknown" else "none"
+
+
+def _from_owners(registry: Registry, outlet: Outlet) -> str:
+    if {node["kind"] for node in registry.ownership_chain(outlet)[1:]} & PUBLIC_KINDS:
         return "public"
-    kinds = {owner.kind for owner in registry.ultimate_owners(outlet)}
-    chain_kinds = {node["kind"] for node in registry.ownership_chain(outlet)[1:]}
-    if chain_kinds & PUBLIC_KINDS:
-        return "public"
-    if kinds & STATE_KINDS:
-        return "state-controlled"
-    if kinds & INDEPENDENT_KINDS:
-        return "independent"
-    if kinds & COMMERCIAL_KINDS:
-        return "commercial"
-    return "unknown"
+    ultimate = {owner.kind for owner in registry.ultimate_owners(outlet)}
+    decided = _group_of(ultimate)
+    if decided:
+        return decided
+    # Only owners that do not decide alone (trusts) at the top: the companies between them and the outlet do.
+    return _group_of(_intermediate_kinds(registry, outlet)) or "unknown"
+
+
+def _group_of(kinds: set[str]) -> str | None:
+    for group, members in (("state-controlled", STATE_KINDS), ("independent", INDEPENDENT_KINDS), ("commercial", COMMERCIAL_KINDS)):
+        if kinds & members:
+            return group
+    return None
+
+
+def _intermediate_kinds(registry: Registry, outlet: Outlet) -> set[str]:
+    kinds: set[str] = set()
+    stack = [link.owner for link in outlet.owners]
+    seen: set[str] = set()
+    while stack:
+        owner = registry.owners.get(stack.pop())
+        if owner is None or owner.id in seen:
+            continue
+        seen.add(owner.id)
+        if owner.owned_by:
+            kinds.add(owner.kind)
+            stack.extend(link.owner for link in owner.owned_by)
+    return kinds

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from pathlib import Path
@@ -11,7 +12,9 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from .. import urls
+from .inherit import inherit
 from .model import Label, Outlet, Owner, OwnerLink, Problem, Registry, SourcesError, parse_partial_date
+from .quality import source_quality
 from .vocabulary import COUNTRIES, JURISDICTIONS, LABEL_TYPES, OWNER_KINDS
 from .yamlfile import parse_yaml
 
@@ -78,6 +81,7 @@ def load_with_problems(path: Path, contents: bytes | None = None) -> tuple[Regis
         builder.collect(path, documents, curated=True, first=True)
     registry = builder.build()
     registry.files = tuple(files)
+    registry.lists = tuple(builder.lists)
     registry.etag = digest.hexdigest()[:32]
     registry.warnings = tuple(p for p in builder.problems if p.severity == "warning")
     return registry, sorted(builder.problems, key=lambda p: (p.file != str(path), p.file, p.line, p.column))
@@ -93,6 +97,10 @@ class _Builder:
         self.owner_nodes: dict[str, tuple[str, CommentedMap, bool]] = {}
         self.outlet_nodes: dict[str, tuple[str, CommentedMap, bool]] = {}
         self.order: list[tuple[str, str, CommentedMap, bool]] = []
+        self.lists: list[dict] = []  # the `list:` provenance block of each included list file
+        self.ownerless: dict[str, tuple[str, CommentedMap]] = {}  # curated outlets with no owner yet: may inherit one
+        self.quality = source_quality()
+        self.today = dt.date.today().isoformat()
 
     # reading
 
@@ -153,6 +161,9 @@ class _Builder:
     def collect(self, path: Path, data: CommentedMap, curated: bool, first: bool = False) -> None:
         file = str(path)
         self._unknown_keys(file, data, TOP_KEYS, "top level")
+        if not curated and isinstance(data.get("list"), CommentedMap):
+            self.lists.append({**{str(k): v for k, v in data["list"].items()}, "file": file,
+                               "outlets": len(data.get("outlets") or []) if isinstance(data.get("outlets"), CommentedSeq) else 0})
         for section, store in (("owners", self.owner_nodes), ("outlets", self.outlet_nodes)):
             items = data.get(section)
             if items is None:
@@ -203,6 +214,14 @@ class _Builder:
         self._check_owner_refs(owners, outlets)
         self._check_cycles(owners)
         hosts, paths = self._index(outlets)
+        outlets, inheritances = inherit(outlets, hosts, paths)
+        for record in inheritances:
+            file, node, _ = self.outlet_nodes[record.outlet]
+            self._add(*_key_pos(file, node, "id"), record.message(), severity="info")
+        for outlet_id, (file, node) in self.ownerless.items():
+            if not outlets[outlet_id].owners:
+                self._add(*_key_pos(file, node, "id"), f"outlet '{outlet_id}' has no owner",
+                          "add `owner: <owner id>` with `owner_sources:`, or `ownership_note:` saying why it is not known")
         return Registry(owners=owners, outlets=outlets, hosts=hosts, paths=paths)
 
     def _owner(self, file: str, node: CommentedMap, curated: bool) -> Owner:
@@ -249,9 +268,8 @@ class _Builder:
         elif "owners" in node:
             owners = self._links(file, node, "owners", curated)
         elif curated and not node.get("ownership_note"):
-            self._add(*_key_pos(file, node, "id"), f"outlet '{node['id']}' has no owner",
-                      "add `owner: <owner id>` with `owner_sources:`, or `ownership_note:` saying why it is not known")
-        labels = self._labels(file, node)
+            self.ownerless[node["id"]] = (file, node)  # an error unless it inherits its parent's owner (build)
+        labels = self._labels(file, node, curated)
         return Outlet(
             id=node["id"], name=name or node["id"], homepage=homepage, country=country,
             languages=languages, domains=tuple(domains), paths=tuple(paths), owners=owners,
@@ -354,7 +372,7 @@ class _Builder:
             return None
         return host
 
-    def _labels(self, file: str, node: CommentedMap) -> list[Label]:
+    def _labels(self, file: str, node: CommentedMap, curated: bool = True) -> list[Label]:
         value = node.get("labels")
         if value is None:
             return []
@@ -367,12 +385,12 @@ class _Builder:
             if not isinstance(item, CommentedMap):
                 self._add(*pos, "a label must be a mapping with type, issuer, jurisdiction, since and sources", "see docs/LABELS.md")
                 continue
-            label = self._label(file, item, pos)
+            label = self._label(file, item, pos, curated)
             if label:
                 labels.append(label)
         return labels
 
-    def _label(self, file: str, item: CommentedMap, pos: tuple[str, int, int]) -> Label | None:
+    def _label(self, file: str, item: CommentedMap, pos: tuple[str, int, int], curated: bool = True) -> Label | None:
         self._unknown_keys(file, item, LABEL_KEYS, "label")
         ok = True
         label_type = item.get("type")
@@ -399,14 +417,32 @@ class _Builder:
             if "sources" not in item:
                 self._add(*pos, "label has no source", "add `sources: [https://...]`: a public URL from the issuer or a report of it")
             ok = False
+        weak = self.quality.only_weak(sources)
+        if weak:
+            # Rule 4 (issue 12): aggregators and content farms copy a decision; they are not where it is recorded.
+            self._add(*_key_pos(file, item, "sources"), "every source of this label is a weak source: " + ", ".join(weak),
+                      "cite the issuer (official journal, register, regulator) or a reputable report of the decision; "
+                      "see server/masthead/data/source_quality.yaml")
+            ok = False
+        until_sources = self._urls(file, item, "until_sources")
+        if until and not until_sources:
+            # Rule 3: an ended designation says where its end is documented.
+            self._add(*_key_pos(file, item, "until"), f"the label ended on {until} but has no `until_sources`",
+                      "add `until_sources: [https://...]`: where the lifting, expiry or removal is documented",
+                      severity="error" if curated else "warning")
+            ok &= not curated
+        checked = self._date(file, item, "checked", required=False)
+        if checked and checked > self.today:
+            self._add(*_key_pos(file, item, "checked", value=True), f"`checked` {checked} is in the future",
+                      "write the day you confirmed the label against its sources")
+            ok = False
         if not ok:
             return None
         return Label(
             type=label_type, issuer=issuer, jurisdiction=jurisdiction, since=since, until=until,
             instrument=self._text(file, item, "instrument"), sources=sources, note=self._text(file, item, "note"),
             in_response_to=self._text(file, item, "in_response_to"), retrieved=self._date(file, item, "retrieved", required=False),
-            list=self._text(file, item, "list"), checked=self._date(file, item, "checked", required=False),
-            until_sources=self._urls(file, item, "until_sources"),
+            list=self._text(file, item, "list"), checked=checked, until_sources=until_sources,
         )
 
     # checks across entries

@@ -55,6 +55,7 @@ class Label:
     list: str | None = None
     checked: str | None = None  # when a curator last confirmed the label against its sources
     until_sources: tuple[str, ...] = ()  # where the end of an ended designation is documented
+    inherited_from: str | None = None  # the parent outlet a section or subdomain took this label from
 
     @property
     def kind(self) -> str:
@@ -89,6 +90,8 @@ class Label:
         }
         if self.until_sources:
             data["until_sources"] = list(self.until_sources)
+        if self.inherited_from:
+            data["inherited_from"] = self.inherited_from
         if self.list:
             data["list"] = self.list
             data["retrieved"] = self.retrieved
@@ -146,6 +149,12 @@ class Outlet:
     ownership_note: str | None = None
     source_file: str = ""
     curated: bool = True
+    parent: str | None = None  # the outlet a section or subdomain entry lies under and inherits from
+
+    @property
+    def own_labels(self) -> tuple[Label, ...]:
+        """The labels written on this entry, without those inherited from its parent."""
+        return tuple(label for label in self.labels if not label.inherited_from)
 
     def summary(self) -> dict:
         return {"id": self.id, "name": self.name, "homepage": self.homepage, "country": self.country}
@@ -168,6 +177,7 @@ class Outlet:
             "note": self.note,
             "ownership_note": self.ownership_note,
             "curated": self.curated,
+            "parent": self.parent,
         }
 
 
@@ -189,6 +199,7 @@ class Registry:
     files: tuple[str, ...] = ()
     etag: str = ""
     warnings: tuple[Problem, ...] = ()
+    lists: tuple[dict, ...] = ()  # the provenance (`list:` block) of each included list file, with its file name
     cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def cache_put(self, key, value, limit: int = 20000) -> None:
@@ -271,7 +282,7 @@ class Registry:
         }
 
     def counts(self) -> dict:
-        labels = [label for outlet in self.outlets.values() for label in outlet.labels]
+        labels = [label for outlet in self.outlets.values() for label in outlet.own_labels]
         by_type: dict[str, int] = {}
         for label in labels:
             by_type[label.type] = by_type.get(label.type, 0) + 1

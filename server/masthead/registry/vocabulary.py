@@ -90,10 +90,12 @@ CONTROL_MODEL_TITLES = {
 }
 CONTROL_MODELS = tuple(CONTROL_MODEL_TITLES)
 
-OWNER_KIND_GROUPS = {
+OWNER_KIND_GROUPS: dict[str, str | None] = {
     "government": "state-controlled", "state-agency": "state-controlled", "state-enterprise": "state-controlled",
     "party": "state-controlled", "public-corporation": "public",
-    "trust": "independent", "foundation": "independent", "non-profit": "independent", "cooperative": "independent",
+    # A trust decides nothing on its own (issue 12, rule 1): a family's holding trust and a trust that secures a
+    # paper's independence look alike; the owners between it and the outlet decide (registry/control.py).
+    "trust": None, "foundation": "independent", "non-profit": "independent", "cooperative": "independent",
     "company": "commercial", "listed-company": "commercial", "person": "commercial", "family": "commercial",
 }
 

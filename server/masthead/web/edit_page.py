@@ -130,7 +130,7 @@ def _imported_as_entry(outlet) -> dict:
     entry["labels"] = [
         {k: v for k, v in label.items() if k in ("type", "issuer", "jurisdiction", "since", "until", "instrument",
                                                  "sources", "note", "in_response_to", "list", "retrieved", "checked", "until_sources") and v}
-        for label in data["labels"]
+        for label in data["labels"] if not label.get("inherited_from")  # the parent's labels stay the parent's
     ]
     return entry
 

@@ -100,13 +100,25 @@ def _same(a: dict, b: dict) -> bool:
     return strip(a) == strip(b)
 
 
-def _render_list(info: ListInfo, fmt: Format, entries: list[dict]) -> str:
+def _render_list(info: ListInfo, fmt: Format, entries: list[dict], covered: list[dict] = ()) -> str:
     doc = YamlDoc("", "list")
     doc.style = Style(mapping=2, sequence=4, offset=2, flow_lists=False)
     root = CommentedMap()
     root["version"] = 1
-    root["list"] = doc.node({"name": info.name, "title": info.title or fmt.title, "format": info.format,
-                             "issuer": info.issuer, "url": info.url, "retrieved": info.retrieved}, "list")
+    provenance = {"name": info.name, "title": info.title or fmt.title, "format": info.format,
+                  "issuer": info.issuer, "url": info.url}
+    if info.licence:
+        provenance["licence"] = info.licence
+    if info.snapshot:
+        provenance["snapshot"] = info.snapshot
+        if info.snapshot_basis:
+            provenance["snapshot_basis"] = info.snapshot_basis
+    provenance["retrieved"] = info.retrieved
+    if covered:
+        # Entries a curated outlet takes over, with the label the list gives them: `masthead stats` checks
+        # that the curated outlet carries it too.
+        provenance["covered_by_curated"] = list(covered)
+    root["list"] = doc.node(provenance, "list")
     root["outlets"] = CommentedSeq(doc.node(entry, "outlet") for entry in entries)
     root.yaml_set_start_comment(
         f"Imported by `masthead import {info.format}` from {info.title or fmt.title} ({info.url}).\n"
@@ -121,7 +133,7 @@ def _render_list(info: ListInfo, fmt: Format, entries: list[dict]) -> str:
 def run_import(
     sources: str | Path, fmt: str, file: str | Path, *, into: str | Path | None = None, dry_run: bool = False,
     mapping=None, list_name: str | None = None, issuer: str | None = None, url: str | None = None,
-    retrieved: str | None = None, who: str = "import",
+    retrieved: str | None = None, who: str = "import", licence: str | None = None, snapshot: str | None = None,
 ) -> ImportReport:
     """Merge one published list into its own list file, which sources.yaml then includes."""
     if fmt not in FORMATS:
@@ -146,6 +158,13 @@ def run_import(
     if into_path == sources:
         raise ImportError_("an import never goes into the curated file itself; choose another --into")
     parsed = spec.parse(file, info, mapping=mapping)
+    info.licence = licence or spec.licence
+    if snapshot:
+        if registry_module.parse_partial_date(snapshot) is None:
+            raise ImportError_(f"--snapshot {snapshot!r} is not a date (YYYY-MM-DD, YYYY-MM or YYYY)")
+        info.snapshot, info.snapshot_basis = snapshot, "given when importing"
+    else:
+        info.snapshot, info.snapshot_basis = parsed.snapshot or info.retrieved, parsed.snapshot_basis or "the day the list was read"
     report = ImportReport(format=fmt, list_name=name, into=into_path, rows=parsed.rows, skipped=parsed.skipped)
 
     curator = Curator(sources)
@@ -155,11 +174,15 @@ def run_import(
         taken_ids = set(others) | set(registry.owners)
         old_entries, old_text = _existing_entries(into_path)
         entries: list[dict] = []
+        covered: list[dict] = []
         used_ids: set[str] = set()
         for candidate in parsed.candidates:
             clash = _clash(registry, others, candidate)
             if clash:
                 report.conflicts.append(clash)
+                match = registry.match_url(f"https://{candidate.domains[0]}/")
+                if match is not None and match.outlet.curated and candidate.labels:
+                    covered.append({"host": candidate.domains[0], "outlet": match.outlet.id, "type": candidate.labels[0]["type"]})
                 continue
             if candidate.id in taken_ids or candidate.id in used_ids:
                 alternative = f"{candidate.id[:70]}-{name[:9]}".strip("-")
@@ -181,7 +204,7 @@ def run_import(
                 report.updated += 1
             entries.append(entry)
         report.removed = len(set(old_entries) - used_ids)
-        new_text = _render_list(info, spec, entries)
+        new_text = _render_list(info, spec, entries, covered)
         if old_text and _same_list(old_text, new_text):
             new_text = old_text
 

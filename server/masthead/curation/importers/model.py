@@ -30,6 +30,7 @@ class Candidate:
     homepage: str | None = None
     labels: list[dict] = field(default_factory=list)
     note: str | None = None
+    ownership_note: str | None = None
     row: int = 0
 
     def entry(self) -> dict:
@@ -38,6 +39,8 @@ class Candidate:
             data["homepage"] = self.homepage
         data["country"] = self.country
         data["domains"] = list(self.domains)
+        if self.ownership_note:
+            data["ownership_note"] = self.ownership_note
         if self.labels:
             data["labels"] = [dict(label) for label in self.labels]
         if self.note:
@@ -53,6 +56,9 @@ class ListInfo:
     url: str
     retrieved: str
     title: str = ""
+    licence: str = ""  # under which terms the list may be redistributed
+    snapshot: str = ""  # the date the list's contents are as of
+    snapshot_basis: str = ""  # how that date is known
 
 
 @dataclass
@@ -60,6 +66,8 @@ class Parsed:
     candidates: list[Candidate]
     rows: int
     skipped: Counter
+    snapshot: str | None = None  # when the data itself says how recent it is (the latest decision in a register)
+    snapshot_basis: str = ""
 
 
 @dataclass
@@ -70,3 +78,4 @@ class Format:
     url: str
     parse: Callable[..., Parsed]
     description: str
+    licence: str = ""

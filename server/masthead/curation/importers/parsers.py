@@ -22,6 +22,7 @@ __all__ = ["FORMATS", "parse_state_media_matrix", "parse_ru_foreign_agents", "pa
 
 SMM_URL = "https://github.com/ASD-at-GMF/state-media-profiles"
 SMM_ISSUER = "State Media Monitor via the Alliance for Securing Democracy's State Media Profiles"
+SMM_LICENCE = "MIT (Alliance for Securing Democracy, state-media-profiles; seed data from the State Media Monitor)"
 
 
 def parse_state_media_matrix(path: Path, info: ListInfo, **_) -> Parsed:
@@ -62,14 +63,24 @@ def parse_state_media_matrix(path: Path, info: ListInfo, **_) -> Parsed:
                 "sources": [info.url], "list": info.name, "retrieved": info.retrieved,
             }],
             note=note, row=number,
+            ownership_note="The State Media Matrix names the media company (see the note), not its owners.",
         )
-    return Parsed(list(found.values()), len(rows), skipped)
+    return Parsed(list(found.values()), len(rows), skipped,
+                  snapshot_basis="the matrix carries no date: the day this copy was read")
 
 
 # --- Russia's register of foreign agents -------------------------------------------------------
 
 RU_FA_URL = "https://minjust.gov.ru/ru/documents/7755/"
 RU_FA_ISSUER = "Ministry of Justice of the Russian Federation"
+RU_FA_LICENCE = ("official publication of a state body, not an object of copyright (Civil Code of the Russian "
+                 "Federation, Art. 1259(6)); parsed from its PDF by the public foreign-agents project")
+# Media entries of the register: entered under the mass-media law (the register of foreign media until
+# December 2022), or, under the later laws, named or hosted as a media outlet (publication, journal, TV
+# channel, media project ...). Associations, NGOs and people with a website are not media (issue 12).
+RU_MEDIA_LAW = re.compile(r"2124-1|О средствах массовой информации", re.I)
+RU_MEDIA_NAME = re.compile(r"издани|журнал|газет|медиа|media|телеканал|радио|информационн\w* (?:портал|агентств)|\bСМИ\b", re.I)
+RU_MEDIA_TLDS = (".media", ".tv", ".news", ".press")
 RU_COLUMNS = {
     "name": "Полное наименование/ФИО",
     "resource": "Информационный ресурс",
@@ -104,26 +115,33 @@ def parse_ru_foreign_agents(path: Path, info: ListInfo, **_) -> Parsed:
     skipped: Counter = Counter()
     by_host: dict[str, Candidate] = {}
     candidates: list[Candidate] = []
+    dates: list[str] = []
     for number, row in enumerate(rows, start=2):
+        dates += [d for d in (ru_date(row.get(RU_COLUMNS[k]) or "") for k in ("included", "excluded")) if d]
         hosts, _ = resource_hosts(row.get(RU_COLUMNS["resource"]) or "")
         if not hosts:
             skipped["no website among its information resources"] += 1
+            continue
+        name = re.sub(r"\s+", " ", (row.get(RU_COLUMNS["name"]) or "").strip()) or hosts[0]
+        basis = re.sub(r"\s+", " ", (row.get(RU_COLUMNS["basis"]) or "").strip())
+        if not (RU_MEDIA_LAW.search(basis) or RU_MEDIA_NAME.search(name) or hosts[0].endswith(RU_MEDIA_TLDS)):
+            skipped["not a media entry (an association, NGO or person with a website)"] += 1
             continue
         since = ru_date(row.get(RU_COLUMNS["included"]) or "")
         if since is None:
             skipped["no valid inclusion date"] += 1
             continue
         until = ru_date(row.get(RU_COLUMNS["excluded"]) or "")
-        name = re.sub(r"\s+", " ", (row.get(RU_COLUMNS["name"]) or "").strip()) or hosts[0]
         label = {
             "type": "foreign-agent", "issuer": info.issuer, "jurisdiction": "RU", "since": since,
         }
         if until:
             label["until"] = until
-        basis = re.sub(r"\s+", " ", (row.get(RU_COLUMNS["basis"]) or "").strip())
         if basis:
             label["instrument"] = basis[:500]
         label.update({"sources": [info.url], "list": info.name, "retrieved": info.retrieved})
+        if until:
+            label["until_sources"] = [info.url]  # the register records the exclusion decision
         known = next((by_host[h] for h in hosts if h in by_host), None)
         if known is not None:
             # The same website again (re-included, or a second entity): one outlet, one more label.
@@ -137,11 +155,13 @@ def parse_ru_foreign_agents(path: Path, info: ListInfo, **_) -> Parsed:
                 + (f"the country is that of the domain's country-code TLD (.{hosts[0].rsplit('.', 1)[-1]})." if country
                    else "INT stands for 'not stated'."))
         candidate = Candidate(id=host_id(hosts[0]), name=name[:200], country=country or "INT", domains=hosts,
-                              homepage=f"https://{hosts[0]}/", labels=[label], note=note, row=number)
+                              homepage=f"https://{hosts[0]}/", labels=[label], note=note, row=number,
+                              ownership_note="The register names the entity it lists, not its owners.")
         for host in hosts:
             by_host[host] = candidate
         candidates.append(candidate)
-    return Parsed(candidates, len(rows), skipped)
+    return Parsed(candidates, len(rows), skipped, snapshot=max(dates) if dates else None,
+                  snapshot_basis="the latest inclusion or exclusion decision in the file")
 
 
 # --- OpenSources -------------------------------------------------------------------------------
@@ -282,9 +302,10 @@ FORMATS: dict[str, Format] = {
     f.name: f
     for f in [
         Format("state-media-matrix", "State Media Matrix", SMM_ISSUER, SMM_URL, parse_state_media_matrix,
-               "State_Media_Matrix.csv: typology codes SC/CaPu/CaPr/ISFM/ISF/ISM/IP become control labels"),
+               "State_Media_Matrix.csv: typology codes SC/CaPu/CaPr/ISFM/ISF/ISM/IP become control labels", SMM_LICENCE),
         Format("ru-foreign-agents", "Register of foreign agents (Russia)", RU_FA_ISSUER, RU_FA_URL, parse_ru_foreign_agents,
-               "the Ministry of Justice register as CSV; rows with a website become outlets with a foreign-agent label"),
+               "the Ministry of Justice register as CSV; media entries with a website become outlets with a foreign-agent label",
+               RU_FA_LICENCE),
         Format("opensources", "OpenSources", "OpenSources", OPENSOURCES_URL, parse_opensources,
                "sources.json; its ratings are opinions: imported as notes, never as labels"),
         Format("csv", "CSV", "", "", parse_generic_csv,

@@ -1,0 +1,104 @@
+"""How fresh and how complete the list is: labels not checked lately, the bundled lists' provenance and coverage.
+
+`masthead validate --stale DAYS` and `masthead stats` print what these functions compute (issue 12).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from .control import control_basis
+from .model import Label, Outlet, Registry
+from .quality import source_quality
+
+__all__ = ["StaleLabel", "stale_labels", "list_reports", "coverage", "source_counts"]
+
+
+@dataclass(frozen=True)
+class StaleLabel:
+    outlet: Outlet
+    label: Label
+    checked: str | None  # the last check (or, for an imported label, the day its list was read); None if never
+    days: int | None  # how long ago
+
+    def __str__(self) -> str:
+        when = f"last checked {self.checked} ({self.days} days ago)" if self.checked else "never checked"
+        return (f"{self.outlet.source_file}: {self.outlet.id}: {self.label.type} ({self.label.jurisdiction}), "
+                f"{self.label.issuer}, since {self.label.since}: {when}")
+
+
+def _as_date(text: str) -> dt.date:
+    parts = [int(p) for p in text.split("-")] + [1, 1]
+    return dt.date(parts[0], parts[1], parts[2])
+
+
+def stale_labels(registry: Registry, days: int, today: dt.date | None = None) -> list[StaleLabel]:
+    """Labels (each on the entry that holds it) whose last check is older than `days`, or that were never checked."""
+    today = today or dt.date.today()
+    found = []
+    for outlet in registry.outlets.values():
+        for label in outlet.own_labels:
+            checked = label.checked or label.retrieved
+            age = (today - _as_date(checked)).days if checked else None
+            if age is None or age > days:
+                found.append(StaleLabel(outlet, label, checked, age))
+    found.sort(key=lambda s: (s.checked or "", s.outlet.id))
+    return found
+
+
+def coverage(registry: Registry, entry: dict) -> dict:
+    """For one list: outlets and hosts it gives, entries curated outlets take over, and how many carry the list's label."""
+    file = str(entry.get("file", ""))
+    outlets = [o for o in registry.outlets.values() if o.source_file == file]
+    hosts = sum(1 for oid in registry.hosts.values() if registry.outlets[oid].source_file == file)
+    covered = [c for c in entry.get("covered_by_curated") or [] if isinstance(c, dict)]
+    carried = 0
+    for item in covered:
+        match = registry.match_url(f"https://{item.get('host')}/")
+        if match is not None and any(l.type == item.get("type") and l.status(dt.date.today().isoformat()) == "active"
+                                     for l in match.outlet.labels):
+            carried += 1
+    listed = len(outlets) + len(covered)
+    with_label = sum(1 for o in outlets if o.labels) + carried
+    return {"outlets": len(outlets), "hosts": hosts, "covered_by_curated": len(covered),
+            "curated_carrying_label": carried, "listed": listed, "with_label": with_label,
+            "share_with_label": round(with_label / listed, 4) if listed else None}
+
+
+def list_reports(registry: Registry) -> list[dict]:
+    """Each included list's provenance (licence, source, snapshot date) with its coverage."""
+    reports = []
+    for entry in registry.lists:
+        keys = ("name", "title", "format", "issuer", "url", "licence", "snapshot", "snapshot_basis", "retrieved")
+        report = {k: (str(entry[k]) if entry.get(k) is not None else None) for k in keys}
+        report["file"] = Path(str(entry.get("file", ""))).name
+        report.update(coverage(registry, entry))
+        reports.append(report)
+    return reports
+
+
+def source_counts(registry: Registry, as_of: str | None = None) -> dict:
+    """Counts for `masthead stats`: hosts, control models and what decided them, labels citing a primary source, freshness."""
+    as_of = as_of or dt.date.today().isoformat()
+    quality = source_quality()
+    labels = [label for outlet in registry.outlets.values() for label in outlet.own_labels]
+    curated = [label for outlet in registry.outlets.values() if outlet.curated for label in outlet.own_labels]
+    models: dict[str, int] = {}
+    bases: dict[str, int] = {}
+    for outlet in registry.outlets.values():
+        model, basis = control_basis(registry, outlet, as_of)
+        models[model] = models.get(model, 0) + 1
+        bases[basis] = bases.get(basis, 0) + 1
+    return {
+        "hosts": len(registry.hosts),
+        "path_rules": sum(len(rules) for rules in registry.paths.values()),
+        "curated_outlets": sum(1 for o in registry.outlets.values() if o.curated),
+        "imported_outlets": sum(1 for o in registry.outlets.values() if not o.curated),
+        "control_models": dict(sorted(models.items())),
+        "control_model_decided_by": dict(sorted(bases.items())),
+        "labels_citing_a_primary_source": sum(1 for l in labels if quality.cites_primary(l.sources)),
+        "curated_labels": len(curated),
+        "curated_labels_checked": sum(1 for l in curated if l.checked),
+    }
