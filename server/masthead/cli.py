@@ -232,6 +232,10 @@ def render_answer(answer: dict) -> str:
                 lines.append(f"      instrument: {label['instrument']}")
             if label.get("in_response_to"):
                 lines.append(f"      in response to: {label['in_response_to']}")
+            if label.get("inherited_from"):
+                lines.append(f"      inherited from: {label['inherited_from']} (this page lies under it)")
+            if label.get("checked"):
+                lines.append(f"      last checked: {label['checked']}")
             for source in label["sources"]:
                 lines.append(f"      source: {source}")
     for item in answer.get("related") or []:
