@@ -32,6 +32,7 @@ def run(edits: int, keep: bool) -> list[float]:
     with tempfile.TemporaryDirectory() as tmp:
         sources = Path(tmp) / "sources.yaml"
         shutil.copy(ROOT / "sources.yaml", sources)
+        shutil.copytree(ROOT / "lists", Path(tmp) / "lists")  # the bundled lists it includes
         app = create_app({"SOURCES": str(sources), "DB": str(Path(tmp) / "c.db"), "TOKEN": TOKEN,
                           "CONFIG_DIR": str(Path(tmp) / "cfg"), "SOURCES_CHECK_INTERVAL": 3600})
         client = app.test_client()

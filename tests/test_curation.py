@@ -94,6 +94,7 @@ def commented(tmp_path) -> Path:
 def bundled(tmp_path) -> Path:
     path = tmp_path / "sources.yaml"
     shutil.copy(ROOT / "sources.yaml", path)
+    shutil.copytree(ROOT / "lists", tmp_path / "lists")  # the bundled lists it includes
     return path
 
 

@@ -94,7 +94,8 @@ def test_create_change_and_delete_an_outlet(api, sources_copy):
 def test_labels_of_an_outlet(api):
     added = api.post("/api/outlets/bignews/labels", json=LABEL, headers=AUTH)
     assert added.status_code == 201 and added.get_json()["outlet"]["labels"][0]["issuer"] == "Roskomnadzor"
-    changed = api.put("/api/outlets/bignews/labels/0", json=LABEL | {"until": "2023-01-01"}, headers=AUTH)
+    changed = api.put("/api/outlets/bignews/labels/0", json=LABEL | {"until": "2023-01-01", "until_sources": ["https://example.org/lifted"]},
+                      headers=AUTH)
     assert changed.get_json()["outlet"]["labels"][0]["until"] == "2023-01-01"
     assert api.put("/api/outlets/bignews/labels/5", json=LABEL, headers=AUTH).status_code == 404
     assert api.delete("/api/outlets/bignews/labels/x", headers=AUTH).status_code == 404

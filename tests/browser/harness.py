@@ -83,6 +83,8 @@ def start_masthead(workdir: Path, env_extra: dict | None = None, articles: bool 
     db = workdir / "corpus.db"
     copy = workdir / "sources.yaml"
     shutil.copy(sources, copy)
+    if (sources.parent / "lists").is_dir():  # the bundled list includes lists/*.yaml
+        shutil.copytree(sources.parent / "lists", workdir / "lists", dirs_exist_ok=True)
     env = {"MASTHEAD_TOKEN": WRITE_TOKEN, **(env_extra or {})}
     if articles:
         # A failed ingest fails the tests that need it, loudly: never a quieter test with no related coverage.

@@ -22,8 +22,9 @@ bp = Blueprint("edit_page", __name__)
 # --- the /edit page ----------------------------------------------------------------------------
 
 OUTLET_TEXT_FIELDS = ("name", "homepage", "country", "owner", "ownership_note", "funding", "note")
-LABEL_TEXT_FIELDS = ("type", "issuer", "jurisdiction", "since", "until", "instrument", "note")
-LABEL_FORM_FIELDS = LABEL_TEXT_FIELDS + ("sources",)
+LABEL_TEXT_FIELDS = ("type", "issuer", "jurisdiction", "since", "until", "instrument", "note", "checked")
+LABEL_URL_FIELDS = ("sources", "until_sources")  # where the label and, once it ended, its end are documented
+LABEL_FORM_FIELDS = LABEL_TEXT_FIELDS + LABEL_URL_FIELDS
 
 
 def _page_headers(response: Response, nonce: str) -> Response:
@@ -54,7 +55,8 @@ def _form_from_entry(entry: dict) -> dict:
     form["labels"] = []
     for i, label in enumerate(entry.get("labels") or []):
         row = {key: str(label.get(key) or "") for key in LABEL_TEXT_FIELDS}
-        row["sources"] = "\n".join(label.get("sources") or [])
+        for field in LABEL_URL_FIELDS:
+            row[field] = "\n".join(label.get(field) or [])
         row["key"] = str(i)
         row["extra"] = {k: v for k, v in label.items() if k not in LABEL_FORM_FIELDS}
         form["labels"].append(row)
@@ -232,9 +234,10 @@ def _values_from_form(form: dict, existing: dict | None) -> tuple[dict, list[str
         for field in LABEL_TEXT_FIELDS:
             if row[field]:
                 label[field] = row[field]
-        sources = [s for s in (row["sources"] or "").split() if s]
-        if sources:
-            label["sources"] = sources
+        for field in LABEL_URL_FIELDS:
+            urls_given = [s for s in (row.get(field) or "").split() if s]
+            if urls_given:
+                label[field] = urls_given
         labels.append(label)
         keys.append(row["key"])
     values["labels"] = labels or None
