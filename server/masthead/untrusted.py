@@ -11,7 +11,7 @@ import json
 import re
 from typing import Any
 
-__all__ = ["MAX_DEPTH", "UntrustedError", "surrogate_at", "check_text", "json_depth_exceeds", "loads", "shown"]
+__all__ = ["MAX_DEPTH", "UntrustedError", "surrogate_at", "check_text", "without_surrogates", "json_depth_exceeds", "loads", "shown"]
 
 MAX_DEPTH = 64  # the source list nests 7 levels deep; edits 8; records 2
 
@@ -60,6 +60,18 @@ def check_text(value: Any, what: str = "the data") -> None:
     if where is not None:
         raise UntrustedError(f"{what} holds a lone surrogate (a \\uD800-\\uDFFF escape without its pair) at {shown(where, 80)}; "
                              "it is not text and cannot be stored")
+
+
+def without_surrogates(value: Any) -> Any:
+    """`value` (text, or lists and dicts of it) with each lone surrogate replaced by U+FFFD, to show what a
+    file on disk holds (a hand edit) without failing to send it."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {without_surrogates(k): without_surrogates(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [without_surrogates(v) for v in value]
+    return value
 
 
 def json_depth_exceeds(text: str | bytes, limit: int = MAX_DEPTH) -> bool:
