@@ -291,12 +291,14 @@ def test_csv_export_neutralises_formula_cells(api, name):
     assert "'" + name.split('"')[0] in row
 
 
-@pytest.mark.parametrize("into", ["../outside.yaml", "lists/../../outside.yaml", "/tmp/outside.yaml", "lists/x.txt", "sources-2.yaml"])
+@pytest.mark.parametrize("into", ["../outside.yaml", "lists/../../outside.yaml", "{absolute}", "lists/x.txt", "sources-2.yaml"])
 def test_an_import_writes_only_under_lists(runner, sources_copy, tmp_path, into):
     listing = opensources_list(tmp_path, '{"satire.example": {"type": "satire"}}')
+    into = into.format(absolute=tmp_path / "elsewhere" / "outside.yaml")
     result = runner.invoke(cli, ["import", "opensources", str(listing), "--sources", str(sources_copy), "--into", into])
     assert result.exit_code == 1 and "only a .yaml file under lists/" in result.output
-    assert not (tmp_path.parent / "outside.yaml").exists() and not Path("/tmp/outside.yaml").exists()
+    assert not (tmp_path.parent / "outside.yaml").exists() and not (tmp_path / "elsewhere").exists()
+    assert not (tmp_path / "sources-2.yaml").exists()
     assert (runner.invoke(cli, ["import", "opensources", str(listing), "--sources", str(sources_copy), "--into", "lists/mine.yaml"])
             .exit_code == 0) and (sources_copy.parent / "lists" / "mine.yaml").exists()
 
