@@ -10,7 +10,7 @@
  */
 
 import { badgeFor, badgeKind } from "./lib/labels.js";
-import { DEFAULT_SERVER_URL, apiUrl, normaliseServerUrl } from "./lib/format.js";
+import { DEFAULT_SERVER_URL, apiUrl, cutUtf8, normaliseServerUrl } from "./lib/format.js";
 import { matchOutlet, unwrapUrl } from "./lib/match.js";
 import { LINK_SITES, cleanHost, hostMatches, hostOrigins, isLinkHost, linkHosts } from "./lib/sites.js";
 
@@ -26,6 +26,7 @@ export const DEFAULT_SETTINGS = Object.freeze({
 });
 const DOMAINS_MAX_AGE_MS = 30 * 60 * 1000;
 const REQUEST_TIMEOUT_MS = 10_000;
+const MAX_TITLE_BYTES = 1500; // the title's share of the 8,190-byte request line, percent-encoded (see cutUtf8)
 const DEFAULT_TITLE = "Masthead: who stands behind this page";
 const BADGE_TEXT_COLOUR = "#ffffff";
 
@@ -215,7 +216,7 @@ async function getContext({ url, title }) {
   const base = { serverUrl: settings.serverUrl };
   let response;
   try {
-    response = await request(apiUrl(settings.serverUrl, "/api/context", { url, title: title ? title.slice(0, 2000) : "" }), {
+    response = await request(apiUrl(settings.serverUrl, "/api/context", { url, title: title ? cutUtf8(title, MAX_TITLE_BYTES) : "" }), {
       token: settings.token,
     });
   } catch (error) {

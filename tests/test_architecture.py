@@ -13,7 +13,7 @@ ARCHITECTURE = Path(__file__).resolve().parent.parent / "docs" / "ARCHITECTURE.m
 
 # The flow, bottom to top. A module may import masthead modules of a lower layer, and its own layer's.
 LAYERS = [
-    ("base", {"__init__", "config", "urls"}),
+    ("base", {"__init__", "config", "urls", "untrusted"}),
     ("registry", {"registry"}),
     ("storage", {"corpus", "extract"}),
     ("records", {"records"}),

@@ -81,7 +81,7 @@ def cli():
 
 
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind. Anything but loopback exposes the server to your network.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind; also a host name the server answers for (see MASTHEAD_ALLOWED_HOSTS). Anything but loopback exposes the server to your network.")
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
 @sources_option()
 @db_option
@@ -107,6 +107,7 @@ def serve(host, port, sources, db, workers, threads, git_commit):
         settings["GIT_COMMIT"] = True
     _check_sources(Path(settings["SOURCES"]))
     _announce_token(settings)
+    settings["ALLOWED_HOSTS"] = [*settings["ALLOWED_HOSTS"], host]  # the name it is bound to is one it answers for
     if host not in ("127.0.0.1", "localhost", "::1"):
         settings["REQUIRE_READ_TOKEN"] = True
         click.echo(f"warning: binding to {host} exposes Masthead beyond this machine; every request except /api/ping now needs the bearer token", err=True)

@@ -24,6 +24,7 @@ SETTINGS = [
     Setting("GIT_COMMIT", "MASTHEAD_GIT_COMMIT", "'1' commits each change made through the server when the source list lives in a git repository (also `masthead serve --git-commit`)"),
     Setting("FETCH_PAGES", "MASTHEAD_FETCH_PAGES", "'1' lets /api/context fetch the reader's page when it is not in the corpus (default: off); then each client may ask 2 times a second, in bursts of 10"),
     Setting("STORE_PAGES", "MASTHEAD_STORE_PAGES", "'1' lets readers who opted in (in the extension's options, with the access token) add the page they are on to the corpus through POST /api/articles (default: off: the server keeps no record of what readers read)"),
+    Setting("ALLOWED_HOSTS", "MASTHEAD_ALLOWED_HOSTS", "comma-separated host names the server answers for besides 127.0.0.1, localhost and [::1] (`masthead serve --host X` adds X); a request naming any other host gets 421 and no data, so a web page whose name re-resolves to this machine (DNS rebinding) reads nothing"),
     Setting("FETCH_ALLOW", "MASTHEAD_FETCH_ALLOW", "comma-separated networks (CIDR) the fetcher may reach although private, for intranet deployments (default: none)"),
 ]
 
@@ -57,6 +58,7 @@ def defaults() -> dict:
         "GIT_COMMIT": env.get("MASTHEAD_GIT_COMMIT", "0") == "1",
         "FETCH_PAGES": env.get("MASTHEAD_FETCH_PAGES", "0") == "1",
         "STORE_PAGES": env.get("MASTHEAD_STORE_PAGES", "0") == "1",
+        "ALLOWED_HOSTS": [h.strip() for h in env.get("MASTHEAD_ALLOWED_HOSTS", "").split(",") if h.strip()],
         "FETCH_ALLOW": [n.strip() for n in env.get("MASTHEAD_FETCH_ALLOW", "").split(",") if n.strip()],
         "SOURCES_CHECK_INTERVAL": 1.0,
     }

@@ -93,7 +93,9 @@ _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 _ARCHIVE_PATH = re.compile(r"^/web/(?:\d{1,14}[a-z_]*|\*)/(.+)$", re.S)
 _ARCHIVE_TODAY_PATH = re.compile(r"^/(?:newest|oldest|\d{14}|\d{4}\.\d{2}\.\d{2}-\d{6})/(.+)$", re.S)
 _AMP_CACHE_PATH = re.compile(r"^/(?:c|v|i|wp|r|a)/(?:s/)?(.+)$", re.S)
-_MAX_UNWRAP = 5
+# Each wrapper adds at least ~20 characters and the URL is at most 6,000: 64 is past any real chain. Five cut
+# chains short and matched the last wrapper's host instead of the page (issue 13).
+_MAX_UNWRAP = 64
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _IP_LIKE = re.compile(r"^[\[]?[0-9a-fx:.]+[\]]?$|^\[")
 
@@ -156,6 +158,9 @@ def normalise(raw: str) -> PageURL:
             break
         wrappers.append(text)
         text, page = inner, inner_page
+    else:
+        if _unwrap(page) is not None:
+            raise URLError(f"the URL nests more than {_MAX_UNWRAP} redirect wrappers")
     if wrappers:
         page = PageURL(**{**page.__dict__, "unwrapped_from": tuple(wrappers)})
     return page

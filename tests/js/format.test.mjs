@@ -130,3 +130,16 @@ test("shortIssuer and shortJurisdiction: a few words for one-line summaries", as
   for (const [code, short] of codes) assert.equal(shortJurisdiction(code), short, code);
   assert.equal(outletPageUrl("http://127.0.0.1:8765", "rt news"), "http://127.0.0.1:8765/outlets/rt%20news");
 });
+
+test("cutUtf8 cuts a title by UTF-8 bytes, never inside a character (issue 13)", async () => {
+  const { cutUtf8, apiUrl } = await import("../../extension/lib/format.js");
+  const cyrillic = "Ж".repeat(2000); // 4,000 bytes; 12,000 characters percent-encoded
+  const cut = cutUtf8(cyrillic, 1500);
+  assert.equal(new TextEncoder().encode(cut).length, 1500);
+  assert.equal(cut, "Ж".repeat(750));
+  assert.equal(cutUtf8("aЖ", 2), "a"); // the two-byte letter does not fit: left out whole
+  assert.equal(cutUtf8("😀😀", 7), "😀");
+  assert.equal(cutUtf8("short", 1500), "short");
+  const url = apiUrl("http://127.0.0.1:8765", "/api/context", { url: "https://ria.ru/20240101/x.html", title: cut });
+  assert.ok(`GET ${new URL(url).pathname}${new URL(url).search} HTTP/1.1`.length < 8190);
+});

@@ -54,7 +54,7 @@ def export_csv(registry, curated_only: bool = False) -> str:
             + (f" to {label.until}" if label.until else "") + ")"
             for label in outlet.labels
         ]
-        writer.writerow({
+        writer.writerow({key: _cell(value) for key, value in {
             "id": outlet.id, "name": outlet.name, "country": outlet.country or "", "homepage": outlet.homepage or "",
             "domains": " | ".join(outlet.domains), "paths": " | ".join(outlet.paths), "owner": primary,
             "owner_name": registry.owners[primary].name if primary in registry.owners else "",
@@ -62,5 +62,14 @@ def export_csv(registry, curated_only: bool = False) -> str:
             "control_model": control_model(registry, outlet, today), "labels": " | ".join(labels),
             "curated": "yes" if outlet.curated else "no",
             "list_file": "" if outlet.curated else Path(outlet.source_file).name,
-        })
+        }.items()})
     return buffer.getvalue()
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: str) -> str:
+    """A cell a spreadsheet shows as text: one starting like a formula (=HYPERLINK(...), from an edit or an
+    imported list) gets a leading apostrophe (OWASP's advice on CSV injection; issue 13)."""
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value

@@ -22,6 +22,7 @@ from ruamel.yaml.emitter import Emitter
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import ScalarString
 
+from ..registry.yamlfile import GuardedComposer
 from .errors import Invalid, NotFound
 from .patch import PatchError, apply_patch
 
@@ -166,6 +167,7 @@ def guess_style(text: str) -> Style:
 def _yaml(style: Style, width: int) -> YAML:
     yaml = YAML(typ="rt")
     yaml.Constructor = _EditConstructor
+    yaml.Composer = GuardedComposer  # the loader's depth and alias limits (issue 13)
     yaml.Emitter = _FoldingEmitter
     yaml.preserve_quotes = True
     yaml.width = width

@@ -12,6 +12,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from .. import urls
+from ..untrusted import shown, surrogate_at
 from .inherit import inherit
 from .model import Label, Outlet, Owner, OwnerLink, Problem, Registry, SourcesError, parse_partial_date
 from .quality import source_quality
@@ -21,7 +22,9 @@ from .yamlfile import parse_yaml
 __all__ = ["load", "validate", "check", "load_with_problems", "ID_RE", "MAX_FILE_BYTES"]
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_MESSAGE = 400
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 
 TOP_KEYS = {"version", "include", "owners", "outlets", "lists", "list"}
@@ -137,10 +140,36 @@ class _Builder:
             return None
         if data is None:
             data = CommentedMap()
+        if self._lone_surrogates(str(path), data):
+            return None
         if not isinstance(data, CommentedMap):
             self._add(str(path), 1, 1, "the top level must be a mapping with `owners:` and `outlets:`", "see docs/SCHEMA.md")
             return None
         return data
+
+    def _lone_surrogates(self, file: str, data: Any) -> bool:
+        """Report every text holding a lone surrogate (a "\\ud800" escape): no answer that included it could be
+        sent (issue 13). True when there is one; the file is then not read further, so no message quotes one."""
+        found = 0
+        stack, seen = [data], set()
+        while stack and found < 20:
+            node = stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            pairs = node.items() if isinstance(node, CommentedMap) else enumerate(node) if isinstance(node, CommentedSeq) else ()
+            for key, value in pairs:
+                if isinstance(value, (CommentedMap, CommentedSeq)):
+                    stack.append(value)
+                elif (isinstance(value, str) or isinstance(key, str)) and surrogate_at([key, value]) is not None:
+                    if isinstance(node, CommentedMap):
+                        pos = _key_pos(file, node, key, value=surrogate_at(key) is None)
+                    else:
+                        pos = _item_pos(file, node, "", node, key)
+                    self._add(*pos, "this text holds a lone surrogate (a \\uD800-\\uDFFF escape without its pair), which is not a character",
+                              "write the character itself, or one \\U escape for characters beyond \\uFFFF (\\U0001F600)")
+                    found += 1
+        return found > 0
 
     def includes(self, path: Path, data: CommentedMap) -> list[tuple[Path, tuple[str, int, int]]]:
         found = []
@@ -178,7 +207,7 @@ class _Builder:
                     continue
                 entry_id = node.get("id")
                 if not isinstance(entry_id, str) or not ID_RE.match(entry_id):
-                    self._add(*_key_pos(file, node, "id"), f"invalid or missing id {entry_id!r}",
+                    self._add(*_key_pos(file, node, "id"), f"invalid or missing id {shown(entry_id)}",
                               "use lowercase letters, digits and '-', e.g. 'rossiya-segodnya'")
                     continue
                 if entry_id in store:
@@ -229,7 +258,7 @@ class _Builder:
         name = self._text(file, node, "name", required=True)
         kind = node.get("kind")
         if kind not in OWNER_KINDS:
-            self._add(*_key_pos(file, node, "kind"), f"owner kind {kind!r} is not in the vocabulary",
+            self._add(*_key_pos(file, node, "kind"), f"owner kind {shown(kind)} is not in the vocabulary",
                       "one of: " + ", ".join(OWNER_KINDS))
         country = self._country(file, node, required=False)
         links = self._links(file, node, "owned_by", curated)
@@ -298,7 +327,7 @@ class _Builder:
             self._unknown_keys(file, item, LINK_KEYS, "ownership link")
             share = item.get("share")
             if share is not None and (not isinstance(share, (int, float)) or not 0 < share <= 100):
-                self._add(*_key_pos(file, item, "share"), f"share {share!r} is not a percentage", "a number above 0 and at most 100")
+                self._add(*_key_pos(file, item, "share"), f"share {shown(share)} is not a percentage", "a number above 0 and at most 100")
                 share = None
             sources = self._urls(file, item, "sources")
             if curated and not sources:
@@ -348,7 +377,7 @@ class _Builder:
                 self._unknown_keys(file, item, PATH_KEYS, "path")
                 item = item.get("path")
             if not isinstance(item, str) or "/" not in item.strip("/"):
-                self._add(*pos, f"path rule {item!r} must be host/prefix", "e.g. 'bbc.com/russian'")
+                self._add(*pos, f"path rule {shown(item)} must be host/prefix", "e.g. 'bbc.com/russian'")
                 continue
             host_part, prefix = item.strip().split("/", 1)
             host = self._host(pos, host_part)
@@ -396,14 +425,14 @@ class _Builder:
         label_type = item.get("type")
         if not isinstance(label_type, str) or label_type not in LABEL_TYPES:
             close = _closest(str(label_type), LABEL_TYPES)
-            self._add(*_key_pos(file, item, "type"), f"label type {label_type!r} is not in the vocabulary",
+            self._add(*_key_pos(file, item, "type"), f"label type {shown(label_type)} is not in the vocabulary",
                       f"did you mean '{close}'? see docs/LABELS.md" if close else "see docs/LABELS.md for the types")
             ok = False
         issuer = self._text(file, item, "issuer", required=True)
         ok &= bool(issuer)
         jurisdiction = item.get("jurisdiction")
         if not isinstance(jurisdiction, str) or jurisdiction not in JURISDICTIONS:
-            self._add(*_key_pos(file, item, "jurisdiction"), f"jurisdiction {jurisdiction!r} is not an ISO 3166 code, EU, UN or INT",
+            self._add(*_key_pos(file, item, "jurisdiction"), f"jurisdiction {shown(jurisdiction)} is not an ISO 3166 code, EU, UN or INT",
                       "use two capital letters, e.g. 'RU', 'GB', 'EU'")
             ok = False
         since = self._date(file, item, "since", required=True)
@@ -544,7 +573,7 @@ class _Builder:
         if value is None:
             return None
         if not isinstance(value, str) or not re.match(r"^https?://[^\s/]+\.[^\s]*$", value.strip()):
-            self._add(*_key_pos(file, node, key, value=True), f"`{key}` {value!r} is not an http(s) URL", "write the full public URL, starting with https://")
+            self._add(*_key_pos(file, node, key, value=True), f"`{key}` {shown(value)} is not an http(s) URL", "write the full public URL, starting with https://")
             return None
         return value.strip()
 
@@ -560,7 +589,7 @@ class _Builder:
         for i, item in enumerate(items):
             pos = _item_pos(file, node, key, items, i) if isinstance(items, CommentedSeq) else _key_pos(file, node, key, value=True)
             if not isinstance(item, str) or not re.match(r"^https?://[^\s/]+\.[^\s]*$", item.strip()):
-                self._add(*pos, f"source {item!r} is not an http(s) URL", "cite a public web page, starting with https://")
+                self._add(*pos, f"source {shown(item)} is not an http(s) URL", "cite a public web page, starting with https://")
                 continue
             found.append(item.strip())
         if not found and not items:
@@ -574,7 +603,7 @@ class _Builder:
                 self._add(*_key_pos(file, node, "id"), f"'{node.get('id')}' has no country", "add `country:` with an ISO 3166-1 code, e.g. 'RU'")
             return None
         if not isinstance(value, str) or (value not in COUNTRIES and value not in ("EU", "INT")):
-            self._add(*_key_pos(file, node, "country", value=True), f"country {value!r} is not an ISO 3166-1 alpha-2 code",
+            self._add(*_key_pos(file, node, "country", value=True), f"country {shown(value)} is not an ISO 3166-1 alpha-2 code",
                       "use two capital letters, e.g. 'GB' for the United Kingdom")
             return None
         return value
@@ -586,7 +615,7 @@ class _Builder:
             return None
         parsed = parse_partial_date(node[key])
         if parsed is None:
-            self._add(*_key_pos(file, node, key, value=True), f"`{key}` {node[key]!r} is not a valid date", "write YYYY-MM-DD, YYYY-MM or YYYY")
+            self._add(*_key_pos(file, node, key, value=True), f"`{key}` {shown(node[key])} is not a valid date", "write YYYY-MM-DD, YYYY-MM or YYYY")
         return parsed
 
     def _unknown_keys(self, file: str, node: CommentedMap, allowed: set[str], what: str) -> None:
@@ -597,6 +626,9 @@ class _Builder:
                           f"did you mean '{close}'?" if close else "allowed: " + ", ".join(sorted(allowed)))
 
     def _add(self, file: str, line: int, column: int, message: str, hint: str = "", severity: str = "error") -> None:
+        if len(message) > MAX_MESSAGE:  # a value quoted in a message never makes it unbounded
+            message = message[: MAX_MESSAGE - 3] + "..."
+        message = _SURROGATE.sub("\ufffd", message)  # nor unprintable
         self.problems.append(Problem(file, line, column, message, hint, severity))
 
 

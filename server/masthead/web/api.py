@@ -7,6 +7,7 @@ import errno
 from flask import Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from .. import untrusted
 from ..context import ContextError, parse_as_of
 from ..corpus import CorpusUnavailable
 
@@ -36,7 +37,13 @@ def json_body() -> dict:
     """The request's JSON object, or a 415/400 that says what to send."""
     if not request.is_json:
         raise APIError(415, "send the entry as JSON (Content-Type: application/json)")
-    data = request.get_json(silent=True)
+    try:
+        # Depth bounded before parsing, lone surrogates refused after: either would be a 500 later (issue 13).
+        data = untrusted.loads(request.get_data(cache=True), "the body")
+    except untrusted.UntrustedError as exc:
+        raise APIError(400, str(exc)) from None
+    except ValueError:
+        data = None
     if not isinstance(data, dict):
         raise APIError(400, "the body must be a JSON object")
     return data

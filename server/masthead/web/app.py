@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import ipaddress
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -36,6 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = settings.get("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
     app.json.sort_keys = False
     app.json.ensure_ascii = False
+    _check_host(app, settings)  # first: a request for a foreign host name gets nothing else
 
     sources = LiveSources(settings["SOURCES"], check_interval=settings.get("SOURCES_CHECK_INTERVAL", 1.0))
     state = AppState(sources=sources, settings=settings)
@@ -55,6 +57,46 @@ def create_app(test_config: dict | None = None) -> Flask:
     _cors(app, settings["CORS_ORIGINS"])
     logging.getLogger("masthead").info("sources loaded from %s", sources.path)
     return app
+
+
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+WILDCARD_BINDS = ("0.0.0.0", "::", "")
+
+
+def host_name(host: str) -> str:
+    """'Example.org:8765' -> 'example.org', '[::1]:8765' -> '::1'."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1:].split("]", 1)[0]
+    if host.count(":") == 1:
+        host = host.split(":", 1)[0]
+    return host.rstrip(".")
+
+
+def _check_host(app: Flask, settings: dict) -> None:
+    """Answer only for the names the server is bound or configured for (issue 13: DNS rebinding).
+
+    A page on attacker.example whose name re-resolves to 127.0.0.1 is same-origin with this server in the
+    browser, but its requests still say `Host: attacker.example`: they get 421 and no data, on every route."""
+    allowed = {host_name(h) for h in (*LOOPBACK_NAMES, *(settings.get("ALLOWED_HOSTS") or ())) if host_name(h)}
+    # Bound to every address: any of the machine's IP addresses may be asked for. An IP literal is no
+    # rebinding risk: a page can only be same-origin with an address by being served from it.
+    any_address = bool(set(settings.get("ALLOWED_HOSTS") or ()) & set(WILDCARD_BINDS))
+
+    def is_ip(name: str) -> bool:
+        try:
+            ipaddress.ip_address(name)
+        except ValueError:
+            return False
+        return True
+
+    @app.before_request
+    def check_host():
+        name = host_name(request.host)
+        if name in allowed or (any_address and is_ip(name)):
+            return None
+        return error_response(421, "this server answers only for the host names it is bound or configured for; "
+                                   "the request named another one", {"hint": "add the name to MASTHEAD_ALLOWED_HOSTS"})
 
 
 def _require_token_for_reads(app: Flask, state: AppState) -> None:

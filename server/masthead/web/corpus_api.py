@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import threading
 import time
@@ -156,11 +157,11 @@ def _blueprint(state, db_path: str):
             return refused
         found = state.extras["reader_page"](page.url)
         if isinstance(found, Refused):
-            raise APIError(422, f"the server will not fetch this page: {found}", {"url": page.url[:200]})
+            raise APIError(422, f"the server will not fetch this page: {_without_addresses(str(found))}", {"url": page.url[:200]})
         if isinstance(found, RecordError):
             raise APIError(422, str(found), {"url": page.url[:200]})
         if isinstance(found, Exception):
-            raise APIError(502, f"could not fetch the page: {found}", {"url": page.url[:200]})
+            raise APIError(502, f"could not fetch the page: {_without_addresses(str(found))}", {"url": page.url[:200]})
         title = body.get("title") if isinstance(body.get("title"), str) else ""
         record = {**found, "url": page.url, "title": found.get("title") or title[:corpus_module.MAX_TITLE]}
         try:
@@ -172,6 +173,23 @@ def _blueprint(state, db_path: str):
         return jsonify(_stored(registry, corpus, page.url, status, query_as_of())), 201 if status == "added" else 200
 
     return bp
+
+
+def _without_addresses(message: str) -> str:
+    """The reason without the addresses a name resolved to: what this server's resolver sees (an intranet's
+    10.x address, say) is not the client's to learn (issue 13)."""
+    words = []
+    for word in message.split(" "):
+        core = word.lstrip("('\"").rstrip(",;.'\")").removesuffix(":")
+        if core.startswith("[") and "]" in core:
+            core = core[1:core.index("]")]
+        try:
+            ipaddress.ip_address(core)
+        except ValueError:
+            words.append(word)
+        else:
+            words.append(word.replace(core, "(address withheld)"))
+    return " ".join(words)
 
 
 def _stored(registry, corpus, url: str, status: str, date: str) -> dict:

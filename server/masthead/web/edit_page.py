@@ -10,6 +10,7 @@ from flask import Blueprint, Response, render_template, request, url_for
 from .. import __version__, urls
 from ..curation import EditError, Invalid, YamlDoc, to_plain
 from ..registry.vocabulary import COUNTRIES, LABEL_TYPES, OWNER_KINDS
+from ..untrusted import without_surrogates
 from .api import error_response, state
 from .auth import TokenStore, bearer
 from .edit_api import current_curator
@@ -122,7 +123,8 @@ def _curated_entry(outlet_id: str) -> dict | None:
     curator = current_curator()
     doc = YamlDoc(curator.path.read_text(encoding="utf-8"), curator.path.name)
     index = doc.index_of("outlets", outlet_id)
-    return to_plain(doc.section("outlets")[index]) if index is not None else None
+    # The file on disk may hold what the loader refuses (a hand-edited "\\ud800"): shown as U+FFFD, not a 500.
+    return without_surrogates(to_plain(doc.section("outlets")[index])) if index is not None else None
 
 
 def _imported_as_entry(outlet) -> dict:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
@@ -140,15 +142,26 @@ def labels():
 def health():
     s = state()
     registry = s.sources.current()
+    # Paths relative to the list's folder: anyone on loopback can read this, and an absolute path tells
+    # them the user's name and layout (issue 13).
+    base = str(Path(s.sources.path).resolve().parent) + os.sep
+
+    def relative(text):
+        return text.replace(base, "") if isinstance(text, str) else text
+
+    error = s.sources.last_error
+    if error:
+        error = {**error, "problems": [{**p, "file": relative(p.get("file")), "message": relative(p.get("message"))}
+                                       for p in error.get("problems", [])]}
     body = {
         "ok": s.sources.last_error is None,
         "version": __version__,
         "sources": {
-            "file": str(s.sources.path),
-            "files": list(registry.files),
+            "file": Path(s.sources.path).name,
+            "files": [relative(str(Path(f).resolve())) for f in registry.files],
             "loaded_at": s.sources.loaded_at,
             "etag": registry.etag,
-            "last_reload_error": s.sources.last_error,
+            "last_reload_error": error,
             "warnings": len(registry.warnings),
         },
         "counts": registry.counts(),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -11,6 +12,7 @@ from urllib.parse import urlsplit
 
 from ... import urls
 from ...registry.vocabulary import COUNTRIES
+from .model import ImportError_
 
 __all__ = ["country_code", "website_host", "slug", "host_id", "tld_country", "ru_date"]
 
@@ -130,5 +132,10 @@ def ru_date(text: str) -> str | None:
 
 
 def _read_csv(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        return list(csv.DictReader(handle))
+    raw = Path(path).read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ImportError_(f"{path}: not UTF-8 (line {line}); save it as UTF-8") from None
+    return list(csv.DictReader(io.StringIO(text, newline="")))

@@ -24,6 +24,7 @@ from pathlib import Path
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from ... import registry as registry_module
+from ...untrusted import shown, surrogate_at
 from ..curator import Curator
 from ..errors import EditError, Invalid
 from ..files import atomic_write, file_etag
@@ -157,6 +158,11 @@ def run_import(
     into_path = (sources.parent / (into or f"lists/{name}.yaml")).resolve()
     if into_path == sources:
         raise ImportError_("an import never goes into the curated file itself; choose another --into")
+    # --into and `lists: into:` (a file others may edit through the server) stay inside lists/ (issue 13).
+    lists_dir = (sources.parent / "lists").resolve()
+    if lists_dir not in into_path.parents or into_path.suffix not in (".yaml", ".yml"):
+        raise ImportError_(f"{shown(str(into))}: an import writes only a .yaml file under lists/ next to {sources.name}; "
+                           "choose another --into (e.g. lists/NAME.yaml)")
     parsed = spec.parse(file, info, mapping=mapping)
     info.licence = licence or spec.licence
     if snapshot:
@@ -190,8 +196,11 @@ def run_import(
                     report.conflicts.append(f"{candidate.domains[0]}: id '{candidate.id}' is taken; left out")
                     continue
                 candidate.id = alternative
-            used_ids.add(candidate.id)
             entry = candidate.entry()
+            if surrogate_at(entry) is not None:  # a "\\ud800" escape: no answer including it could be sent
+                report.skipped["text with a lone surrogate (not a character)"] += 1
+                continue
+            used_ids.add(candidate.id)
             old = old_entries.get(candidate.id)
             if old is not None:
                 _carry_over_dates(old, entry)

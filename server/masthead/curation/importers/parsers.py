@@ -9,6 +9,7 @@ from pathlib import Path
 
 
 from ... import registry as registry_module
+from ... import untrusted
 from ...registry.vocabulary import JURISDICTIONS, LABEL_TYPES, SMM_CODES
 from .guess import (
     country_code, host_id, ru_date, slug, tld_country, website_host, _read_csv,
@@ -174,7 +175,9 @@ def parse_opensources(path: Path, info: ListInfo, **_) -> Parsed:
     status: they never become labels. Each site is imported with its rating in a `note` that says so.
     """
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = untrusted.loads(Path(path).read_bytes(), str(path))  # depth bounded first: a deep list was a traceback
+    except untrusted.UntrustedError as exc:
+        raise ImportError_(str(exc)) from None
     except ValueError as exc:
         raise ImportError_(f"{path} is not JSON: {exc}") from None
     if not isinstance(data, dict):
