@@ -26,6 +26,13 @@ __all__ = ["attach"]
 log = logging.getLogger("masthead.web")
 
 
+FETCH_SLOTS = 2  # reader pages fetched at once per worker process: a slow site never holds every thread
+
+
+class _Busy(Exception):
+    """Every fetch slot is taken: answer without the page this time (never cached)."""
+
+
 class _PageCache:
     """Recently fetched reader pages, in memory only: the popup asks again on every open.
 
@@ -43,6 +50,8 @@ class _PageCache:
             if hit and now - hit[0] < (self.failure_ttl if isinstance(hit[1], Exception) else self.ttl):
                 return hit[1]
         value = load(url)
+        if isinstance(value, _Busy):
+            return value
         with self.lock:
             self.items[url] = (now, value)
             while len(self.items) > self.size:
@@ -55,11 +64,15 @@ def attach(app, state) -> None:
     db_path = app.config["DB"]
     reader_page = None  # url -> extracted record, or the exception saying why there is none
     if app.config.get("FETCH_PAGES") or app.config.get("STORE_PAGES"):
-        fetcher = Fetcher(timeout=4.0, max_bytes=3 * 1024 * 1024, delay=0.5,  # the reader is waiting
+        # The reader is waiting: 4 s per network operation, 12 s in all (connect, headers, body, redirects).
+        fetcher = Fetcher(timeout=4.0, deadline=12.0, max_bytes=3 * 1024 * 1024, delay=0.5,
                           allow=app.config.get("FETCH_ALLOW") or ())
         cache = _PageCache()
+        slots = threading.BoundedSemaphore(FETCH_SLOTS)
 
         def load(url: str):
+            if not slots.acquire(blocking=False):
+                return _Busy("the server is fetching other pages; try again shortly")
             try:
                 response = fetcher.fetch(url)
                 record = extract_html(response.body, url=response.url)
@@ -68,6 +81,8 @@ def attach(app, state) -> None:
                 # The host only: the reader's full URL never goes to the log.
                 log.info("could not fetch the reader's page on %s: %s", urlsplit(url).hostname, type(exc).__name__)
                 return exc
+            finally:
+                slots.release()
 
         def reader_page(url: str):  # noqa: F811
             return cache.get(url, load)
@@ -155,6 +170,8 @@ def _blueprint(state, db_path: str):
         if refused is not None:
             return refused
         found = state.extras["reader_page"](page.url)
+        if isinstance(found, _Busy):
+            raise APIError(503, str(found), {"url": page.url[:200]})
         if isinstance(found, Refused):
             raise APIError(422, f"the server will not fetch this page: {found}", {"url": page.url[:200]})
         if isinstance(found, RecordError):
