@@ -388,6 +388,44 @@ def search(query, db, limit, as_json):
         click.echo(f"{row['published'] or '':20} {row['site_name'] or row['registered_domain']}: {row['title']}\n    {row['url']}")
 
 
+@cli.command()
+@click.argument("urls_", metavar="URL...", nargs=-1, required=True)
+@db_option
+def forget(urls_, db):
+    """Delete stored articles from the corpus, each with every URL it is known under.
+
+    Use it to forget a page a reader added (see docs/PRIVACY.md); the ranking's
+    statistics are kept right. Any URL the article is known under will do.
+
+    \b
+    Example:
+        masthead forget https://example.org/2026/03/some-story.html --db corpus.db
+    """
+    from .corpus import CorpusUnavailable
+
+    corpus = open_corpus(db)
+    missing = []
+    try:
+        for raw in urls_:
+            try:
+                url = urls.normalise(raw).url
+            except urls.URLError as exc:
+                raise click.BadParameter(f"{raw[:200]}: {exc}", param_hint="URL")
+            forgotten = corpus.delete(url)
+            if forgotten is None:
+                missing.append(raw)
+                click.echo(f"not in the corpus: {raw}", err=True)
+                continue
+            others = f" (and {len(forgotten) - 1} other URL{'s' if len(forgotten) > 2 else ''})" if len(forgotten) > 1 else ""
+            click.echo(f"forgot {forgotten[0]}{others}")
+    except CorpusUnavailable as exc:
+        raise click.ClickException(_storage_message(exc, corpus.location))
+    finally:
+        corpus.close()
+    if missing:
+        raise click.ClickException(f"{len(missing)} of {len(urls_)} URL(s) not in the corpus")
+
+
 # --- curation: tokens, imports, exports (issue 6) ---------------------------------------------
 
 

@@ -96,7 +96,22 @@ class Corpus(ABC):
 
     @abstractmethod
     def add(self, article: Article) -> AddResult:
-        """Insert or update one article; exact and near duplicates are merged, keeping every URL."""
+        """Insert or update one article; exact and near duplicates are merged, keeping every URL.
+
+        A record the store cannot take raises RecordError and is undone alone; an open transaction goes on.
+        """
+
+    @abstractmethod
+    def delete(self, url: str) -> list[str] | None:
+        """Forget the stored article a canonical URL belongs to (a reader's page, issue 13 B11).
+
+        Removes the whole article: its text, every URL it is known under (merged duplicates included), its
+        near-duplicate sketches and its full-text index entries, and takes its terms out of whatever the
+        ranking reads (document frequencies, count()), so that scores afterwards are those of a corpus that
+        never held it. Joins an open transaction (begin() or transaction()), else commits by itself.
+
+        Returns the URLs forgotten, the article's own first; None when no stored article has `url`.
+        """
 
     # --- reading ---
 
@@ -112,7 +127,7 @@ class Corpus(ABC):
 
     @abstractmethod
     def count(self) -> int:
-        """Number of stored articles."""
+        """Number of stored articles (exact: articles can be deleted, so not the largest id)."""
 
     @abstractmethod
     def stats(self) -> dict:

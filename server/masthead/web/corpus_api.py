@@ -43,6 +43,10 @@ class _PageCache:
         self.size, self.ttl, self.failure_ttl = size, ttl, failure_ttl
         self.items, self.lock = OrderedDict(), threading.Lock()
 
+    def forget(self, url: str) -> None:
+        with self.lock:
+            self.items.pop(url, None)
+
     def get(self, url: str, load):
         now = time.monotonic()
         with self.lock:
@@ -63,11 +67,13 @@ def attach(app, state) -> None:
     """Wire the corpus into the app: related coverage for /api/context, /api/search, /api/articles, /api/health."""
     db_path = app.config["DB"]
     reader_page = None  # url -> extracted record, or the exception saying why there is none
+    state.extras["forget_page"] = lambda url: None
     if app.config.get("FETCH_PAGES") or app.config.get("STORE_PAGES"):
         # The reader is waiting: 4 s per network operation, 12 s in all (connect, headers, body, redirects).
         fetcher = Fetcher(timeout=4.0, deadline=12.0, max_bytes=3 * 1024 * 1024, delay=0.5,
                           allow=app.config.get("FETCH_ALLOW") or ())
         cache = _PageCache()
+        state.extras["forget_page"] = cache.forget
         slots = threading.BoundedSemaphore(FETCH_SLOTS)
 
         def load(url: str):
@@ -145,6 +151,22 @@ def _blueprint(state, db_path: str):
         found.pop("id", None)
         return jsonify(with_outlet(state.sources.current(), found, query_as_of()))
 
+    @bp.delete("/articles")
+    @require_token
+    def forget_article():
+        """Forget one stored article (a reader's page, or any other) with every URL it is known under."""
+        raw = query_arg("url", required=True, limit=urls.MAX_URL_LENGTH)
+        try:
+            page = urls.normalise(raw)
+        except urls.URLError as exc:
+            raise APIError(exc.status, str(exc), {"url": raw[:200]}) from None
+        forgotten = corpus_module.local(db_path).delete(page.url)
+        state.extras["forget_page"](page.url)  # this worker's copy of the fetched page, if any
+        if forgotten is None:
+            raise APIError(404, "no stored article has this URL", {"url": page.url[:200]})
+        log.info("forgot a stored article from %s (%d URL(s))", page.host, len(forgotten))
+        return jsonify({"ok": True, "url": forgotten[0], "urls": forgotten})
+
     @bp.post("/articles")
     @require_token
     def store_article():
@@ -184,7 +206,10 @@ def _blueprint(state, db_path: str):
             article = prepare(record, registry, source="reader")
         except RecordError as exc:
             raise APIError(422, str(exc), {"url": page.url[:200]}) from None
-        status = corpus.add(article).status
+        try:
+            status = corpus.add(article).status
+        except RecordError as exc:
+            raise APIError(422, str(exc), {"url": page.url[:200]}) from None
         log.info("stored a reader's page from %s (%s)", page.host, status)
         return jsonify(_stored(registry, corpus, page.url, status, query_as_of())), 201 if status == "added" else 200
 
@@ -235,6 +260,14 @@ def _openapi_paths() -> dict:
                           "403": err("this server does not store readers' pages"), "415": err("the body is not JSON"),
                           "422": err("not a web page, a refused address, or no article text on the page"),
                           "429": err("too many requests from this client"), "502": err("the page could not be fetched"),
+                          "503": err("the corpus cannot be written")},
+        }, "delete": {
+            "summary": "Forget one stored article: its text and every URL it is known under; the ranking's statistics "
+                       "follow (needs `Authorization: Bearer <token>`)",
+            "parameters": [q("url", "any URL the article is known under", required=True)],
+            "responses": {"200": ok({"type": "object", "required": ["ok", "url", "urls"],
+                                     "properties": {"url": {"type": "string"}, "urls": {"type": "array", "items": {"type": "string"}}}}),
+                          "400": err("missing or malformed URL"), "401": err("no valid token"), "404": err("not in the corpus"),
                           "503": err("the corpus cannot be written")},
         }},
     }
