@@ -374,6 +374,7 @@ def search(query, db, limit, as_json):
         raise click.UsageError("the query has no words to search for")
     corpus = open_corpus(db)
     try:
+        ignored = corpus.plan_search(query).ignored
         rows = corpus.search(query, limit)
     except CorpusUnavailable as exc:
         raise click.ClickException(_storage_message(exc, corpus.location))
@@ -382,6 +383,8 @@ def search(query, db, limit, as_json):
     if as_json:
         click.echo(json.dumps([{k: v for k, v in row.items() if k != "id"} for row in rows], ensure_ascii=False, indent=2))
         return
+    if ignored:
+        click.echo(f"left out (in most articles, or past the 8 rarest words): {' '.join(ignored)}", err=True)
     if not rows:
         click.echo("no articles found")
     for row in rows:

@@ -130,13 +130,16 @@ def _blueprint(state, db_path: str):
         if not corpus_module.terms(q):
             raise APIError(400, "the query has no words to search for", {"q": q[:200]})
         registry, date = state.sources.current(), query_as_of()
-        rows = corpus_module.local(db_path).search(q, limit, offset)
+        corpus = corpus_module.local(db_path)
+        plan = corpus.plan_search(q)
+        rows = corpus.search(q, limit, offset)
         results = [with_outlet(registry, {
             "url": row["url"], "title": row["title"] or None, "published": row["published"],
             "snippet": row["snippet"] or None, "score": round(row["score"], 4),
             "registered_domain": row["registered_domain"], "site_name": row["site_name"], "outlet_id": row["outlet_id"],
         }, date) for row in rows]
-        return jsonify({"query": q, "offset": offset, "count": len(results), "results": results})
+        return jsonify({"query": q, "words": plan.words, "ignored": plan.ignored, "offset": offset,
+                        "count": len(results), "results": results})
 
     @bp.get("/articles")
     def article():
@@ -237,12 +240,16 @@ def _openapi_paths() -> dict:
               "properties": {"status": {"type": "string", "enum": ["added", "updated", "duplicate", "unchanged"]}}}
     return {
         "/api/search": {"get": {
-            "summary": "Full-text search over the article corpus (all words must match)",
+            "summary": "Full-text search over the article corpus: every word in `words` must match (repeats count once); "
+                       "`ignored` lists words in more than half of the articles (while a rarer one remains) and words past the "
+                       "8 rarest; a query matching more than 5,000 articles ranks the newest 5,000 or so",
             "parameters": [q("q", "words to search for", required=True),
                            q("limit", "results per page (1-50, default 10)", schema={"type": "integer", "minimum": 1, "maximum": 50}),
                            q("offset", "skip this many results", schema={"type": "integer", "minimum": 0}), as_of],
-            "responses": {"200": ok({"type": "object", "required": ["query", "count", "results"],
-                                     "properties": {"results": {"type": "array", "items": {"type": "object", "required": ["url", "title", "score", "control_model"]}}}}),
+            "responses": {"200": ok({"type": "object", "required": ["query", "words", "ignored", "count", "results"],
+                                     "properties": {"words": {"type": "array", "items": {"type": "string"}},
+                                                    "ignored": {"type": "array", "items": {"type": "string"}},
+                                                    "results": {"type": "array", "items": {"type": "object", "required": ["url", "title", "score", "control_model"]}}}}),
                           "400": err("missing or malformed query"), "503": err("the corpus cannot be read")},
         }},
         "/api/articles": {"get": {
