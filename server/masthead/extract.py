@@ -269,7 +269,7 @@ class Fetcher:
         watchdog = None
         try:
             watchdog = _Watchdog(self._left(deadline))
-            timeout = min(self.timeout, deadline - time.monotonic())
+            timeout = max(0.001, min(self.timeout, deadline - time.monotonic()))
             if parts.scheme == "https":
                 conn = _PinnedHTTPS(host, port, address, timeout, self._tls, watchdog)
             else:
