@@ -1,9 +1,10 @@
-"""A local test web site on 127.0.0.1 serving tests/data/site, with redirects, oversize and typed answers on demand."""
+"""A local test web site on 127.0.0.1 serving tests/data/site, with redirects, oversize, slow and typed answers on demand."""
 
 from __future__ import annotations
 
 import gzip
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -42,6 +43,9 @@ class LocalSite:
                     return self._send(200, b"<html><body>" + b"x" * 300_000 + b"</body></html>", "text/html")
                 if parts.path == "/image.png":
                     return self._send(200, b"\x89PNG\r\n\x1a\n", "image/png")
+                if parts.path == "/drip":  # a byte every `every` s, for `for` s: the headers, or (part=body) the body
+                    return self._drip(float(query.get("every", ["0.2"])[0]), float(query.get("for", ["20"])[0]),
+                                      query.get("part", ["headers"])[0])
                 if parts.path == "/gzip.html":
                     body = (SITE / "dorvik-vote.html").read_bytes()
                     return self._send(200, gzip.compress(body), "text/html; charset=utf-8", {"Content-Encoding": "gzip"})
@@ -53,6 +57,27 @@ class LocalSite:
                 if file.name == "atom.xml":
                     kind = "application/atom+xml"
                 return self._send(200, body, kind)
+
+            def _drip(self, every, seconds, part):
+                page = (SITE / "dorvik-vote.html").read_bytes()
+                head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+                if part == "body":
+                    self.wfile.write(head + b"\r\n")  # no length: the body ends when the connection does
+                    data = page
+                else:
+                    data = head + b"X-Slow: " + b"y" * 500 + b"\r\n\r\n" + page
+                ends = time.monotonic() + seconds
+                try:
+                    for i in range(len(data)):
+                        if time.monotonic() > ends:
+                            self.wfile.write(data[i:])
+                            break
+                        self.wfile.write(data[i:i + 1])
+                        self.wfile.flush()
+                        time.sleep(every)
+                except OSError:  # the client gave up
+                    pass
+                self.close_connection = True
 
             def _send(self, status, body, kind, headers=None):
                 self.send_response(status)

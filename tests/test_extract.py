@@ -172,3 +172,31 @@ def test_robots_txt_behind_a_redirect_is_followed():
             fetcher.fetch(site.base + "/private/secret.html")
         assert site.paths() == ["/robots.txt", "/robots-moved.txt"]
         assert fetcher.fetch(site.base + "/dorvik-vote.html").status == 200
+
+
+@pytest.mark.parametrize("part", ["headers", "body"])
+def test_one_deadline_bounds_a_server_that_drips(part):
+    """Issue 13 B5: a byte every 0.2 s never trips a per-read timeout; the whole fetch must still end on time."""
+    with LocalSite() as site:
+        fetcher = Fetcher(delay=0, allow=LOCAL, robots=False, timeout=0.5)  # deadline: 3 x timeout = 1.5 s
+        started = time.monotonic()
+        with pytest.raises(FetchError, match="timed out"):
+            fetcher.fetch(f"{site.base}/drip?part={part}&every=0.2&for=8")
+        assert time.monotonic() - started < 2.5
+
+
+def test_the_deadline_covers_waiting_for_the_host():
+    """A second fetch of a host held by a slow one gives up at its own deadline, not after the first ends."""
+    import threading
+
+    with LocalSite() as site:
+        fetcher = Fetcher(delay=0, allow=LOCAL, robots=False, timeout=2.0, deadline=3.0)
+        slow = threading.Thread(target=lambda: pytest.raises(FetchError, fetcher.fetch, f"{site.base}/drip?every=0.2&for=8"))
+        slow.start()
+        time.sleep(0.3)
+        fetcher.deadline = 1.0  # read when a fetch starts: the slow one keeps its 3 s
+        started = time.monotonic()
+        with pytest.raises(FetchError, match="timed out waiting"):
+            fetcher.fetch(site.base + "/dorvik-vote.html")
+        assert time.monotonic() - started < 1.5
+        slow.join()

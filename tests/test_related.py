@@ -131,7 +131,7 @@ def test_search(filled):
     assert state["control_model"] == "state-controlled" and state["outlet"]["id"] == "statenews"
     assert "Dorvik" in state["snippet"]
     assert client.get("/api/search", query_string={"q": "dorvik", "limit": 1, "offset": 1}).json["count"] == 1
-    assert client.get("/api/search", query_string={"q": "zzzunknownword"}).json == {"query": "zzzunknownword", "offset": 0, "count": 0, "results": []}
+    assert client.get("/api/search", query_string={"q": "zzzunknownword"}).json == {"query": "zzzunknownword", "words": ["zzzunknownword"], "ignored": [], "offset": 0, "count": 0, "results": []}
 
 
 @pytest.mark.parametrize("path,status,words", [

@@ -375,6 +375,7 @@ def search(query, db, limit, as_json):
         raise click.UsageError("the query has no words to search for")
     corpus = open_corpus(db)
     try:
+        ignored = corpus.plan_search(query).ignored
         rows = corpus.search(query, limit)
     except CorpusUnavailable as exc:
         raise click.ClickException(_storage_message(exc, corpus.location))
@@ -383,10 +384,50 @@ def search(query, db, limit, as_json):
     if as_json:
         click.echo(json.dumps([{k: v for k, v in row.items() if k != "id"} for row in rows], ensure_ascii=False, indent=2))
         return
+    if ignored:
+        click.echo(f"left out (in most articles, or past the 8 rarest words): {' '.join(ignored)}", err=True)
     if not rows:
         click.echo("no articles found")
     for row in rows:
         click.echo(f"{row['published'] or '':20} {row['site_name'] or row['registered_domain']}: {row['title']}\n    {row['url']}")
+
+
+@cli.command()
+@click.argument("urls_", metavar="URL...", nargs=-1, required=True)
+@db_option
+def forget(urls_, db):
+    """Delete stored articles from the corpus, each with every URL it is known under.
+
+    Use it to forget a page a reader added (see docs/PRIVACY.md); the ranking's
+    statistics are kept right. Any URL the article is known under will do.
+
+    \b
+    Example:
+        masthead forget https://example.org/2026/03/some-story.html --db corpus.db
+    """
+    from .corpus import CorpusUnavailable
+
+    corpus = open_corpus(db)
+    missing = []
+    try:
+        for raw in urls_:
+            try:
+                url = urls.normalise(raw).url
+            except urls.URLError as exc:
+                raise click.BadParameter(f"{raw[:200]}: {exc}", param_hint="URL")
+            forgotten = corpus.delete(url)
+            if forgotten is None:
+                missing.append(raw)
+                click.echo(f"not in the corpus: {raw}", err=True)
+                continue
+            others = f" (and {len(forgotten) - 1} other URL{'s' if len(forgotten) > 2 else ''})" if len(forgotten) > 1 else ""
+            click.echo(f"forgot {forgotten[0]}{others}")
+    except CorpusUnavailable as exc:
+        raise click.ClickException(_storage_message(exc, corpus.location))
+    finally:
+        corpus.close()
+    if missing:
+        raise click.ClickException(f"{len(missing)} of {len(urls_)} URL(s) not in the corpus")
 
 
 # --- curation: tokens, imports, exports (issue 6) ---------------------------------------------

@@ -90,36 +90,81 @@ class Response:
     headers: dict = field(default_factory=dict)
 
 
+class _Watchdog:
+    """Shuts a connection's socket when the fetch's deadline passes, whatever it is waiting for.
+
+    Socket timeouts bound each read, not their sum: a server that sends a byte every few seconds (headers
+    included) never trips them. Shutting the socket down wakes the blocked read at once; `expired` then
+    says why it ended, so a body cut short is never taken for a whole one.
+    """
+
+    def __init__(self, seconds: float):
+        self.expired = threading.Event()
+        self._sock = None
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(0.0, seconds), self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def watch(self, sock) -> None:
+        with self._lock:
+            self._sock = sock
+            if self.expired.is_set():
+                self._shut()
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired.set()
+            self._shut()
+
+    def _shut(self) -> None:
+        if self._sock is not None:
+            try:
+                self._sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # closed already
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+
 class _PinnedHTTP(http.client.HTTPConnection):
     """Connects to the address the guard checked, not to whatever the name resolves to next."""
 
-    def __init__(self, host, port, address, timeout):
+    def __init__(self, host, port, address, timeout, watchdog: _Watchdog):
         super().__init__(host, port, timeout=timeout)
-        self._address = address
+        self._address, self._watchdog = address, watchdog
 
     def connect(self):
         self.sock = socket.create_connection((self._address, self.port), self.timeout)
+        self._watchdog.watch(self.sock)
 
 
 class _PinnedHTTPS(http.client.HTTPSConnection):
-    def __init__(self, host, port, address, timeout, context):
+    def __init__(self, host, port, address, timeout, context, watchdog: _Watchdog):
         super().__init__(host, port, timeout=timeout, context=context)
-        self._address = address
+        self._address, self._watchdog = address, watchdog
 
     def connect(self):
         sock = socket.create_connection((self._address, self.port), self.timeout)
+        self._watchdog.watch(sock)  # the TLS handshake is under the deadline too
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # certificate checked for the name
+        self._watchdog.watch(self.sock)
 
 
 class Fetcher:
     """Polite, guarded HTTP GET: http/https only, public addresses only, robots.txt, a per-host delay, caps.
 
+    `timeout` bounds each network operation; `deadline` (default 3 x timeout) is one wall-clock limit on a whole
+    fetch(): robots.txt, every redirect hop, waiting for the host's turn, connecting, the headers and the body.
     `allow` lists networks (CIDR strings) exempt from the address guard — for tests against a local server only.
     """
 
     def __init__(self, user_agent: str = USER_AGENT, timeout: float = 10.0, max_bytes: int = 5 * 1024 * 1024,
-                 delay: float = 1.0, max_redirects: int = 5, robots: bool = True, allow: tuple | list = ()):
+                 delay: float = 1.0, max_redirects: int = 5, robots: bool = True, allow: tuple | list = (),
+                 deadline: float | None = None):
         self.user_agent, self.timeout, self.max_bytes = user_agent, timeout, max_bytes
+        self.deadline = deadline if deadline is not None else timeout * 3
         self.delay, self.max_redirects, self.robots = delay, max_redirects, robots
         self.allow = tuple(ipaddress.ip_network(n) for n in allow)
         self._robots: dict[str, robotparser.RobotFileParser | None] = {}
@@ -129,11 +174,12 @@ class Fetcher:
         self._tls = ssl.create_default_context()
 
     def fetch(self, url: str, accept: tuple[str, ...] = PAGE_TYPES) -> Response:
-        """GET `url`, following at most max_redirects redirects, each hop checked again."""
+        """GET `url`, following at most max_redirects redirects, each hop checked again, all within the deadline."""
+        deadline = time.monotonic() + self.deadline
         for _ in range(self.max_redirects + 1):
-            if self.robots and not self._robots_allow(url):
+            if self.robots and not self._robots_allow(url, deadline):
                 raise Refused(f"robots.txt disallows {url}")
-            response = self._get(url, accept)
+            response = self._get(url, accept, deadline)
             if response.status in (301, 302, 303, 307, 308):
                 location = response.headers.get("location")
                 if not location:
@@ -145,7 +191,7 @@ class Fetcher:
             return response
         raise FetchError(f"more than {self.max_redirects} redirects")
 
-    def _robots_allow(self, url: str) -> bool:
+    def _robots_allow(self, url: str, deadline: float) -> bool:
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         with self._lock:
@@ -156,7 +202,7 @@ class Fetcher:
             try:
                 robots_url = origin + "/robots.txt"
                 for _ in range(self.max_redirects + 1):  # e.g. http -> https; every hop is guarded again
-                    response = self._get(robots_url, ROBOTS_TYPES + PAGE_TYPES)
+                    response = self._get(robots_url, ROBOTS_TYPES + PAGE_TYPES, deadline)
                     if response.status not in (301, 302, 303, 307, 308) or not response.headers.get("location"):
                         break
                     robots_url = urljoin(robots_url, response.headers["location"])
@@ -185,16 +231,26 @@ class Fetcher:
             check_address(address, self.allow)
         return addresses[0]
 
-    def _wait_turn(self, host: str) -> threading.Lock:
+    def _left(self, deadline: float) -> float:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise FetchError(f"timed out: the fetch took more than {self.deadline:g} s")
+        return left
+
+    def _wait_turn(self, host: str, deadline: float) -> threading.Lock:
         with self._lock:
             lock = self._host_locks.setdefault(host, threading.Lock())
-        lock.acquire()
+        if not lock.acquire(timeout=self._left(deadline)):  # another fetch of this host may be the slow one
+            raise FetchError(f"timed out waiting for another request to {host}")
         pause = self._last.get(host, 0.0) + self.delay - time.monotonic()
         if pause > 0:
+            if pause >= deadline - time.monotonic():
+                lock.release()
+                raise FetchError(f"timed out waiting for the delay between two requests to {host}")
             time.sleep(pause)
         return lock
 
-    def _get(self, url: str, accept: tuple[str, ...]) -> Response:
+    def _get(self, url: str, accept: tuple[str, ...], deadline: float) -> Response:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https"):
             raise Refused(f"refused scheme {parts.scheme or '(none)'}: only http and https")
@@ -209,13 +265,15 @@ class Fetcher:
             raise Refused("bad port") from None
         address = self._resolve(host, port)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        lock = self._wait_turn(host)
+        lock = self._wait_turn(host, deadline)
+        watchdog = None
         try:
+            watchdog = _Watchdog(self._left(deadline))
+            timeout = max(0.001, min(self.timeout, deadline - time.monotonic()))
             if parts.scheme == "https":
-                conn = _PinnedHTTPS(host, port, address, self.timeout, self._tls)
+                conn = _PinnedHTTPS(host, port, address, timeout, self._tls, watchdog)
             else:
-                conn = _PinnedHTTP(host, port, address, self.timeout)
-            deadline = time.monotonic() + self.timeout * 3
+                conn = _PinnedHTTP(host, port, address, timeout, watchdog)
             try:
                 conn.request("GET", path, headers={
                     "User-Agent": self.user_agent, "Accept": ", ".join(accept) + ", */*;q=0.1",
@@ -232,23 +290,27 @@ class Fetcher:
                 declared = headers.get("content-length")
                 if declared and declared.isascii() and declared.isdigit() and int(declared) > self.max_bytes:
                     raise Refused(f"too large: {declared} bytes (cap {self.max_bytes})")
-                body = self._read(raw, headers.get("content-encoding", ""), deadline)
+                body = self._read(raw, headers.get("content-encoding", ""))
+                if watchdog.expired.is_set():  # the socket was shut mid-body: what was read is not the page
+                    raise FetchError(f"timed out: the fetch took more than {self.deadline:g} s")
                 return Response(url, status, content_type, body, headers)
-            except (OSError, http.client.HTTPException) as exc:
+            except (OSError, http.client.HTTPException, zlib.error) as exc:
+                if watchdog.expired.is_set():
+                    raise FetchError(f"timed out: the fetch took more than {self.deadline:g} s") from None
                 raise FetchError(f"{type(exc).__name__}: {exc}") from None
             finally:
                 conn.close()
         finally:
+            if watchdog is not None:
+                watchdog.cancel()
             self._last[host] = time.monotonic()
             lock.release()
 
-    def _read(self, raw, encoding: str, deadline: float) -> bytes:
+    def _read(self, raw, encoding: str) -> bytes:
         encoding = encoding.strip().lower()
         decoder = zlib.decompressobj(31 if encoding == "gzip" else 15) if encoding in ("gzip", "deflate") else None
         chunks, size = [], 0
         while True:
-            if time.monotonic() > deadline:
-                raise FetchError("timed out reading the body")
             chunk = raw.read(65536)
             if not chunk:
                 break

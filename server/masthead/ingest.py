@@ -240,7 +240,10 @@ class _Writer:
             if self.pending == 0:
                 self.corpus.begin(defer_index=True)
                 self.opened = time.monotonic()
-            self.summary.record(self.corpus.add(item).status)
+            try:
+                self.summary.record(self.corpus.add(item).status)
+            except RecordError as exc:  # the store refused this record alone; the batch goes on
+                self.summary.fail(where, str(exc))
             self.pending += 1
             if self.pending >= BATCH or time.monotonic() - self.opened > BATCH_SECONDS:
                 self.flush()

@@ -13,6 +13,42 @@ from .corpus.text import MAX_TEXT, MAX_TITLE, clean, content_hash, parse_publish
 __all__ = ["prepare"]
 
 
+def _text(record: dict, *names: str) -> str | None:
+    """The first of `names` the record has, as text; RecordError when it is a JSON object, a list or not Unicode.
+
+    A value the store cannot take must fail its own record here, not the batch it would be stored in (issue 13 B9).
+    """
+    for name in names:
+        value = record.get(name)
+        if value is None or value == "":
+            continue
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise RecordError(f"{name} must be text, not {'a list' if isinstance(value, list) else 'an object'}")
+        text = str(value)
+        _unicode(text, name)
+        return text
+    return None
+
+
+def _unicode(text: str, name: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise RecordError(f"{name} is not valid Unicode (it holds a lone surrogate)") from None
+
+
+def _authors(record: dict) -> list[str]:
+    authors = record.get("authors") or record.get("author") or []
+    if isinstance(authors, str):
+        authors = [a.strip() for a in re.split(r";|\band\b", authors) if a.strip()]
+    if not isinstance(authors, list) or any(isinstance(a, (dict, list)) for a in authors):
+        raise RecordError("authors must be a list of names (text)")
+    names = [str(a)[:200] for a in authors if a is not None][:20]
+    for name in names:
+        _unicode(name, "an author")
+    return names
+
+
 def prepare(record: dict, registry=None, source: str | None = None) -> Article:
     """A raw record ({url, title, text, published, outlet?, language?, ...}) -> an Article, or RecordError."""
     if not isinstance(record, dict):
@@ -23,35 +59,35 @@ def prepare(record: dict, registry=None, source: str | None = None) -> Article:
     raw_url = record.get("url")
     if not isinstance(raw_url, str) or not raw_url.strip():
         raise RecordError("no url")
+    _unicode(raw_url, "url")
     try:
         page = urls.normalise(raw_url)
     except urls.URLError as exc:
         raise RecordError(f"bad url: {exc}") from None
     if page.scheme not in ("http", "https"):
         raise RecordError(f"bad url: scheme {page.scheme!r}")
-    title = clean(record.get("title"))[:MAX_TITLE]
-    text = clean(record.get("text"))[:MAX_TEXT]
+    title = clean(_text(record, "title"))[:MAX_TITLE]
+    text = clean(_text(record, "text"))[:MAX_TEXT]
     if not title and not text:
         raise RecordError("no title and no text")
-    outlet_id = record.get("outlet") or None
+    outlet_id = _text(record, "outlet")
     if registry is not None:
         if outlet_id and outlet_id not in registry.outlets:
             raise RecordError(f"unknown outlet id {str(outlet_id)[:60]!r}")
         if not outlet_id:
             match = registry.match(page)
             outlet_id = match.outlet.id if match else None
-    site_name = clean(record.get("site_name") or record.get("sitename")) or None
+    site_name = clean(_text(record, "site_name", "sitename")) or None
     if site_name is None and registry is not None and outlet_id:
         site_name = registry.outlets[outlet_id].name
     words = terms(text)
-    authors = record.get("authors") or record.get("author") or []
-    if isinstance(authors, str):
-        authors = [a.strip() for a in re.split(r";|\band\b", authors) if a.strip()]
+    authors = _authors(record)
+    published = record.get("published") or record.get("date")
     return Article(
         url=page.url, registered_domain=page.registered_domain or page.host, host=page.host,
         title=title, text=text, outlet_id=outlet_id, site_name=site_name,
-        published=parse_published(record.get("published") or record.get("date")),
-        language=(record.get("language") or None), authors=[str(a)[:200] for a in authors][:20],
-        fetched_at=record.get("fetched_at") or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        published=parse_published(published) if isinstance(published, (str, int, float)) else None,
+        language=_text(record, "language"), authors=authors,
+        fetched_at=_text(record, "fetched_at") or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         source=source, digest=content_hash(title, text, words), hashes=sketch(text, words),
     )

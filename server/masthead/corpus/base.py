@@ -7,7 +7,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
-__all__ = ["Corpus", "Article", "AddResult", "RecordError", "CorpusUnavailable"]
+from .text import terms
+
+__all__ = ["Corpus", "Article", "AddResult", "RecordError", "CorpusUnavailable", "SearchPlan",
+           "MAX_SEARCH_WORDS", "COMMON_SHARE", "COMMON_MIN"]
+
+MAX_SEARCH_WORDS = 8  # distinct words searched for; each costs a posting-list read (issue 13 B8)
+COMMON_SHARE = 0.5  # a word in more than this share of the articles is left out while the query has a rarer one
+COMMON_MIN = 1_000  # ... and in more than this many: below, a posting list is cheap and the query stays exact
 
 
 class RecordError(ValueError):
@@ -41,6 +48,15 @@ class Article:
     source: str | None = None
     digest: str = ""  # text.content_hash(); computed before storage so that a helper process can do it
     hashes: list[int] = field(default_factory=list)  # text.sketch()
+
+
+@dataclass(frozen=True)
+class SearchPlan:
+    """What search() looks for: `words` (each must match), `ignored` (left out), `matches` (at most this many)."""
+
+    words: list[str]
+    ignored: list[str]
+    matches: int
 
 
 @dataclass(frozen=True)
@@ -96,7 +112,22 @@ class Corpus(ABC):
 
     @abstractmethod
     def add(self, article: Article) -> AddResult:
-        """Insert or update one article; exact and near duplicates are merged, keeping every URL."""
+        """Insert or update one article; exact and near duplicates are merged, keeping every URL.
+
+        A record the store cannot take raises RecordError and is undone alone; an open transaction goes on.
+        """
+
+    @abstractmethod
+    def delete(self, url: str) -> list[str] | None:
+        """Forget the stored article a canonical URL belongs to (a reader's page, issue 13 B11).
+
+        Removes the whole article: its text, every URL it is known under (merged duplicates included), its
+        near-duplicate sketches and its full-text index entries, and takes its terms out of whatever the
+        ranking reads (document frequencies, count()), so that scores afterwards are those of a corpus that
+        never held it. Joins an open transaction (begin() or transaction()), else commits by itself.
+
+        Returns the URLs forgotten, the article's own first; None when no stored article has `url`.
+        """
 
     # --- reading ---
 
@@ -112,7 +143,7 @@ class Corpus(ABC):
 
     @abstractmethod
     def count(self) -> int:
-        """Number of stored articles."""
+        """Number of stored articles (exact: articles can be deleted, so not the largest id)."""
 
     @abstractmethod
     def stats(self) -> dict:
@@ -120,10 +151,28 @@ class Corpus(ABC):
 
     @abstractmethod
     def search(self, query: str, limit: int, offset: int = 0) -> list[dict]:
-        """Full-text search for people: every word of `query` must match (the store quotes it itself).
-
-        Rows carry `score` (higher is better) and `snippet`.
+        """Full-text search for people: every word of plan_search(query).words must match (the store quotes
+        them itself). Rows carry `score` (higher is better) and `snippet`.
         """
+
+    def plan_search(self, query: str) -> SearchPlan:
+        """The words of a person's query worth their cost, the rarest first in cost, the query's order kept.
+
+        Each distinct word costs a read of its posting list, however often it is repeated: repeats are dropped.
+        A word in more than half of the articles (and more than COMMON_MIN) is left out while a rarer word remains
+        (bm25 gives such a word no weight: it could only cost time and narrow nothing much), and at most MAX_SEARCH_WORDS of the rarest
+        are kept. A query of only common words keeps its rarest. Words in no article stay: nothing matches.
+        """
+        words = list(dict.fromkeys(terms(query)))
+        if not words:
+            return SearchPlan([], [], 0)
+        df = self.doc_freqs(words)
+        total = max(1, self.count())
+        rarest = sorted(words, key=lambda w: df.get(w, 0))
+        chosen = [w for w in rarest if df.get(w, 0) <= max(COMMON_SHARE * total, COMMON_MIN)] or rarest[:1]
+        chosen = set(chosen[:MAX_SEARCH_WORDS])
+        kept = [w for w in words if w in chosen]
+        return SearchPlan(kept, [w for w in words if w not in chosen], min(df.get(w, 0) for w in kept))
 
     @abstractmethod
     def doc_freqs(self, words: Iterable[str]) -> dict[str, int]:

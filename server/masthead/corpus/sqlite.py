@@ -14,7 +14,7 @@ from typing import Iterable, Iterator
 
 import sqlite_utils
 
-from .base import AddResult, Article, Corpus, CorpusUnavailable
+from .base import AddResult, Article, Corpus, CorpusUnavailable, RecordError
 from .text import content_hash, sketch, similarity, terms
 
 __all__ = ["SQLiteCorpus", "quote_fts", "SCHEMA_VERSION", "MIGRATIONS"]
@@ -23,6 +23,7 @@ SKETCH_KEYS = 4  # the smallest hashes are indexed: two texts with Jaccard 0.6 s
 NEAR_DUPLICATE = 0.6  # estimated Jaccard similarity of shingles at which two texts are one article
 FTS_TOKENIZE = "unicode61 remove_diacritics 2"
 FTS_HASH_SIZE = 64 << 20  # bytes of pending index data before FTS5 writes a segment
+RANK_LIMIT = 5_000  # matches one search() ranks at most (~60 ms on the 2-core VM)
 
 
 def _authors_json(authors: list[str]) -> str:
@@ -145,6 +146,7 @@ class SQLiteCorpus(Corpus):
         self._df_delta: Counter = Counter()  # term -> change in document frequency in the open transaction
         self._df_added = 0
         self.track_term_stats = True  # keep term_stats up to date write by write (see defer_term_stats)
+        self._counted: tuple | None = None  # ((data_version, total_changes), (articles, urls)); see _counts()
 
     @_guarded
     def close(self) -> None:
@@ -185,11 +187,28 @@ class SQLiteCorpus(Corpus):
 
     @_guarded
     def add(self, article: Article) -> AddResult:
-        """Insert or update one article; merge exact and near duplicates, keeping every URL."""
-        if self._in_transaction:
-            return self._add(article)
-        with self.transaction():
-            return self._add(article)
+        """Insert or update one article; merge exact and near duplicates, keeping every URL.
+
+        A record SQLite cannot take (a value of the wrong type, text that is not Unicode) raises RecordError and
+        is undone alone: the open batch and the records before it stay (issue 13 B9).
+        """
+        if not self._in_transaction:
+            with self.transaction():
+                return self._add_one(article)
+        return self._add_one(article)
+
+    def _add_one(self, article: Article) -> AddResult:
+        indexed_up_to = self._indexed_up_to
+        self.conn.execute("SAVEPOINT article")
+        try:
+            result = self._add(article)
+        except (sqlite3.InterfaceError, sqlite3.ProgrammingError, UnicodeError, OverflowError, TypeError) as exc:
+            self.conn.execute("ROLLBACK TO article")
+            self.conn.execute("RELEASE article")
+            self._indexed_up_to = indexed_up_to
+            raise RecordError(f"cannot store the record: {exc}") from None
+        self.conn.execute("RELEASE article")
+        return result
 
     def defer_term_stats(self) -> None:
         """Stop keeping term_stats up to date write by write; refresh_term_stats() rebuilds it afterwards.
@@ -235,12 +254,16 @@ class SQLiteCorpus(Corpus):
             if trigger:
                 self.conn.execute("DROP TRIGGER articles_ai")
                 self._deferred = trigger[0]
-                self._indexed_up_to = self.count()
+                self._indexed_up_to = self._max_id()
+
+    def _max_id(self) -> int:
+        """The largest article id: with deletions, not the number of articles."""
+        return self.conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
 
     def _index_pending(self) -> None:
         self.conn.execute("INSERT INTO articles_fts (rowid, title, text) SELECT id, title, text FROM articles WHERE id > ?",
                           (self._indexed_up_to,))
-        self._indexed_up_to = self.count()
+        self._indexed_up_to = self._max_id()
 
     @_guarded
     def commit(self) -> None:
@@ -278,6 +301,8 @@ class SQLiteCorpus(Corpus):
             "INSERT INTO term_stats (term, df) VALUES (?, ?) ON CONFLICT (term) DO UPDATE SET df = df + excluded.df",
             [item for item in delta.items() if item[1]],
         )
+        # A term no article holds any more (an update or a deletion took its last one) is left out, as doc_freqs says.
+        self.conn.executemany("DELETE FROM term_stats WHERE term = ? AND df <= 0", [(t,) for t, n in delta.items() if n < 0])
         self.conn.execute("INSERT OR REPLACE INTO corpus_meta (key, value) VALUES ('term_stats_articles', ?)", (self.count(),))
 
     def _add(self, a: Article) -> AddResult:
@@ -293,10 +318,10 @@ class SQLiteCorpus(Corpus):
                 return AddResult("unchanged", article_id)
             if self._deferred and article_id > self._indexed_up_to:
                 self._index_pending()  # the update trigger must find the old row in the index
+            old_vocabulary = None
             if self.track_term_stats:
                 old_title, old_text = c.execute("SELECT title, text FROM articles WHERE id = ?", (article_id,)).fetchone()
-                self._df_delta.subtract(_vocabulary(old_title, old_text))
-                self._df_delta.update(_vocabulary(a.title, a.text))
+                old_vocabulary = _vocabulary(old_title, old_text)
             else:  # the snapshot no longer matches the texts, though the count of articles does
                 c.execute("DELETE FROM corpus_meta WHERE key = 'term_stats_articles'")
             c.execute(
@@ -309,6 +334,9 @@ class SQLiteCorpus(Corpus):
             c.execute("DELETE FROM article_sketch WHERE article_id = ?", (article_id,))
             c.execute("DELETE FROM article_sketches WHERE article_id = ?", (article_id,))
             self._store_sketch(article_id, a.hashes or sketch(a.text))
+            if old_vocabulary is not None:  # counted once every statement has succeeded (see add())
+                self._df_delta.subtract(old_vocabulary)
+                self._df_delta.update(_vocabulary(a.title, a.text))
             return AddResult("updated", article_id)
         row = c.execute("SELECT id FROM articles WHERE content_hash = ? LIMIT 1", (digest,)).fetchone()
         hashes = a.hashes or sketch(a.text)
@@ -325,12 +353,12 @@ class SQLiteCorpus(Corpus):
              _authors_json(a.authors), a.fetched_at, digest, a.source),
         )
         article_id = cursor.lastrowid
-        if self.track_term_stats:
-            self._df_delta.update(_vocabulary(a.title, a.text))
-            self._df_added += 1
         self._add_url(a, article_id)
         if hashes:
             self._store_sketch(article_id, hashes)
+        if self.track_term_stats:
+            self._df_delta.update(_vocabulary(a.title, a.text))
+            self._df_added += 1
         return AddResult("added", article_id)
 
     def _add_url(self, a: Article, article_id: int) -> None:
@@ -365,6 +393,27 @@ class SQLiteCorpus(Corpus):
             if similarity(hashes, other) >= NEAR_DUPLICATE:
                 return article_id
         return None
+
+    @_guarded
+    def delete(self, url: str) -> list[str] | None:
+        """Forget the article `url` belongs to, with all its URLs, sketches and index entries; see Corpus.delete."""
+        with self.transaction():
+            row = self.conn.execute("SELECT article_id FROM article_urls WHERE url = ?", (url,)).fetchone()
+            if row is None:
+                return None
+            article_id = row[0]
+            if self._deferred and article_id > self._indexed_up_to:
+                self._index_pending()  # the delete trigger must find the row in the full-text index
+            title, text, primary = self.conn.execute("SELECT title, text, url FROM articles WHERE id = ?", (article_id,)).fetchone()
+            urls = [r[0] for r in self.conn.execute("SELECT url FROM article_urls WHERE article_id = ? ORDER BY rowid", (article_id,))]
+            for table in ("article_urls", "article_sketch", "article_sketches"):
+                self.conn.execute(f"DELETE FROM {table} WHERE article_id = ?", (article_id,))
+            self.conn.execute("DELETE FROM articles WHERE id = ?", (article_id,))  # its trigger updates articles_fts
+            # Counted even when a bulk load defers the statistics: _flush_df() applies it at the end of the
+            # transaction if the snapshot was complete, and leaves a stale one for refresh_term_stats() to rebuild.
+            self._df_delta.subtract(_vocabulary(title, text))
+            self._df_added -= 1
+        return [primary] + [u for u in urls if u != primary]
 
     # reading
 
@@ -441,8 +490,19 @@ class SQLiteCorpus(Corpus):
 
     @_guarded
     def count(self) -> int:
-        """Number of stored articles (max rowid: O(1); rows are never deleted)."""
-        return self.conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
+        """Number of stored articles: counted, since rows can be deleted (max(id) would overcount)."""
+        return self._counts()[0]
+
+    def _counts(self) -> tuple[int, int]:
+        """(articles, URLs), counted again only when the file has changed: count(*) reads a whole index (~10 ms
+        per 100k rows), and the ranking asks for count() on every query. `data_version` moves when another
+        connection commits; `total_changes` when this one writes."""
+        version = (self.conn.execute("PRAGMA data_version").fetchone()[0], self.conn.total_changes)
+        if self._counted is None or self._counted[0] != version:
+            articles = self.conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+            urls_known = self.conn.execute("SELECT count(*) FROM article_urls").fetchone()[0]
+            self._counted = (version, (articles, urls_known))
+        return self._counted[1]
 
     @_guarded
     def postings(self, word: str) -> list[int]:
@@ -463,16 +523,24 @@ class SQLiteCorpus(Corpus):
 
     @_guarded
     def search(self, query: str, limit: int, offset: int = 0) -> list[dict]:
-        """Full-text search for people: every word must match; a snippet around the matching words."""
-        fts_query = quote_fts(query)
-        if not fts_query:
+        """Full-text search for people: every planned word must match; a snippet around the matching words.
+
+        Ranking costs ~10 µs per matching article: a query matching more than RANK_LIMIT ranks the newest
+        RANK_LIMIT or so of them (by id, a range FTS5 reads directly), not all 100,000 (issue 13 B8).
+        """
+        plan = self.plan_search(query)
+        if not plan.words:
             return []
+        where, params = "", [" ".join(f'"{w}"' for w in plan.words)]
+        if plan.matches > RANK_LIMIT:
+            newest = self._max_id()
+            where, params = " AND articles_fts.rowid > ?", params + [newest - newest * RANK_LIMIT // plan.matches]
         return self._rows(
             "SELECT a.id, a.url, a.title, a.published, a.registered_domain, a.outlet_id, a.site_name, "
             "-articles_fts.rank AS score, snippet(articles_fts, 1, '', '', ' … ', 24) AS snippet "
-            "FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
-            "WHERE articles_fts MATCH ? ORDER BY rank LIMIT ? OFFSET ?",
-            (fts_query, limit, offset),
+            f"FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid WHERE articles_fts MATCH ?{where} "
+            "ORDER BY rank LIMIT ? OFFSET ?",
+            (*params, limit, offset),
         )
 
     def _rows(self, sql: str, params: tuple) -> list[dict]:
@@ -482,8 +550,7 @@ class SQLiteCorpus(Corpus):
 
     @_guarded
     def stats(self) -> dict:
-        articles = self.count()
-        urls_known = self.conn.execute("SELECT coalesce(max(rowid), 0) FROM article_urls").fetchone()[0]
+        articles, urls_known = self._counts()
         latest = self.conn.execute("SELECT fetched_at FROM articles ORDER BY id DESC LIMIT 1").fetchone()
         return {"articles": articles, "urls": urls_known, "schema_version": SCHEMA_VERSION, "last_added": latest[0] if latest else None}
 

@@ -3,6 +3,11 @@
 The log lives next to the source list as `.<name>.changes.jsonl` (e.g. `.sources.yaml.changes.jsonl`):
 it travels with the file, and two lists in one directory keep separate histories. Records are only
 ever appended, under the curator's lock; a line torn by a crash is skipped when reading.
+
+An edit is logged *before* its file is renamed into place, as `pending`, and confirmed after: a process
+killed in between leaves a pending record, which the curator settles under its lock (confirmed when the
+file holds the change, `void` when it does not). So no edit is ever on disk without its record, and the
+before/after chain of the records that count stays whole.
 """
 
 from __future__ import annotations
@@ -61,8 +66,12 @@ class ChangeLog:
             os.close(fd)
 
     def append(self, *, who: str, summary: str, diff: str, before: str, after: str, file: str,
-               undoes: int | None = None) -> dict:
-        """Record one change; call it under the curator's lock so ids stay unique."""
+               undoes: int | None = None, entry: dict | None = None, pending: bool = False) -> dict:
+        """Record one change; call it under the curator's lock so ids stay unique.
+
+        `entry` names what the change changed ({section, id, change: create/update/delete}) for undo;
+        `pending` records a change about to be written (see confirm() and void()).
+        """
         records = self._records()
         record = {
             "id": (records[-1]["id"] + 1) if records else 1,
@@ -75,6 +84,10 @@ class ChangeLog:
             "undoes": undoes,
             "diff": diff,
         }
+        if entry is not None:
+            record["entry"] = entry
+        if pending:
+            record["pending"] = True
         self._write(record)
         return record
 
@@ -82,19 +95,33 @@ class ChangeLog:
         self._write({"id": change_id, **fields})
         return self.get(change_id) or {}
 
+    def confirm(self, change_id: int) -> None:
+        """The pending change is on disk."""
+        self._write({"id": change_id, "pending": False})
+
+    def void(self, change_id: int) -> None:
+        """The pending change never reached the file: it no longer counts."""
+        self._write({"id": change_id, "pending": False, "void": True})
+
+    def pending(self) -> list[dict]:
+        return [r for r in self._records() if r.get("pending") and not r.get("void")]
+
+    def _changes(self) -> list[dict]:
+        return [r for r in self._records() if not r.get("void")]
+
     def entries(self, limit: int = 50, before: int | None = None) -> list[dict]:
         """Newest first."""
-        records = [r for r in self._records() if before is None or r["id"] < before]
+        records = [r for r in self._changes() if before is None or r["id"] < before]
         return list(reversed(records))[:limit]
 
     def get(self, change_id: int) -> dict | None:
-        for record in self._records():
+        for record in self._changes():
             if record["id"] == change_id:
                 return record
         return None
 
     def undone_by(self, change_id: int) -> int | None:
-        for record in self._records():
+        for record in self._changes():
             if record.get("undoes") == change_id:
                 return record["id"]
         return None

@@ -1,12 +1,15 @@
 """The curator: validated edits to sources.yaml, spliced into the text, written atomically under a lock, logged.
 
 Each edit re-reads the file under an fcntl lock, so a hand edit made between two server edits survives; the
-new text is validated from a temp file in the same directory, which is then fsynced and renamed over the original.
+new text is validated in memory, logged (pending), written to a temp file in the same directory, fsynced and
+renamed over the original, and the log record confirmed. Undo finds the entry a change was made to by its id and reverses
+the diff there only, or refuses.
 """
 
 from __future__ import annotations
 
 import difflib
+import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,9 +21,18 @@ from .. import registry as registry_module
 from .errors import Conflict, EditError, Invalid, NotFound
 from .files import atomic_write, etag_matches, file_etag, file_lock
 from .patch import PatchError, apply_patch
-from .yamldoc import SECTION_KIND, YamlDoc
+from .yamldoc import SECTION_KIND, YamlDoc, to_plain
 
 __all__ = ["Curator", "Edited"]
+
+log = logging.getLogger("masthead")
+
+CONTEXT = 3  # lines of context in a change's diff (difflib's default): they may reach into the next entry
+_INVERSE = {"create": "delete", "delete": "create", "update": "update"}
+# Changes logged before entries were recorded: their summary names the entry.
+_LEGACY_SUMMARY = re.compile(
+    r"^(?:(?P<verb>Add|Replace|Change|Delete) (?P<kind>outlet|owner) (?P<id>[a-z0-9-]+)$"
+    r"|(?:Add a \S+ label to|(?:Change|Delete) label \d+ of) outlet (?P<labelled>[a-z0-9-]+)$)")
 
 
 # --- the curator -------------------------------------------------------------------------------
@@ -50,6 +62,12 @@ class Curator:
         # The parsed document of the file's last version we read or wrote, by that version's ETag. Parsing the
         # bundled list with comments kept takes most of a second; an unchanged file need not be parsed again.
         self._cached: tuple[str, YamlDoc] | None = None
+        try:
+            if self.changelog.pending():  # a process was killed mid-edit: settle its record before anyone reads the log
+                with self.lock():
+                    self.settle()
+        except (EditError, OSError) as exc:  # the next edit settles it, under the same lock
+            log.warning("could not settle the change log of %s yet: %s", self.path.name, exc)
 
     def version(self) -> str:
         return file_etag(self.path.read_bytes())
@@ -57,10 +75,27 @@ class Curator:
     def lock(self):
         return file_lock(self.path)
 
+    def settle(self) -> None:
+        """Confirm or void the records a killed edit left pending (call under the lock)."""
+        pending = self.changelog.pending()
+        if not pending:
+            return
+        current = file_etag(self.path.read_bytes())
+        for record in pending:
+            if current == record.get("before") and current != record.get("after"):
+                log.warning("change %s never reached %s (the edit was interrupted): voided", record["id"], self.path.name)
+                self.changelog.void(record["id"])
+            else:  # the file holds it (or was edited by hand since, which it may have preceded)
+                self.changelog.confirm(record["id"])
+
     def edit(self, operation: Callable[[YamlDoc], Any], *, who: str, summary: str,
-             if_match: Iterable[str] | None = None, undoes: int | None = None) -> Edited:
-        """Run `operation` on the file as it is on disk now; write the result if it validates."""
+             if_match: Iterable[str] | None = None, undoes: int | None = None, entry: dict | None = None) -> Edited:
+        """Run `operation` on the file as it is on disk now; write the result if it validates.
+
+        `entry` ({section, id, change}) is what the operation changes; undo finds it by its id.
+        """
         with self.lock():
+            self.settle()
             raw = self.path.read_bytes()
             current = file_etag(raw)
             if not etag_matches(if_match, current):
@@ -76,17 +111,30 @@ class Curator:
                 self._cached = (current, doc)
                 return Edited(version=current, changed=False, result=result)
             new_raw = doc.text.encode("utf-8")
-            warnings = self._write_checked(new_raw, doc)
             version = file_etag(new_raw)
-            doc.touched = doc.touched_node = None
-            self._cached = (version, doc)
             diff = "".join(difflib.unified_diff(
                 before.splitlines(keepends=True), doc.text.splitlines(keepends=True),
-                fromfile=f"a/{self.path.name}", tofile=f"b/{self.path.name}",
+                fromfile=f"a/{self.path.name}", tofile=f"b/{self.path.name}", n=CONTEXT,
             ))
-            change = self.changelog.append(
-                who=who, summary=summary, diff=diff, before=current, after=version, file=str(self.path), undoes=undoes,
-            )
+            logged: dict = {}
+
+            def log_first() -> None:  # validated: the record goes to the log before the file is renamed
+                logged["change"] = self.changelog.append(
+                    who=who, summary=summary, diff=diff, before=current, after=version, file=str(self.path),
+                    undoes=undoes, entry=entry, pending=True,
+                )
+
+            try:
+                warnings = self._write_checked(new_raw, doc, log_first)
+            except BaseException:
+                if logged:
+                    self.settle()  # voided unless the rename happened
+                raise
+            doc.touched = doc.touched_node = None
+            self._cached = (version, doc)
+            change = logged["change"]
+            self.changelog.confirm(change["id"])
+            change.pop("pending", None)
             if self.git_commit:
                 from .changelog import git_commit
 
@@ -108,8 +156,10 @@ class Curator:
     def _problems_now(self) -> list[dict]:
         return [p.to_dict() for p in registry_module.validate(self.path) if p.severity == "error"][:100]
 
-    def _write_checked(self, new_raw: bytes, doc: YamlDoc) -> list[dict]:
-        """Validate the new bytes as the file's contents, then write them atomically; publish the new registry."""
+    def _write_checked(self, new_raw: bytes, doc: YamlDoc, before_rename: Callable[[], None]) -> list[dict]:
+        """Validate the new bytes as the file's contents, then write them atomically; publish the new registry.
+
+        `before_rename` runs once the new text has validated, just before the file is written."""
         registry, problems = registry_module.load_with_problems(self.path, contents=new_raw)
         found = [self._problem(p, doc) for p in problems]
         errors = [p for p in found if p["severity"] == "error"]
@@ -118,6 +168,7 @@ class Curator:
                 f"the edit would leave {len(errors)} error(s) in {self.path.name}; nothing was written",
                 {"problems": errors[:100]},
             )
+        before_rename()
         atomic_write(self.path, new_raw, mode=self.path.stat().st_mode & 0o7777)
         if self.publish is not None:
             self.publish(registry)
@@ -143,7 +194,8 @@ class Curator:
             doc.insert(section, doc.node(values, SECTION_KIND[section]))
             return entry_id
 
-        return self.edit(operation, who=who, summary=f"Add {section[:-1]} {entry_id}", if_match=if_match)
+        return self.edit(operation, who=who, summary=f"Add {section[:-1]} {entry_id}", if_match=if_match,
+                         entry=_entry(section, entry_id, "create"))
 
     def update(self, section: str, entry_id: str, values: dict, who: str, if_match=None, replace: bool = True) -> Edited:
         values = _entry_values(section, values, entry_id)
@@ -156,11 +208,13 @@ class Curator:
             return entry_id
 
         verb = "Replace" if replace else "Change"
-        return self.edit(operation, who=who, summary=f"{verb} {section[:-1]} {entry_id}", if_match=if_match)
+        return self.edit(operation, who=who, summary=f"{verb} {section[:-1]} {entry_id}", if_match=if_match,
+                         entry=_entry(section, entry_id, "update"))
 
     def delete(self, section: str, entry_id: str, who: str, if_match=None) -> Edited:
         return self.edit(lambda doc: doc.remove(section, entry_id), who=who,
-                         summary=f"Delete {section[:-1]} {entry_id}", if_match=if_match)
+                         summary=f"Delete {section[:-1]} {entry_id}", if_match=if_match,
+                         entry=_entry(section, entry_id, "delete"))
 
     def add_label(self, outlet_id: str, label: dict, who: str, if_match=None) -> Edited:
         label = _label_values(label)
@@ -174,7 +228,8 @@ class Curator:
                 labels.append(doc.node(label, "label"))
                 return len(labels) - 1
 
-        return self.edit(operation, who=who, summary=f"Add a {label.get('type', '?')} label to outlet {outlet_id}", if_match=if_match)
+        return self.edit(operation, who=who, summary=f"Add a {label.get('type', '?')} label to outlet {outlet_id}",
+                         if_match=if_match, entry=_entry("outlets", outlet_id, "update"))
 
     def replace_label(self, outlet_id: str, index: int, label: dict, who: str, if_match=None) -> Edited:
         label = _label_values(label)
@@ -185,7 +240,8 @@ class Curator:
                 labels[index] = doc._merge_value(labels[index], label, "label", "labels", True)
             return index
 
-        return self.edit(operation, who=who, summary=f"Change label {index} of outlet {outlet_id}", if_match=if_match)
+        return self.edit(operation, who=who, summary=f"Change label {index} of outlet {outlet_id}", if_match=if_match,
+                         entry=_entry("outlets", outlet_id, "update"))
 
     def delete_label(self, outlet_id: str, index: int, who: str, if_match=None) -> Edited:
         def operation(doc: YamlDoc):
@@ -196,7 +252,8 @@ class Curator:
                     del node["labels"]
             return index
 
-        return self.edit(operation, who=who, summary=f"Delete label {index} of outlet {outlet_id}", if_match=if_match)
+        return self.edit(operation, who=who, summary=f"Delete label {index} of outlet {outlet_id}", if_match=if_match,
+                         entry=_entry("outlets", outlet_id, "update"))
 
     def undo(self, change_id: int, who: str, if_match=None) -> Edited:
         record = self.changelog.get(change_id)
@@ -206,15 +263,76 @@ class Curator:
         if undone_by is not None:
             raise Conflict(f"change {change_id} was already undone by change {undone_by}", {"undone_by": undone_by})
 
+        if record.get("file") not in (None, self.path.name):
+            raise Conflict(f"change {change_id} was made to {record['file']}, not {self.path.name}", {"change": change_id})
+        entry = record.get("entry") or _legacy_entry(record)
+
         def operation(doc: YamlDoc):
             try:
-                doc.set_text(apply_patch(doc.text, record["diff"], reverse=True, fuzz=len(doc.lines)))
+                if entry is None:  # not an entry (e.g. an include added by an import): only where it is unambiguous
+                    doc.set_text(apply_patch(doc.text, record["diff"], reverse=True, fuzz=len(doc.lines), unique=True))
+                else:
+                    _undo_in_entry(doc, record, entry)
             except PatchError as exc:
                 raise Conflict(f"change {change_id} no longer applies cleanly: {exc}", {"change": change_id}) from None
             doc.touched = None
 
+        inverse = None if entry is None else _entry(entry["section"], entry["id"], _INVERSE[entry["change"]])
         return self.edit(operation, who=who, summary=f"Undo change {change_id}: {record['summary']}",
-                         if_match=if_match, undoes=change_id)
+                         if_match=if_match, undoes=change_id, entry=inverse)
+
+
+def _entry(section: str, entry_id: str, change: str) -> dict:
+    return {"section": section, "id": entry_id, "change": change}
+
+
+def _legacy_entry(record: dict) -> dict | None:
+    """The entry an older record (logged without `entry`) changed, from its summary."""
+    summary = record.get("summary", "")
+    if summary.startswith("Undo change "):
+        return None  # what an undo of an undo changed is not in its summary: undo it by hand
+    found = _LEGACY_SUMMARY.match(summary)
+    if found is None:
+        return None
+    if found.group("labelled"):
+        return _entry("outlets", found.group("labelled"), "update")
+    change = {"Add": "create", "Delete": "delete"}.get(found.group("verb"), "update")
+    return _entry(found.group("kind") + "s", found.group("id"), change)
+
+
+def _others(doc: YamlDoc, section: str, entry_id: str) -> Any:
+    """The whole document as plain data, without the entry `entry_id` of `section`."""
+    data = to_plain(doc.data)
+    if isinstance(data.get(section), list):
+        data[section] = [e for e in data[section] if not (isinstance(e, dict) and e.get("id") == entry_id)]
+    return data
+
+
+def _undo_in_entry(doc: YamlDoc, record: dict, entry: dict) -> None:
+    """Reverse the change's diff on its entry only: found by id, never by matching lines elsewhere in the file.
+
+    With two outlets carrying identical labels, lines alone cannot tell them apart: undoing an edit of the
+    first after it was deleted used to change the second (issue 13 B6).
+    """
+    section, entry_id, change = entry["section"], entry["id"], entry["change"]
+    noun = section[:-1]
+    index = doc.index_of(section, entry_id)
+    if change in ("create", "update") and index is None:
+        raise Conflict(f"{noun} '{entry_id}' is no longer in {doc.name}; nothing to undo it on", {"id": entry_id})
+    if change == "delete" and index is not None:
+        raise Conflict(f"{noun} '{entry_id}' exists again; it cannot be restored over itself", {"id": entry_id})
+    if index is not None:
+        start, end = doc._item_region(section, index)
+    elif section in doc.data:
+        start, end = doc._key_region(section)
+    else:
+        start, end = len(doc.lines), len(doc.lines)
+    others = _others(doc, section, entry_id)
+    doc.set_text(apply_patch(doc.text, record["diff"], reverse=True, fuzz=len(doc.lines),
+                             window=(max(0, start - CONTEXT), end + CONTEXT)))
+    restored = doc.index_of(section, entry_id) is not None
+    if restored != (change != "create") or _others(doc, section, entry_id) != others:
+        raise PatchError(f"reversing it would change more than {noun} '{entry_id}'")
 
 
 def _entry_values(section: str, values: Any, entry_id: str | None = None) -> dict:

@@ -43,11 +43,17 @@ def _parse_hunks(patch: str) -> list[tuple[int, int, int, int, list[str], list[s
     return hunks
 
 
-def apply_patch(text: str, patch: str, reverse: bool = False, fuzz: int = 200) -> str:
-    """Apply a unified diff (or undo it, reverse=True); every hunk must match exactly, within `fuzz` lines."""
+def apply_patch(text: str, patch: str, reverse: bool = False, fuzz: int = 200,
+                window: tuple[int, int] | None = None, unique: bool = False) -> str:
+    """Apply a unified diff (or undo it, reverse=True); every hunk must match exactly, within `fuzz` lines.
+
+    `window` (first line, end line; 0-based, in `text`) confines the hunks to those lines; `unique` refuses
+    a hunk whose lines occur at more than one place within reach, rather than take the nearest.
+    """
     lines = text.splitlines(keepends=True)
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"
+    low, high = window if window is not None else (0, len(lines))
     shift = 0
     for old_start, old_len, new_start, new_len, old, new in _parse_hunks(patch):
         start, length = old_start, old_len
@@ -58,7 +64,8 @@ def apply_patch(text: str, patch: str, reverse: bool = False, fuzz: int = 200) -
         position = None
         for delta in range(0, fuzz + 1):
             for candidate in (expected - delta, expected + delta):
-                if 0 <= candidate <= len(lines) - len(old) and lines[candidate:candidate + len(old)] == old:
+                if (max(0, low) <= candidate <= min(len(lines), high) - len(old)
+                        and lines[candidate:candidate + len(old)] == old):
                     position = candidate
                     break
             if position is not None:
@@ -66,6 +73,11 @@ def apply_patch(text: str, patch: str, reverse: bool = False, fuzz: int = 200) -
         if position is None:
             snippet = "".join(old[:4]).strip()[:200]
             raise PatchError(f"the lines near line {expected + 1} have changed since: {snippet!r}")
+        if unique and old:
+            reach = range(max(0, low, expected - fuzz), min(len(lines), high, expected + fuzz + len(old)) - len(old) + 1)
+            if sum(1 for c in reach if lines[c:c + len(old)] == old) > 1:
+                raise PatchError(f"the lines near line {expected + 1} occur more than once; it is not clear which to change")
         lines[position:position + len(old)] = new
+        high += len(new) - len(old)
         shift += len(new) - len(old) + (position - expected)
     return "".join(lines)

@@ -27,6 +27,13 @@ __all__ = ["attach"]
 log = logging.getLogger("masthead.web")
 
 
+FETCH_SLOTS = 2  # reader pages fetched at once per worker process: a slow site never holds every thread
+
+
+class _Busy(Exception):
+    """Every fetch slot is taken: answer without the page this time (never cached)."""
+
+
 class _PageCache:
     """Recently fetched reader pages, in memory only: the popup asks again on every open.
 
@@ -37,6 +44,10 @@ class _PageCache:
         self.size, self.ttl, self.failure_ttl = size, ttl, failure_ttl
         self.items, self.lock = OrderedDict(), threading.Lock()
 
+    def forget(self, url: str) -> None:
+        with self.lock:
+            self.items.pop(url, None)
+
     def get(self, url: str, load):
         now = time.monotonic()
         with self.lock:
@@ -44,6 +55,8 @@ class _PageCache:
             if hit and now - hit[0] < (self.failure_ttl if isinstance(hit[1], Exception) else self.ttl):
                 return hit[1]
         value = load(url)
+        if isinstance(value, _Busy):
+            return value
         with self.lock:
             self.items[url] = (now, value)
             while len(self.items) > self.size:
@@ -55,12 +68,18 @@ def attach(app, state) -> None:
     """Wire the corpus into the app: related coverage for /api/context, /api/search, /api/articles, /api/health."""
     db_path = app.config["DB"]
     reader_page = None  # url -> extracted record, or the exception saying why there is none
+    state.extras["forget_page"] = lambda url: None
     if app.config.get("FETCH_PAGES") or app.config.get("STORE_PAGES"):
-        fetcher = Fetcher(timeout=4.0, max_bytes=3 * 1024 * 1024, delay=0.5,  # the reader is waiting
+        # The reader is waiting: 4 s per network operation, 12 s in all (connect, headers, body, redirects).
+        fetcher = Fetcher(timeout=4.0, deadline=12.0, max_bytes=3 * 1024 * 1024, delay=0.5,
                           allow=app.config.get("FETCH_ALLOW") or ())
         cache = _PageCache()
+        state.extras["forget_page"] = cache.forget
+        slots = threading.BoundedSemaphore(FETCH_SLOTS)
 
         def load(url: str):
+            if not slots.acquire(blocking=False):
+                return _Busy("the server is fetching other pages; try again shortly")
             try:
                 response = fetcher.fetch(url)
                 record = extract_html(response.body, url=response.url)
@@ -69,6 +88,8 @@ def attach(app, state) -> None:
                 # The host only: the reader's full URL never goes to the log.
                 log.info("could not fetch the reader's page on %s: %s", urlsplit(url).hostname, type(exc).__name__)
                 return exc
+            finally:
+                slots.release()
 
         def reader_page(url: str):  # noqa: F811
             return cache.get(url, load)
@@ -110,13 +131,16 @@ def _blueprint(state, db_path: str):
         if not corpus_module.terms(q):
             raise APIError(400, "the query has no words to search for", {"q": q[:200]})
         registry, date = state.sources.current(), query_as_of()
-        rows = corpus_module.local(db_path).search(q, limit, offset)
+        corpus = corpus_module.local(db_path)
+        plan = corpus.plan_search(q)
+        rows = corpus.search(q, limit, offset)
         results = [with_outlet(registry, {
             "url": row["url"], "title": row["title"] or None, "published": row["published"],
             "snippet": row["snippet"] or None, "score": round(row["score"], 4),
             "registered_domain": row["registered_domain"], "site_name": row["site_name"], "outlet_id": row["outlet_id"],
         }, date) for row in rows]
-        return jsonify({"query": q, "offset": offset, "count": len(results), "results": results})
+        return jsonify({"query": q, "words": plan.words, "ignored": plan.ignored, "offset": offset,
+                        "count": len(results), "results": results})
 
     @bp.get("/articles")
     def article():
@@ -130,6 +154,22 @@ def _blueprint(state, db_path: str):
             raise APIError(404, "no stored article has this URL", {"url": page.url[:200]})
         found.pop("id", None)
         return jsonify(with_outlet(state.sources.current(), found, query_as_of()))
+
+    @bp.delete("/articles")
+    @require_token
+    def forget_article():
+        """Forget one stored article (a reader's page, or any other) with every URL it is known under."""
+        raw = query_arg("url", required=True, limit=urls.MAX_URL_LENGTH)
+        try:
+            page = urls.normalise(raw)
+        except urls.URLError as exc:
+            raise APIError(exc.status, str(exc), {"url": raw[:200]}) from None
+        forgotten = corpus_module.local(db_path).delete(page.url)
+        state.extras["forget_page"](page.url)  # this worker's copy of the fetched page, if any
+        if forgotten is None:
+            raise APIError(404, "no stored article has this URL", {"url": page.url[:200]})
+        log.info("forgot a stored article from %s (%d URL(s))", page.host, len(forgotten))
+        return jsonify({"ok": True, "url": forgotten[0], "urls": forgotten})
 
     @bp.post("/articles")
     @require_token
@@ -156,6 +196,8 @@ def _blueprint(state, db_path: str):
         if refused is not None:
             return refused
         found = state.extras["reader_page"](page.url)
+        if isinstance(found, _Busy):
+            raise APIError(503, str(found), {"url": page.url[:200]})
         if isinstance(found, Refused):
             raise APIError(422, f"the server will not fetch this page: {_without_addresses(str(found))}", {"url": page.url[:200]})
         if isinstance(found, RecordError):
@@ -168,7 +210,10 @@ def _blueprint(state, db_path: str):
             article = prepare(record, registry, source="reader")
         except RecordError as exc:
             raise APIError(422, str(exc), {"url": page.url[:200]}) from None
-        status = corpus.add(article).status
+        try:
+            status = corpus.add(article).status
+        except RecordError as exc:
+            raise APIError(422, str(exc), {"url": page.url[:200]}) from None
         log.info("stored a reader's page from %s (%s)", page.host, status)
         return jsonify(_stored(registry, corpus, page.url, status, query_as_of())), 201 if status == "added" else 200
 
@@ -213,12 +258,16 @@ def _openapi_paths() -> dict:
               "properties": {"status": {"type": "string", "enum": ["added", "updated", "duplicate", "unchanged"]}}}
     return {
         "/api/search": {"get": {
-            "summary": "Full-text search over the article corpus (all words must match)",
+            "summary": "Full-text search over the article corpus: every word in `words` must match (repeats count once); "
+                       "`ignored` lists words in more than half of the articles (while a rarer one remains) and words past the "
+                       "8 rarest; a query matching more than 5,000 articles ranks the newest 5,000 or so",
             "parameters": [q("q", "words to search for", required=True),
                            q("limit", "results per page (1-50, default 10)", schema={"type": "integer", "minimum": 1, "maximum": 50}),
                            q("offset", "skip this many results", schema={"type": "integer", "minimum": 0}), as_of],
-            "responses": {"200": ok({"type": "object", "required": ["query", "count", "results"],
-                                     "properties": {"results": {"type": "array", "items": {"type": "object", "required": ["url", "title", "score", "control_model"]}}}}),
+            "responses": {"200": ok({"type": "object", "required": ["query", "words", "ignored", "count", "results"],
+                                     "properties": {"words": {"type": "array", "items": {"type": "string"}},
+                                                    "ignored": {"type": "array", "items": {"type": "string"}},
+                                                    "results": {"type": "array", "items": {"type": "object", "required": ["url", "title", "score", "control_model"]}}}}),
                           "400": err("missing or malformed query"), "503": err("the corpus cannot be read")},
         }},
         "/api/articles": {"get": {
@@ -236,6 +285,14 @@ def _openapi_paths() -> dict:
                           "403": err("this server does not store readers' pages"), "415": err("the body is not JSON"),
                           "422": err("not a web page, a refused address, or no article text on the page"),
                           "429": err("too many requests from this client"), "502": err("the page could not be fetched"),
+                          "503": err("the corpus cannot be written")},
+        }, "delete": {
+            "summary": "Forget one stored article: its text and every URL it is known under; the ranking's statistics "
+                       "follow (needs `Authorization: Bearer <token>`)",
+            "parameters": [q("url", "any URL the article is known under", required=True)],
+            "responses": {"200": ok({"type": "object", "required": ["ok", "url", "urls"],
+                                     "properties": {"url": {"type": "string"}, "urls": {"type": "array", "items": {"type": "string"}}}}),
+                          "400": err("missing or malformed URL"), "401": err("no valid token"), "404": err("not in the corpus"),
                           "503": err("the corpus cannot be written")},
         }},
     }

@@ -242,14 +242,20 @@ def run_import(
             atomic_write(into_path, new_text.encode("utf-8"), mode=0o644)
         if new_sources_text != sources_text:
             mode = sources.stat().st_mode & 0o7777
-            atomic_write(sources, new_sources_text.encode("utf-8"), mode=mode)
-            curator.changelog.append(
+            # Logged first, as pending, like every curator edit: a kill before the rename is voided at the next start.
+            change = curator.changelog.append(
                 who=who, summary=f"Include {rel} (masthead import {fmt})",
                 diff="".join(difflib.unified_diff(sources_text.splitlines(keepends=True), new_sources_text.splitlines(keepends=True),
                                                   fromfile=f"a/{sources.name}", tofile=f"b/{sources.name}")),
                 before=file_etag(sources_text.encode("utf-8")), after=file_etag(new_sources_text.encode("utf-8")),
-                file=str(sources),
+                file=str(sources), pending=True,
             )
+            try:
+                atomic_write(sources, new_sources_text.encode("utf-8"), mode=mode)
+            except BaseException:
+                curator.settle()
+                raise
+            curator.changelog.confirm(change["id"])
         report.written = True
     return report
 
