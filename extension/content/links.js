@@ -9,7 +9,8 @@
  * - Infinite scroll: a MutationObserver only queues added nodes; the links are read in one batch per idle
  *   moment (at most every 100 ms), so a long feed costs one pass per batch, never one per mutation.
  * - Never shifts the page's layout: the badge is absolutely positioned (at the link text's end, raised) and
- *   the tooltip is fixed; neither takes space. Both live in closed shadow roots, away from the page's CSS.
+ *   the tooltip is fixed; neither takes space. One style sheet of !important rules styles every badge (its
+ *   word comes from an attribute, so link texts stay as they were); the tooltip lives in a shadow root.
  * - Follows the page's dark mode: the colour behind the link decides the palette, not only the system's.
  * - A classic script (content scripts cannot be modules everywhere): everything it needs is here.
  */
@@ -26,18 +27,19 @@
     dark: { control: "#fcd34d", designation: "#d8b4fe", restriction: "#fca5a5", platform: "#93c5fd", other: "#cbd5e1", text: "#0f172a" },
   };
 
-  const stats = { links: 0, badged: 0, batches: 0, mainThreadMs: 0, maxBatchMs: 0 };
+  const stats = { links: 0, badged: 0, batches: 0, mainThreadMs: 0, maxBatchMs: 0, parts: { observe: 0, collect: 0, badge: 0 } };
   const seen = new WeakSet();
   const badges = new WeakMap(); // link -> {outlet}
   let queue = [];
   let timer = null;
 
-  function timed(work) {
+  function timed(part, work) {
     const started = performance.now();
     try {
       return work();
     } finally {
       const spent = performance.now() - started;
+      stats.parts[part] += spent;
       stats.mainThreadMs += spent;
       stats.maxBatchMs = Math.max(stats.maxBatchMs, spent);
     }
@@ -56,11 +58,17 @@
       : setTimeout(run, BATCH_DELAY_MS);
   }
 
-  /** The address a link stands for: its href, or for X's t.co links the address it shows. */
+  /**
+   * The address a link stands for, from its href attribute (cheaper than the resolved .href): absolute and
+   * protocol-relative links only, since a relative link stays on the site the reader is on; for X's t.co
+   * links, the address the link shows.
+   */
   function linkTarget(link) {
-    const href = link.href;
-    if (typeof href !== "string" || !href.startsWith("http")) return null;
-    if (link.hostname === "t.co") {
+    let href = link.getAttribute("href");
+    if (!href) return null;
+    if (href.startsWith("//")) href = location.protocol + href;
+    else if (!(href.startsWith("https://") || href.startsWith("http://"))) return null;
+    if (href.startsWith("https://t.co/")) {
       const shown = (link.textContent || "").replace(/…$/, "").trim();
       return /^(https?:\/\/)?[a-z0-9.-]+\.[a-z]{2,}(\/\S*)?$/i.test(shown) ? (shown.startsWith("http") ? shown : "https://" + shown) : null;
     }
@@ -68,13 +76,14 @@
   }
 
   function flush() {
-    const batch = timed(() => {
+    const batch = timed("collect", () => {
       const links = [];
       const roots = queue;
       queue = [];
       for (const root of roots) {
         if (!root.isConnected) continue;
-        const found = root.tagName === "A" ? [root] : root.querySelectorAll ? root.querySelectorAll("a[href]") : [];
+        // getElementsByTagName: no selector to parse and no static copy, the cheapest way to a subtree's links.
+        const found = root.localName === "a" ? [root] : root.getElementsByTagName("a");
         for (const link of found) {
           if (seen.has(link)) continue;
           seen.add(link);
@@ -101,11 +110,13 @@
       return; // the extension was reloaded or the site switched off meanwhile
     }
     if (!answer?.ok) return;
-    timed(() => {
-      const dark = pageIsDark();
+    for (const outlet of Object.values(answer.outlets)) {
+      outlet.spoken = `Masthead: ${outlet.name}, ${(outlet.labels ?? []).map((label) => label.title).join("; ")}`;
+    }
+    timed("badge", () => {
       for (const [link, target] of links) {
         const outlet = answer.outlets[answer.matches[target]];
-        if (outlet && link.isConnected) addBadge(link, outlet, dark);
+        if (outlet && link.isConnected) addBadge(link, outlet);
       }
     });
   }
@@ -119,22 +130,22 @@
     return alpha < 0.5 ? null : [Number(found[1]), Number(found[2]), Number(found[3])];
   }
 
-  let darkCache = null;
-  let darkCheckedAt = 0;
+  let dark = false;
 
-  /** The page's own background decides (a site's dark theme need not follow the system's); else the system. */
-  function pageIsDark() {
-    const now = performance.now();
-    if (darkCache !== null && now - darkCheckedAt < 1000) return darkCache;
+  /**
+   * The page's own background decides (a site's dark theme need not follow the system's); else the system.
+   * Read when the script starts, when the system theme changes and at idle moments, never inside a batch:
+   * getComputedStyle right after a feed inserted nodes would make the browser recompute the page's styles.
+   */
+  function readTheme() {
     let colour = null;
     for (const element of [document.body, document.documentElement]) {
       if (element && (colour = parseColour(getComputedStyle(element).backgroundColor))) break;
     }
-    darkCache = colour
+    dark = colour
       ? 0.2126 * colour[0] + 0.7152 * colour[1] + 0.0722 * colour[2] < 110
       : matchMedia("(prefers-color-scheme: dark)").matches;
-    darkCheckedAt = now;
-    return darkCache;
+    return dark;
   }
 
   function labelLine(label) {
@@ -152,28 +163,39 @@
     return year;
   }
 
-  function addBadge(link, outlet, dark) {
+  // One style sheet for every badge, added to the page once: a badge is then one small element, its word drawn
+  // from an attribute (so it is not part of the link's text), every rule !important against the page's CSS.
+  const KINDS = new Set(["control", "designation", "restriction", "platform"]);
+  const BADGE_STYLE = [
+    "masthead-label { all: initial !important; position: absolute !important; pointer-events: auto !important;" +
+      " display: inline-block !important; margin-left: 3px !important; transform: translateY(-60%) !important;" +
+      " font: 700 9px/1.2 system-ui, sans-serif !important; letter-spacing: .03em !important; padding: 1px 3px !important;" +
+      " border-radius: 3px !important; white-space: nowrap !important; cursor: help !important; }",
+    "masthead-label::before { content: attr(data-word) !important; }",
+    ...["light", "dark"].flatMap((theme) => Object.entries(PALETTE[theme]).filter(([kind]) => kind !== "text").map(([kind, colour]) =>
+      `masthead-label[data-theme=${theme}][data-kind=${kind}] { background: ${colour} !important; color: ${PALETTE[theme].text} !important; }`)),
+  ].join("\n");
+  let styled = false;
+
+  function addBadge(link, outlet) {
     if (badges.has(link)) return;
+    if (!styled) {
+      const sheet = document.createElement("style");
+      sheet.id = "masthead-label-style";
+      sheet.textContent = BADGE_STYLE;
+      (document.head ?? document.documentElement).append(sheet);
+      styled = true;
+    }
     badges.set(link, outlet);
     // Inside a heading of the link when it has one (a search result's title), else the link itself.
-    const anchor = link.querySelector("h1, h2, h3, h4, [role=heading]") ?? link;
-    const host = document.createElement("masthead-label");
-    host.setAttribute("style", "all: initial; position: absolute; pointer-events: auto;");
-    const shadow = host.attachShadow({ mode: "closed" });
-    const palette = dark ? PALETTE.dark : PALETTE.light;
-    const pill = document.createElement("span");
-    pill.textContent = outlet.badge || "LABEL";
-    pill.setAttribute("role", "img");
-    pill.setAttribute("aria-label", `Masthead: ${outlet.name}, ${(outlet.labels ?? []).map((l) => l.title).join("; ")}`);
-    pill.setAttribute("style", [
-      "display: inline-block", "margin-left: 3px", "transform: translateY(-60%)",
-      "font: 700 9px/1.2 system-ui, sans-serif", "letter-spacing: .03em", "padding: 1px 3px", "border-radius: 3px",
-      `background: ${palette[outlet.badge_kind] ?? palette.other}`, `color: ${palette.text}`, "white-space: nowrap",
-      "cursor: help", "text-decoration: none",
-    ].join(";"));
-    shadow.append(pill);
-    anchor.append(host);
-    host.dataset.theme = dark ? "dark" : "light";
+    const anchor = link.firstElementChild ? link.querySelector("h1, h2, h3, h4, [role=heading]") ?? link : link;
+    const badge = document.createElement("masthead-label");
+    badge.dataset.word = outlet.badge || "LABEL";
+    badge.dataset.kind = KINDS.has(outlet.badge_kind) ? outlet.badge_kind : "other";
+    badge.dataset.theme = dark ? "dark" : "light";
+    badge.setAttribute("role", "img");
+    badge.setAttribute("aria-label", outlet.spoken);
+    anchor.append(badge);
     link.dataset.mastheadBadge = outlet.badge || "LABEL";
     stats.badged += 1;
   }
@@ -198,7 +220,7 @@
     const outlet = badges.get(link);
     if (!outlet) return;
     ensureTooltip();
-    const dark = pageIsDark();
+    readTheme();
     tooltipBox.setAttribute("style", [
       "font: 12px/1.4 system-ui, sans-serif", "max-width: 320px", "padding: 6px 8px", "border-radius: 6px",
       "box-shadow: 0 2px 8px rgba(0,0,0,.25)", "white-space: pre-line",
@@ -243,10 +265,10 @@
   // ------------------------------------------------------------ start
 
   const observer = new MutationObserver((mutations) => {
-    timed(() => {
+    timed("observe", () => {
       for (const mutation of mutations) {
         for (const node of mutation.addedNodes) {
-          if (node.nodeType === 1 && node.localName !== "masthead-label" && node.localName !== "masthead-tooltip") queue.push(node);
+          if (node.nodeType === 1 && node.localName !== "masthead-label" && node.localName !== "masthead-tooltip" && node.id !== "masthead-label-style") queue.push(node);
         }
       }
     });
@@ -260,6 +282,9 @@
     return false;
   });
 
+  readTheme();
+  matchMedia("(prefers-color-scheme: dark)").addEventListener?.("change", readTheme);
+  setInterval(() => (typeof requestIdleCallback === "function" ? requestIdleCallback(readTheme) : readTheme()), 5000);
   queue.push(document.documentElement);
   flush();
 })();
