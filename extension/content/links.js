@@ -60,14 +60,19 @@
 
   /**
    * The address a link stands for, from its href attribute (cheaper than the resolved .href): absolute and
-   * protocol-relative links only, since a relative link stays on the site the reader is on; for X's t.co
+   * protocol-relative links, and relative ones that carry an address (a redirect wrapper), since any other
+   * relative link stays on the site the reader is on; for X's t.co
    * links, the address the link shows.
    */
   function linkTarget(link) {
     let href = link.getAttribute("href");
     if (!href) return null;
     if (href.startsWith("//")) href = location.protocol + href;
-    else if (!(href.startsWith("https://") || href.startsWith("http://"))) return null;
+    else if (!(href.startsWith("https://") || href.startsWith("http://"))) {
+      // A relative link that carries an address (Google's /url?q=https://...) is a redirect wrapper: resolve it.
+      if (!/https?(:|%3A)/i.test(href)) return null;
+      href = link.href;
+    }
     if (href.startsWith("https://t.co/")) {
       const shown = (link.textContent || "").replace(/…$/, "").trim();
       return /^(https?:\/\/)?[a-z0-9.-]+\.[a-z]{2,}(\/\S*)?$/i.test(shown) ? (shown.startsWith("http") ? shown : "https://" + shown) : null;
