@@ -175,8 +175,8 @@ function labelCard(label, { title = false } = {}) {
   const period = formatPeriod(label) || (label.status === "historical" ? "ended" : "");
   return h("li", {},
     h("details", { class: `label kind-${label.kind} status-${label.status}`, dataset: { type: label.type } },
-      h("summary", { "aria-label": `${title ? kind.name + ": " + label.title + ", " : ""}${who}${period ? ", " + period : ""}. Details` },
-        title ? h("span", { class: "chip-title" }, label.title) : null,
+      h("summary", {},
+        title ? [h("span", { class: "visually-hidden" }, `${kind.name}: `), h("span", { class: "chip-title" }, label.title), " "] : null,
         h("span", { class: "chip-issuer" }, who),
         period ? h("span", { class: "chip-meta" }, period) : null,
       ),
@@ -193,14 +193,16 @@ function labelRow(group) {
   const kind = kindInfo(group.kind);
   const several = group.labels.length > 1;
   const [first] = group.labels;
-  const spoken = `${kind.name}: ${group.title}${several ? `, ${group.labels.length} issuers` : ""}, ${group.who}${group.period ? ", " + group.period : ""}. Details`;
   return h("li", {},
     h("details", {
       class: `${several ? "label-group" : "label"} kind-${group.kind} status-${first.status}`,
       dataset: { type: group.type, count: String(group.labels.length) },
     },
-      h("summary", { "aria-label": spoken },
-        h("span", { class: "chip-title" }, group.title, several ? h("span", { class: "chip-count" }, ` ×${group.labels.length}`) : null),
+      // The summary's text is its name for screen readers: the kind, then what the eye reads.
+      h("summary", {},
+        h("span", { class: "visually-hidden" }, `${kind.name}: `),
+        h("span", { class: "chip-title" }, group.title,
+          several ? h("span", { class: "chip-count" }, h("span", { "aria-hidden": "true" }, ` ×${group.labels.length}`), h("span", { class: "visually-hidden" }, `, ${group.labels.length} issuers`)) : null),
         h("span", { class: "chip-who" }, [group.who, group.period].filter(Boolean).map((part) => ` · ${part}`).join("")),
       ),
       several ? h("ul", { class: "label-cards" }, group.labels.map((label) => labelCard(label))) : labelFacts(first),
@@ -275,7 +277,7 @@ function ownershipSection(answer) {
   const via = owners.filter((node) => !node.ultimate && !ultimate.some((u) => u.id === node.id));
   return h("section", { class: "owners-section", "aria-labelledby": "owners-heading" }, heading,
     h("details", { class: "owners-details" },
-      h("summary", { class: "summary", "aria-label": `Ultimately owned by ${top}${via.length ? ", via " + via.map((n) => n.name).join(", ") : ""}. Show the ownership chain` },
+      h("summary", { class: "summary" },
         "Ultimately owned by ", h("strong", { class: "ultimate-name" }, top),
         via.length ? h("span", { class: "muted via" }, ` via ${via.length === 1 ? via[0].name.replace(/\s*\([^)]*\)/g, "") : via.length + " owners"}`) : null),
       ownerChain(answer.ownership)));
@@ -325,10 +327,10 @@ function outletHeader(answer, serverUrl) {
       h("h1", { id: "outlet-name" }, outlet.name),
       h("span", { class: `model model-${answer.control_model}`, title: "Control model" }, controlModelName(answer.control_model, vocabulary))),
     h("p", { class: "outlet-line" },
-      outlet.homepage ? externalLink(outlet.homepage, displayHost(outlet.homepage) || outlet.homepage, { class: "homepage", "aria-label": `Homepage of ${outlet.name}` }) : null,
+      outlet.homepage ? externalLink(outlet.homepage, displayHost(outlet.homepage) || outlet.homepage, { class: "homepage", title: `Homepage of ${outlet.name}` }) : null,
       facts ? h("span", { class: "muted outlet-facts" }, `${outlet.homepage ? " · " : ""}${facts}`) : null,
       serverUrl && outlet.id
-        ? [" · ", externalLink(outletPageUrl(serverUrl, outlet.id), "details", { class: "outlet-page", "aria-label": `Details of ${outlet.name} on your server` })]
+        ? [" · ", externalLink(outletPageUrl(serverUrl, outlet.id), "details", { class: "outlet-page", title: `Ownership graph and label timeline of ${outlet.name}, on your server` })]
         : null),
   );
 }
