@@ -232,6 +232,27 @@ def test_edit_page_adds_an_outlet_and_shows_messages_beside_the_fields(api, sour
     assert outlet.labels[0].since == "2022-03" and outlet.domains == ("newdaily.example",)
 
 
+def test_edit_page_adds_an_outlet_with_an_owner_not_yet_in_the_list(api, sources_copy):
+    """One submission creates the owner (with its sources) and the outlet it owns: one write, one change."""
+    form = {"id": "harbour-herald", "name": "Harbour Herald", "country": "NL", "domains": "harbourherald.example",
+            "token": TOKEN, "owner_sources": "https://example.org/kvk/harbour-herald",
+            "new_owner_name": "Harbour Media Cooperative", "new_owner_kind": "cooperative", "new_owner_country": "NL",
+            "new_owner_sources": "https://example.org/kvk/harbour-media\nhttps://example.org/annual-report"}
+    bad = api.post("/edit", data=form | {"new_owner_kind": "guild"})
+    assert bad.status_code == 422 and "Harbour Media Cooperative" in bad.get_data(as_text=True)
+    assert "harbour" not in sources_copy.read_text(encoding="utf-8")  # neither the owner nor the outlet was written
+    saved = api.post("/edit", data=form)
+    assert saved.status_code == 303, saved.get_data(as_text=True)[:2000]
+    registry = load(sources_copy)
+    owner = registry.owners["harbour-media-cooperative"]
+    assert (owner.name, owner.kind, owner.country) == ("Harbour Media Cooperative", "cooperative", "NL")
+    outlet = registry.outlets["harbour-herald"]
+    assert [o.id for o in registry.ultimate_owners(outlet)] == ["harbour-media-cooperative"]
+    changes = api.get("/api/changes").get_json()
+    latest = changes["changes"][0] if isinstance(changes, dict) else changes[0]
+    assert "owner harbour-media-cooperative" in latest["summary"] and "outlet harbour-herald" in latest["summary"]
+
+
 def test_edit_page_changes_an_outlet_and_keeps_what_it_does_not_show(api, sources_copy):
     page = api.get("/edit?outlet=statenews").get_data(as_text=True)
     version = re.search(r'name="version" value="([0-9a-f]+)"', page).group(1)

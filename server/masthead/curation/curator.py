@@ -197,6 +197,20 @@ class Curator:
         return self.edit(operation, who=who, summary=f"Add {section[:-1]} {entry_id}", if_match=if_match,
                          entry=_entry(section, entry_id, "create"))
 
+    def create_together(self, entries: list[tuple[str, dict]], who: str, if_match=None) -> Edited:
+        """Add several entries (a new owner and the outlet it owns) in one validated write and one change."""
+        prepared = [(section, _entry_values(section, values)) for section, values in entries]
+
+        def operation(doc: YamlDoc):
+            for section, values in prepared:
+                if doc.index_of(section, values["id"]) is not None:
+                    raise Conflict(f"{section[:-1]} '{values['id']}' exists already; change it with PUT or PATCH", {"id": values["id"]})
+                doc.insert(section, doc.node(values, SECTION_KIND[section]))
+            return [values["id"] for _, values in prepared]
+
+        summary = "Add " + " and ".join(f"{section[:-1]} {values['id']}" for section, values in prepared)
+        return self.edit(operation, who=who, summary=summary, if_match=if_match)
+
     def update(self, section: str, entry_id: str, values: dict, who: str, if_match=None, replace: bool = True) -> Edited:
         values = _entry_values(section, values, entry_id)
 

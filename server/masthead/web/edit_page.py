@@ -26,6 +26,8 @@ OUTLET_TEXT_FIELDS = ("name", "homepage", "country", "owner", "ownership_note", 
 LABEL_TEXT_FIELDS = ("type", "issuer", "jurisdiction", "since", "until", "instrument", "note", "checked")
 LABEL_URL_FIELDS = ("sources", "until_sources")  # where the label and, once it ended, its end are documented
 LABEL_FORM_FIELDS = LABEL_TEXT_FIELDS + LABEL_URL_FIELDS
+# A new owner, created in the same submission as the outlet it owns (issue 15): no API call needed first.
+NEW_OWNER_FIELDS = ("new_owner_name", "new_owner_id", "new_owner_kind", "new_owner_country", "new_owner_sources")
 
 
 def _page_headers(response: Response, nonce: str) -> Response:
@@ -53,6 +55,7 @@ def _form_from_entry(entry: dict) -> dict:
     form["mirrors"] = [d for d in domains if isinstance(d, dict)]
     form["owner_sources"] = "\n".join(entry.get("owner_sources") or [])
     form["owners_list"] = entry.get("owners") or []
+    form.update(dict.fromkeys(NEW_OWNER_FIELDS, ""))
     form["labels"] = []
     for i, label in enumerate(entry.get("labels") or []):
         row = {key: str(label.get(key) or "") for key in LABEL_TEXT_FIELDS}
@@ -69,7 +72,24 @@ def _prefill(domain: str) -> dict:
     slug = host.replace(".", "-").strip("-")[:80]
     return {"id": slug, "name": "", "homepage": f"https://{host}/", "country": "", "owner": "", "ownership_note": "",
             "funding": "", "note": "", "languages": "", "domains": host, "mirrors": [], "owner_sources": "",
-            "owners_list": [], "labels": []}
+            "owners_list": [], "labels": [], **dict.fromkeys(NEW_OWNER_FIELDS, "")}
+
+
+def _slug(text: str) -> str:
+    return "-".join("".join(c if c.isalnum() else " " for c in text.lower()).split())[:80]
+
+
+def _new_owner(form: dict) -> dict | None:
+    """The owner the page is asked to create with the outlet, as the file stores it; None when none."""
+    name = form.get("new_owner_name", "").strip()
+    if not name:
+        return None
+    owner = {"id": form.get("new_owner_id", "").strip() or _slug(name), "name": name,
+             "kind": form.get("new_owner_kind", "").strip() or None, "country": form.get("new_owner_country", "").strip() or None}
+    sources = (form.get("new_owner_sources") or "").split()
+    if sources:
+        owner["sources"] = sources
+    return {k: v for k, v in owner.items() if v}
 
 
 def _render(form: dict, *, existing: bool, status: int = 200, errors: dict | None = None, general: list | None = None,
@@ -167,12 +187,22 @@ def edit_submit():
                        errors={"token": "This token is not known to the server."},
                        general=["Paste your write token (from `masthead token --show`) to save."])
     values, label_keys = _values_from_form(form, existing)
+    new_owner = _new_owner(form)
+    if new_owner and not form["owners_list"]:
+        values["owner"] = new_owner["id"]
+        form["owner"] = new_owner["id"]
     curator = current_curator()
+    if_match = [version] if version else None
     try:
-        if existing:
-            edited = curator.update("outlets", existing_id, values, who=who, if_match=[version] if version else None, replace=False)
+        if new_owner and existing:
+            curator.create("owners", new_owner, who=who, if_match=if_match)
+            edited = curator.update("outlets", existing_id, values, who=who, replace=False)
+        elif new_owner:
+            edited = curator.create_together([("owners", new_owner), ("outlets", values)], who=who, if_match=if_match)
+        elif existing:
+            edited = curator.update("outlets", existing_id, values, who=who, if_match=if_match, replace=False)
         else:
-            edited = curator.create("outlets", values, who=who, if_match=[version] if version else None)
+            edited = curator.create("outlets", values, who=who, if_match=if_match)
     except Invalid as exc:
         errors, general = _field_errors(exc.detail, label_keys)
         return _render(form, existing=bool(existing), status=422, errors=errors, general=[exc.message] + general, version=version)
@@ -193,6 +223,8 @@ def _form_from_post(data, existing: dict | None) -> dict:
     form["languages"] = data.get("languages", "").strip()
     form["domains"] = data.get("domains", "").strip()
     form["owner_sources"] = data.get("owner_sources", "").strip()
+    for key in NEW_OWNER_FIELDS:
+        form[key] = data.get(key, "").strip()
     domains = (existing or {}).get("domains") or []
     form["mirrors"] = [d for d in domains if isinstance(d, dict)]
     form["owners_list"] = (existing or {}).get("owners") or []
