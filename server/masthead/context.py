@@ -10,7 +10,7 @@ from .related import outlet_of
 from .registry import Label, Outlet, Registry, control_model, label_summary, parse_partial_date
 from .registry.vocabulary import LABEL_TYPES
 
-__all__ = ["build_context", "outlet_card", "outlet_fields", "with_outlet", "parse_as_of", "ContextError"]
+__all__ = ["build_context", "outlet_card", "outlet_fields", "with_outlet", "parse_as_of", "ContextError", "outlet_answer"]
 
 
 class ContextError(ValueError):
@@ -80,6 +80,11 @@ def outlet_fields(registry: Registry, outlet: Outlet | None, as_of: str) -> dict
     """What an answer says about a stored article's outlet: its card, the labels in force, its control model."""
     card = outlet_card(registry, outlet, as_of) if outlet is not None else None
     return {"outlet": card, "labels": card["labels"] if card else [], "control_model": card["control_model"] if card else "unknown"}
+
+
+def outlet_answer(registry: Registry, outlet: Outlet, as_of: str) -> dict:
+    """An outlet's part of the answer (outlet, ownership chain, ultimate owners, labels, control model), no page."""
+    return _outlet_part(registry, outlet, as_of)
 
 
 def _outlet_part(registry: Registry, outlet: Outlet, as_of: str) -> dict:

@@ -531,3 +531,12 @@ def ff_tab(firefox):
     yield context
     firefox.close_popup()
     firefox.close_tab(context)
+
+
+@pytest.fixture(scope="session")
+def axe_source():
+    """axe-core from npm (package.json's devDependencies), injected into pages to check them."""
+    axe = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+    if not axe.exists():
+        pytest.fail("axe-core is missing: run `npm ci` (scripts/test does)")
+    return axe.read_text(encoding="utf-8")

@@ -7,20 +7,12 @@ import json
 
 import pytest
 
-from harness import ROOT, STORY_URL, UNKNOWN_URL
+from harness import STORY_URL, UNKNOWN_URL
 
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 # Run axe with WCAG 2.x A and AA rules; keep what a reader would be hurt by.
 RUN = """axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
     .then(r => r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
         .map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))})))"""
-
-
-@pytest.fixture(scope="module")
-def axe_source():
-    if not AXE.exists():
-        pytest.fail("axe-core is missing: run `npm ci` (scripts/test does)")
-    return AXE.read_text(encoding="utf-8")
 
 
 def _pages(extension_url, server_url):

@@ -12,7 +12,7 @@ from flask import Flask, request
 
 from .. import config as config_module
 from ..registry import LiveSources
-from . import corpus_api, edit_api, edit_page
+from . import corpus_api, edit_api, edit_page, outlet_page
 from .api import error_response, register_error_handlers
 from .auth import bearer
 from .read import bp as read_bp
@@ -49,6 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     corpus_api.attach(app, state)
     edit_api.attach(app, state)
     app.register_blueprint(edit_page.bp)
+    app.register_blueprint(outlet_page.bp)
 
     app.register_blueprint(read_bp)
     register_error_handlers(app)
