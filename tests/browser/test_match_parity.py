@@ -70,3 +70,44 @@ def test_local_matching_agrees_with_the_server(path):
     ]
     assert len(candidates) > 50 and sum(1 for outlet in local if outlet) > len(candidates) // 2
     assert not disagreements, f"{len(disagreements)} of {len(candidates)} differ, e.g. {disagreements[:10]}"
+
+
+UNWRAP_SCRIPT = f"""
+import {{ REDIRECTORS, REDIRECTOR_PATHS, unwrapUrl }} from {json.dumps(MATCH_JS.as_uri())};
+let input = "";
+for await (const chunk of process.stdin) input += chunk;
+process.stdout.write(JSON.stringify({{redirectors: REDIRECTORS, paths: REDIRECTOR_PATHS,
+                                      unwrapped: JSON.parse(input).map(unwrapUrl)}}));
+"""
+
+TARGET = "https://statenews.example/2026/02/26/story.html"
+WRAPPED = [
+    f"https://www.google.com/url?q={TARGET}&sa=U",
+    "https://www.google.com/url?url=https%3A%2F%2Fstatenews.example%2Fx&rct=j",
+    "https://l.facebook.com/l.php?u=https%3A%2F%2Fstatenews.example%2Fx%3Ffbclid%3D1&h=AT",
+    "https://out.reddit.com/t3_1?url=https%3A%2F%2Fstatenews.example%2Fx&token=1",
+    "https://duckduckgo.com/l/?uddg=https%3A%2F%2Fstatenews.example%2Fx&rut=1",
+    "https://away.vk.com/away.php?to=https%3A%2F%2Fstatenews.example%2Fx",
+    "https://eur01.safelinks.protection.outlook.com/?url=https%3A%2F%2Fstatenews.example%2Fx&data=1",
+    f"https://web.archive.org/web/20240101000000/{TARGET}",
+    f"https://archive.ph/newest/{TARGET}",
+    "https://statenews-example.cdn.ampproject.org/c/s/statenews.example/amp/x",
+    "https://www.google.com/amp/s/statenews.example/amp/x",
+    "https://r.search.yahoo.com/_ylt=x/RV=2/RE=1/RO=10/RU=https%3A%2F%2Fstatenews.example%2Fx/RK=2",
+    "https://www.google.com/search?q=statenews",
+    "https://l.facebook.com/l.php?u=javascript%3Aalert(1)",
+]
+
+
+def test_redirect_unwrapping_agrees_with_the_server():
+    """Links next to search results and feeds are unwrapped in the browser as the server unwraps page URLs."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("node is missing: the extension's unit tests and this check need Node.js 20+")
+    answer = json.loads(subprocess.run([node, "--input-type=module", "-e", UNWRAP_SCRIPT], input=json.dumps(WRAPPED),
+                                       capture_output=True, text=True, check=True, timeout=60).stdout)
+    assert answer["redirectors"] == {host: list(names) for host, names in urls.REDIRECTORS.items()}
+    assert answer["paths"] == list(urls.REDIRECTOR_PATHS)
+    for wrapped, local in zip(WRAPPED, answer["unwrapped"]):
+        server = urls.normalise(wrapped)
+        assert urls.normalise(local).host == server.host, (wrapped, local, server)
