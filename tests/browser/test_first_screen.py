@@ -42,6 +42,9 @@ def test_first_screen_in_chromium(extension, bundled_server, tab):
     print(f"\nChromium popup for {outlet['name']}: content {found['height']} px at {POPUP_WIDTH} px wide, related "
           f"heading ends at {found['relatedBottom']:.0f} px (headless popup window {window[0]} x {window[1]}, content {window[2]})")
     assert found["relatedBottom"] <= POPUP_HEIGHT, found
+    # Opened, a label card says when a curator last confirmed it (the bundled labels carry checked:).
+    tab.evaluate("document.querySelectorAll('.labels-section details').forEach(d => d.open = true)")
+    assert "Last checked" in tab.inner_text(".labels-section")
     assert found["owner"].startswith("Ultimately owned by"), found
     assert all(" · " in row for row in found["rows"]), found["rows"]  # every row names its issuer, unopened
 
