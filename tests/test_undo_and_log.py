@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SMALL = Path(__file__).parent / "data" / "sources-small.yaml"
 BAN = {"type": "broadcast-ban", "issuer": "Council of the European Union", "jurisdiction": "EU", "since": "2022-03-02",
        "instrument": "Council Regulation (EU) 2022/350", "sources": ["https://example.org/eu/2022-350"]}
+ENDED = {"until": "2024-01-01", "until_sources": ["https://example.org/eu/2024-lifted"]}
 TWIN = {"name": "Twin", "country": "RU", "owner": "state-holding", "owner_sources": ["https://example.org/registry/twin"]}
 
 
@@ -32,8 +33,8 @@ def _twins(curator: Curator) -> dict:
     """Two outlets whose labels are line for line the same once the first one's ban has ended."""
     curator.create("outlets", TWIN | {"id": "twin-a", "domains": ["twin-a.example"], "labels": [BAN, BAN]}, who="t")
     curator.create("outlets", TWIN | {"id": "twin-b", "domains": ["twin-b.example"],
-                                      "labels": [BAN | {"until": "2024-01-01"}, BAN]}, who="t")
-    return curator.replace_label("twin-a", 0, BAN | {"until": "2024-01-01"}, who="t").change
+                                      "labels": [BAN | ENDED, BAN]}, who="t")
+    return curator.replace_label("twin-a", 0, BAN | ENDED, who="t").change
 
 
 def test_undo_of_an_edit_to_a_deleted_outlet_leaves_its_twin_alone(small):
