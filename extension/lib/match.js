@@ -149,7 +149,7 @@ const ARCHIVE_TODAY_HOSTS = new Set(["archive.ph", "archive.today", "archive.is"
 const ARCHIVE_PATH = /^\/web\/(?:\d{1,14}[a-z_]*|\*)\/(.+)$/s;
 const ARCHIVE_TODAY_PATH = /^\/(?:newest|oldest|\d{14}|\d{4}\.\d{2}\.\d{2}-\d{6})\/(.+)$/s;
 const AMP_CACHE_PATH = /^\/(?:c|v|i|wp|r|a)\/(?:s\/)?(.+)$/s;
-const MAX_UNWRAP = 5;
+const MAX_UNWRAP = 64; // as the server (urls.py): five cut real chains short (issue 13)
 
 function fixEmbeddedScheme(inner) {
   const fixed = inner.replace(/^(https?):\/+/i, "$1://");

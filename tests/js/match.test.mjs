@@ -134,3 +134,10 @@ test("stacked alias prefixes are all dropped, as on the server", () => {
   assert.deepEqual(matchHosts("www.m.statenews.example"), ["statenews.example"]);
   assert.deepEqual(matchHosts("m.amp.statenews.example"), ["statenews.example"]);
 });
+
+test("unwrapUrl follows seven nested redirect wrappers to the page, as the server does (issue 13)", async () => {
+  const { unwrapUrl } = await import("../../extension/lib/match.js");
+  let wrapped = "https://freepress.example/news/1";
+  for (let i = 0; i < 7; i++) wrapped = "https://l.facebook.com/l.php?u=" + encodeURIComponent(wrapped);
+  assert.equal(unwrapUrl(wrapped), "https://freepress.example/news/1");
+});

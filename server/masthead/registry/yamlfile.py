@@ -6,7 +6,9 @@ from ruamel.yaml import YAML
 from ruamel.yaml.composer import Composer
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
+from ruamel.yaml.events import (
+    AliasEvent, MappingEndEvent, MappingStartEvent, ScalarEvent, SequenceEndEvent, SequenceStartEvent,
+)
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 __all__ = ["parse_yaml", "GuardedComposer", "StructureError", "check_events", "MAX_DEPTH", "MAX_ALIAS_EXPANSION"]
@@ -31,24 +33,29 @@ def _too_many_aliases(mark) -> StructureError:
                                   "by this one; write the values out", problem_mark=mark)
 
 
+_STARTS = (MappingStartEvent, SequenceStartEvent)
+_ENDS = (MappingEndEvent, SequenceEndEvent)
+
+
 def check_events(events) -> None:
     """Depth and alias expansion from the event stream (no recursion, nothing built): StructureError when over."""
     depth = expanded = 0
     cost: dict[str, int] = {}  # anchor -> what an alias to it repeats
     open_: list[list] = [[None, 0]]  # [anchor, cost so far] of each open collection; the bottom one is the stream
     for event in events:
-        if isinstance(event, CollectionStartEvent):
+        kind = type(event)
+        if kind in _STARTS:
             depth += 1
             if depth > MAX_DEPTH:
                 raise _too_deep(event.start_mark)
             open_.append([event.anchor, 1])
             continue
-        if isinstance(event, CollectionEndEvent):
+        if kind is ScalarEvent:
+            anchor, size = event.anchor, 1 + len(event.value)
+        elif kind in _ENDS:
             anchor, size = open_.pop()
             depth -= 1
-        elif isinstance(event, ScalarEvent):
-            anchor, size = event.anchor, 1 + len(event.value)
-        elif isinstance(event, AliasEvent):
+        elif kind is AliasEvent:
             anchor, size = None, cost.get(event.anchor, 1)  # an alias to a collection still open counts 1
             expanded += size
             if expanded > MAX_ALIAS_EXPANSION:
