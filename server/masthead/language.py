@@ -35,7 +35,7 @@ def detect(title: str | None, text: str | None) -> str | None:
 
     ~0.4 ms a record; the model (~100 MB in memory) loads on first use, so only ingest pays for it.
     """
-    sample = f"{title or ''} {(text or '')[:1500]}".strip()
+    sample = f"{title or ''} {(text or '')[:400]}".strip()
     if len(sample) < 12 or not available():
         return None
     language, probability = _get().classify(sample)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from . import language as language_module
 from . import urls
 from .untrusted import shown, surrogate_at
 from .corpus import Article, RecordError
 from .corpus.text import MAX_TEXT, MAX_TITLE, clean, content_hash, parse_published, sketch, terms
 
-__all__ = ["prepare"]
+__all__ = ["prepare", "outlet_by_name"]
+
+_NAME_KEY = re.compile(r"[^\w]+")
 
 
 def _text(record: dict, *names: str) -> str | None:
@@ -49,8 +52,42 @@ def _authors(record: dict) -> list[str]:
     return names
 
 
-def prepare(record: dict, registry=None, source: str | None = None) -> Article:
-    """A raw record ({url, title, text, published, outlet?, language?, ...}) -> an Article, or RecordError."""
+def _name_key(name: str) -> str:
+    """'The Moscow Times' ~ 'moscow times' ~ 'MoscowTimes': case, spaces, punctuation and a leading 'the' ignored."""
+    key = _NAME_KEY.sub("", str(name).casefold())
+    return key[3:] if key.startswith("the") and len(key) > 6 else key
+
+
+def outlet_by_name(registry, name: str) -> str | None:
+    """The id of the outlet `name` designates: an id, a display name, an alias (any spelling of case and spaces),
+    or its web address (foxnews.com); None when sources.yaml has no such outlet. Data sets name outlets by name."""
+    if not name:
+        return None
+    if name in registry.outlets:
+        return name
+    index = registry.cache.get(("outlet-names",))
+    if index is None:
+        index = {}
+        for outlet in registry.outlets.values():
+            for alias in (outlet.id, outlet.name, *getattr(outlet, "aliases", ())):
+                index.setdefault(_name_key(alias), outlet.id)
+        registry.cache_put(("outlet-names",), index)
+    found = index.get(_name_key(name))
+    if found is None and "." in name and " " not in name.strip():
+        try:
+            match = registry.match(urls.normalise(name if "://" in name else f"https://{name.strip()}/"))
+        except urls.URLError:
+            match = None
+        found = match.outlet.id if match else None
+    return found
+
+
+def prepare(record: dict, registry=None, source: str | None = None, detect_language: bool = True) -> Article:
+    """A raw record ({url, title, text, published, outlet?, language?, ...}) -> an Article, or RecordError.
+
+    `outlet` may be an id from sources.yaml or a name (see outlet_by_name()); a name the list does not know is kept
+    as the site name, with a warning. Without `language`, the language is detected from the headline and lead.
+    """
     if not isinstance(record, dict):
         raise RecordError("record is not a JSON object")
     where = surrogate_at(record)
@@ -71,13 +108,19 @@ def prepare(record: dict, registry=None, source: str | None = None) -> Article:
     if not title and not text:
         raise RecordError("no title and no text")
     outlet_id = _text(record, "outlet")
+    warnings = []
+    unknown_outlet = None
     if registry is not None:
         if outlet_id and outlet_id not in registry.outlets:
-            raise RecordError(f"unknown outlet id {str(outlet_id)[:60]!r}")
+            found = outlet_by_name(registry, outlet_id)
+            if found is None:
+                unknown_outlet = clean(outlet_id)[:200]
+                warnings.append(f"outlet {unknown_outlet!r} is not in the source list: kept as the site name")
+            outlet_id = found
         if not outlet_id:
             match = registry.match(page)
             outlet_id = match.outlet.id if match else None
-    site_name = clean(_text(record, "site_name", "sitename")) or None
+    site_name = clean(_text(record, "site_name", "sitename")) or unknown_outlet or None
     if site_name is None and registry is not None and outlet_id:
         site_name = registry.outlets[outlet_id].name
     words = terms(text)
@@ -87,7 +130,8 @@ def prepare(record: dict, registry=None, source: str | None = None) -> Article:
         url=page.url, registered_domain=page.registered_domain or page.host, host=page.host,
         title=title, text=text, outlet_id=outlet_id, site_name=site_name,
         published=parse_published(published) if isinstance(published, (str, int, float)) else None,
-        language=_text(record, "language"), authors=authors,
+        language=_text(record, "language") or (language_module.detect(title, text) if detect_language else None),
+        authors=authors,
         fetched_at=_text(record, "fetched_at") or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        source=source, digest=content_hash(title, text, words), hashes=sketch(text, words),
+        source=source, digest=content_hash(title, text, words), hashes=sketch(text, words), warnings=warnings,
     )

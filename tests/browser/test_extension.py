@@ -201,6 +201,19 @@ def test_related_coverage_is_grouped_by_control_model(extension, on_proxy, tab, 
             pass  # the click closed the popup already
 
 
+def test_no_coverage_of_the_story_says_so(extension, on_proxy, tab):
+    on_proxy.related = []  # the server found nothing it is confident reports this story
+    tab.goto(STORY_URL)
+    popup, state, _ = open_ready(extension, tab, "related-empty")
+    try:
+        assert state["view"] == "outlet"
+        assert popup.text(".empty-related") == "No coverage of this story was found in your server's articles."
+        assert popup.evaluate("document.querySelectorAll('.related-item').length") == 0
+        assert popup.evaluate("document.querySelector('.empty-related').getAttribute('role')") == "status"
+    finally:
+        popup.close()
+
+
 def test_unknown_outlet_offers_to_add_it(extension, on_server, tab, browser_context):
     tab.goto(UNKNOWN_URL)
     popup, state, _ = open_ready(extension, tab, "unknown")

@@ -48,6 +48,8 @@ class Article:
     source: str | None = None
     digest: str = ""  # text.content_hash(); computed before storage so that a helper process can do it
     hashes: list[int] = field(default_factory=list)  # text.sketch()
+    vector: bytes | None = None  # embed.pack() of the headline and lead, when ingest embeds (see embed.py)
+    warnings: list[str] = field(default_factory=list)  # for the ingest summary; not stored
 
 
 @dataclass(frozen=True)
@@ -184,7 +186,41 @@ class Corpus(ABC):
 
     @abstractmethod
     def rows(self, ids: list[int], text_chars: int = 3000) -> list[dict]:
-        """Articles by id (metadata and the start of the text), in no particular order."""
+        """Articles by id (metadata and the start of the text), in no particular order.
+
+        Rows also carry `day` (text.day_number() of the published date, else of the date it was fetched) and
+        `language` (ISO 639-1 or None).
+        """
+
+    # --- what related coverage reads: a story's window of days, and sentence vectors ---
+
+    @abstractmethod
+    def lexical_candidates(self, words: list[str], first_day: int, last_day: int, limit: int) -> list[tuple[int, float]]:
+        """Articles whose day lies in [first_day, last_day] and that contain any of `words` (title or text):
+        (id, score) best first, at most `limit`. The score is the engine's own relevance (higher is better;
+        SQLite: -bm25 with the title weighted 3x, over the whole corpus's statistics).
+
+        Callers pass distinctive words only (see doc_freqs()): the cost follows the words' posting lists.
+        """
+
+    @abstractmethod
+    def window_vectors(self, first_day: int, last_day: int) -> list[tuple[int, bytes]]:
+        """(id, vector) of every article with a stored vector whose day lies in [first_day, last_day].
+
+        Vectors are the bytes given in Article.vector (embed.pack()); the caller finds the nearest itself.
+        """
+
+    @abstractmethod
+    def vectors(self, ids: list[int]) -> dict[int, bytes]:
+        """The stored vectors of these articles (articles without one are left out)."""
+
+    @abstractmethod
+    def set_vectors(self, items: list[tuple[int, bytes]]) -> None:
+        """Store (or replace) the vectors of stored articles, e.g. for articles ingested without embeddings."""
+
+    @abstractmethod
+    def missing_vectors(self, limit: int, after_id: int = 0) -> list[dict]:
+        """Up to `limit` articles with id > after_id that have no vector: {id, title, text}, by id."""
 
     @abstractmethod
     def integrity_check(self) -> list[str]:

@@ -15,7 +15,7 @@ from typing import Iterable, Iterator
 import sqlite_utils
 
 from .base import AddResult, Article, Corpus, CorpusUnavailable, RecordError
-from .text import content_hash, sketch, similarity, terms
+from .text import content_hash, day_number, sketch, similarity, terms
 
 __all__ = ["SQLiteCorpus", "quote_fts", "SCHEMA_VERSION", "MIGRATIONS"]
 
@@ -73,7 +73,19 @@ def _migration_3(db: sqlite_utils.Database) -> None:
     db.execute("INSERT INTO articles_fts (articles_fts, rank) VALUES ('hashsize', ?)", (FTS_HASH_SIZE,))
 
 
-MIGRATIONS = [_migration_1, _migration_2, _migration_3]
+def _migration_4(db: sqlite_utils.Database) -> None:
+    # Related coverage looks for a story in a window of days first (issue 16). `day` (date.toordinal() of the
+    # published date, else the fetch date) with its index gives a window's articles without reading their rows.
+    db.execute("ALTER TABLE articles ADD COLUMN day INTEGER")
+    db.execute("UPDATE articles SET day = CAST(julianday(substr(coalesce(published, fetched_at), 1, 10)) - 1721424.5 AS INTEGER)")
+    db.execute("CREATE INDEX articles_day ON articles (day)")
+    # Sentence vectors (embed.py, 512 int8 bytes), clustered by day: a window's vectors are one range scan.
+    db.execute("CREATE TABLE article_vectors (day INTEGER NOT NULL, article_id INTEGER NOT NULL, vector BLOB NOT NULL, "
+               "PRIMARY KEY (day, article_id)) WITHOUT ROWID")
+    db.execute("CREATE UNIQUE INDEX article_vectors_article ON article_vectors (article_id)")
+
+
+MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -326,11 +338,14 @@ class SQLiteCorpus(Corpus):
                 c.execute("DELETE FROM corpus_meta WHERE key = 'term_stats_articles'")
             c.execute(
                 "UPDATE articles SET title=?, text=?, published=coalesce(?, published), language=coalesce(?, language), "
-                "authors=?, site_name=coalesce(?, site_name), outlet_id=coalesce(?, outlet_id), fetched_at=?, content_hash=?, source=? "
-                "WHERE id=?",
+                "authors=?, site_name=coalesce(?, site_name), outlet_id=coalesce(?, outlet_id), fetched_at=?, content_hash=?, source=?, "
+                "day=coalesce(?, day) WHERE id=?",
                 (a.title, a.text, a.published, a.language, _authors_json(a.authors), a.site_name,
-                 a.outlet_id, a.fetched_at, digest, a.source, article_id),
+                 a.outlet_id, a.fetched_at, digest, a.source, day_number(a.published), article_id),
             )
+            c.execute("DELETE FROM article_vectors WHERE article_id = ?", (article_id,))
+            if a.vector:
+                self._store_vector(article_id, a.vector)
             c.execute("DELETE FROM article_sketch WHERE article_id = ?", (article_id,))
             c.execute("DELETE FROM article_sketches WHERE article_id = ?", (article_id,))
             self._store_sketch(article_id, a.hashes or sketch(a.text))
@@ -348,11 +363,13 @@ class SQLiteCorpus(Corpus):
             return AddResult("duplicate", row[0])
         cursor = c.execute(
             "INSERT INTO articles (url, registered_domain, host, outlet_id, site_name, title, text, published, language, "
-            "authors, fetched_at, content_hash, source) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "authors, fetched_at, content_hash, source, day) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (a.url, a.registered_domain, a.host, a.outlet_id, a.site_name, a.title, a.text, a.published, a.language,
-             _authors_json(a.authors), a.fetched_at, digest, a.source),
+             _authors_json(a.authors), a.fetched_at, digest, a.source, day_number(a.published) or day_number(a.fetched_at)),
         )
         article_id = cursor.lastrowid
+        if a.vector:
+            self._store_vector(article_id, a.vector)
         self._add_url(a, article_id)
         if hashes:
             self._store_sketch(article_id, hashes)
@@ -360,6 +377,10 @@ class SQLiteCorpus(Corpus):
             self._df_delta.update(_vocabulary(a.title, a.text))
             self._df_added += 1
         return AddResult("added", article_id)
+
+    def _store_vector(self, article_id: int, vector: bytes) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO article_vectors (day, article_id, vector) SELECT day, id, ? FROM articles WHERE id = ?",
+                          (vector, article_id))
 
     def _add_url(self, a: Article, article_id: int) -> None:
         self.conn.execute(
@@ -516,10 +537,48 @@ class SQLiteCorpus(Corpus):
             return []
         marks = ",".join("?" * len(ids))
         return self._rows(
-            f"SELECT id, url, title, published, registered_domain, outlet_id, site_name, substr(text, 1, {int(text_chars)}) AS text "
-            f"FROM articles WHERE id IN ({marks})",
+            f"SELECT id, url, title, published, day, language, registered_domain, outlet_id, site_name, "
+            f"substr(text, 1, {int(text_chars)}) AS text FROM articles WHERE id IN ({marks})",
             tuple(ids),
         )
+
+    @_guarded
+    def lexical_candidates(self, words: list[str], first_day: int, last_day: int, limit: int) -> list[tuple[int, float]]:
+        if not words:
+            return []
+        match = " OR ".join(quote_fts(w, 1) for w in words)
+        # The matches are materialised first: a rowid constraint pushed into FTS5 would run the MATCH once for
+        # every article of the window (0.7 s instead of 2 ms at 6,500 articles).
+        return self.conn.execute(
+            "WITH m AS MATERIALIZED (SELECT rowid AS id, bm25(articles_fts, 3.0, 1.0) AS s FROM articles_fts "
+            "WHERE articles_fts MATCH ?) "
+            "SELECT id, -s FROM m WHERE id IN (SELECT id FROM articles WHERE day BETWEEN ? AND ?) ORDER BY s LIMIT ?",
+            (match, first_day, last_day, limit)).fetchall()
+
+    @_guarded
+    def window_vectors(self, first_day: int, last_day: int) -> list[tuple[int, bytes]]:
+        return self.conn.execute("SELECT article_id, vector FROM article_vectors WHERE day BETWEEN ? AND ?",
+                                 (first_day, last_day)).fetchall()
+
+    @_guarded
+    def vectors(self, ids: list[int]) -> dict[int, bytes]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        return dict(self.conn.execute(f"SELECT article_id, vector FROM article_vectors WHERE article_id IN ({marks})", tuple(ids)))
+
+    @_guarded
+    def set_vectors(self, items: list[tuple[int, bytes]]) -> None:
+        with self.transaction():
+            for article_id, vector in items:
+                self._store_vector(article_id, vector)
+
+    @_guarded
+    def missing_vectors(self, limit: int, after_id: int = 0) -> list[dict]:
+        return self._rows(
+            "SELECT id, title, substr(text, 1, 2000) AS text FROM articles a WHERE id > ? "
+            "AND NOT EXISTS (SELECT 1 FROM article_vectors v WHERE v.article_id = a.id) ORDER BY id LIMIT ?",
+            (after_id, limit))
 
     @_guarded
     def search(self, query: str, limit: int, offset: int = 0) -> list[dict]:

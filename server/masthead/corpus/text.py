@@ -9,7 +9,7 @@ import re
 import unicodedata
 import zlib
 
-__all__ = ["fold", "terms", "parse_published", "content_hash", "sketch", "similarity", "clean", "MAX_TEXT", "MAX_TITLE",
+__all__ = ["fold", "terms", "parse_published", "day_number", "content_hash", "sketch", "similarity", "clean", "MAX_TEXT", "MAX_TITLE",
            "SKETCH_SIZE", "SKETCH_MIN_WORDS"]
 
 MAX_TEXT = 200_000  # characters kept of one article's text
@@ -33,6 +33,19 @@ def terms(text: str) -> list[str]:
     if text.isascii():  # the same split, a third faster than the Unicode class
         return _ASCII_WORD.findall(text.lower())
     return _WORD.findall(fold(text))
+
+
+def day_number(published: str | None) -> int | None:
+    """'2026-02-26' or '2026-02-26T10:00:00Z' -> its day as a number (date.toordinal()); None when absent or unreadable.
+
+    Related coverage looks for a story in a window of days around the reader's article.
+    """
+    if not published:
+        return None
+    try:
+        return dt.date.fromisoformat(str(published)[:10]).toordinal()
+    except ValueError:
+        return None
 
 
 def parse_published(value) -> str | None:

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, jsonify
 
 from .. import corpus as corpus_module
-from .. import urls
+from .. import embed, urls
 from ..context import with_outlet
 from ..corpus import CorpusUnavailable, RecordError
 from ..extract import Fetcher, Refused, extract_html
@@ -100,9 +100,13 @@ def attach(app, state) -> None:
             found = reader_page(url)
             return None if isinstance(found, Exception) else found
 
+    use_vectors = app.config.get("EMBED", True) and embed.available()
+
     def related_for(page, outlet, title, as_of, limit):
         try:
-            return related(corpus_module.local(db_path), state.sources.current(), page, outlet, title, as_of, limit, fetch_page)
+            encoder = embed.encoder() if use_vectors else None  # loaded on the first request of each worker
+            return related(corpus_module.local(db_path), state.sources.current(), page, outlet, title, as_of, limit,
+                           fetch_page, encoder=encoder)
         except CorpusUnavailable as exc:  # the rest of the answer (outlet, owners, labels) does not need the corpus
             log.warning("related coverage unavailable: %s", exc)
             return []

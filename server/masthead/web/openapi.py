@@ -46,10 +46,15 @@ _CHAIN_NODE = {
                    "country": {"type": ["string", "null"]}, "share": {"type": ["number", "null"]}, "ultimate": {"type": "boolean"}},
 }
 _RELATED = {
-    "type": "object", "required": ["url", "title", "score", "control_model"],
+    "type": "object", "required": ["url", "title", "score", "confidence", "control_model"],
+    "description": "An article from another outlet that reports the same story. Only articles whose same-story "
+                   "confidence reaches the server's threshold are listed: an empty list means no coverage of this story was found.",
     "properties": {
         "url": {"type": "string"}, "title": {"type": ["string", "null"]}, "published": {"type": ["string", "null"]},
         "snippet": {"type": ["string", "null"]}, "score": {"type": "number"},
+        "confidence": {"type": "number", "minimum": 0, "maximum": 1,
+                       "description": "calibrated probability that this article reports the same story"},
+        "language": {"type": ["string", "null"], "description": "ISO 639-1 code, given or detected at ingest"},
         "registered_domain": {"type": ["string", "null"]}, "site_name": {"type": ["string", "null"]},
         "outlet": {"type": ["object", "null"]}, "labels": {"type": "array"},
         "control_model": {"type": "string", "enum": ["state-controlled", "public", "independent", "commercial", "unknown"]},
