@@ -64,11 +64,14 @@ SHOWN = 5
 
 # --- the data ----------------------------------------------------------------------------------------
 
-def uci_records(seed: int) -> list[dict]:
+def uci_records(seed: int, max_stories: int | None = None) -> list[dict]:
     rows = list(csv.DictReader(open(SHARED / "uci-news-sample" / "headlines.csv", encoding="utf-8")))
     rng = random.Random(seed)
     stories = sorted({r["STORY"] for r in rows})
     rng.shuffle(stories)
+    if max_stories:
+        stories = stories[:max_stories]
+        rows = [r for r in rows if r["STORY"] in set(stories)]
     uncovered = set(stories[:12])
     recurring = set(stories[12:12 + len(stories) // 4])
     by_story = defaultdict(list)
@@ -146,8 +149,8 @@ class USEEncoder:
 ENCODERS = {"use": USEEncoder, "e5": E5Encoder}
 
 
-def build(tmp: Path, registry, seed: int):
-    records = uci_records(seed) + multilingual_records()
+def build(tmp: Path, registry, seed: int, max_stories: int | None = None):
+    records = uci_records(seed, max_stories) + multilingual_records()
     jsonl = tmp / "dev.jsonl"
     with open(jsonl, "w", encoding="utf-8") as out:
         for r in records:
@@ -340,12 +343,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--fit", action="store_true", help="print logistic coefficients fitted on this run's candidates")
     parser.add_argument("--threshold", type=float, default=story.THRESHOLD)
+    parser.add_argument("--uci-stories", type=int, help="use only this many UCI stories (a smaller corpus, for slow encoders)")
+    parser.add_argument("--vector-cache", help="folder keeping each model's vectors by URL between runs")
     parser.add_argument("--dump", help="write each system's candidates with features and labels to this JSON file "
                                        "(input of bench/related_fit.py)")
     args = parser.parse_args()
     registry = load(ROOT / "sources.yaml")
     with tempfile.TemporaryDirectory() as tmp:
-        corpus, truth = build(Path(tmp), registry, args.seed)
+        corpus, truth = build(Path(tmp), registry, args.seed, args.uci_stories)
         qs, domain = queries(corpus, truth, args.sample, args.seed)
         languages = dict(corpus.conn.execute("SELECT id, language FROM articles").fetchall())
         results = {}
@@ -356,20 +361,28 @@ def main() -> None:
         results["story ranking, lexical only (--no-embed)"], lat = score("lex", story_system(corpus, domain, False, args.threshold), qs, features)
         dumps["lexical"] = features
         print(f"lexical story ranking: p50 {1000 * statistics.median(lat):.1f} ms, p95 {1000 * sorted(lat)[int(.95 * len(lat))]:.1f} ms per query")
-        texts = corpus.conn.execute("SELECT id, title, text FROM articles ORDER BY id").fetchall()
+        texts = corpus.conn.execute("SELECT id, title, text, url FROM articles ORDER BY id").fetchall()
         cross = {}
         for key in args.models.split(","):
             enc = ENCODERS[key]()
+            cache_file = Path(args.vector_cache) / f"vectors-{key}.json" if args.vector_cache else None
+            cache = json.loads(cache_file.read_text()) if cache_file and cache_file.exists() else {}
+            todo = [t for t in texts if t[3] not in cache]
             started = time.perf_counter()
-            vectors = []
-            for i in range(0, len(texts), 64):
-                chunk = texts[i:i + 64]
-                vs = enc.encode([embed.embedding_text(t, x) for _, t, x in chunk])
-                vectors.extend((a, embed.pack(v, enc.scale)) for (a, _, _), v in zip(chunk, vs))
+            for i in range(0, len(todo), 64):
+                chunk = todo[i:i + 64]
+                vs = enc.encode([embed.embedding_text(t, x) for _, t, x, _ in chunk])
+                for (_, _, _, url), v in zip(chunk, vs):
+                    cache[url] = embed.pack(v, enc.scale).hex()
             seconds = time.perf_counter() - started
+            if cache_file:
+                cache_file.parent.mkdir(parents=True, exist_ok=True)
+                cache_file.write_text(json.dumps(cache))
+            vectors = [(a, bytes.fromhex(cache[url])) for a, _, _, url in texts]
             corpus.conn.execute("DELETE FROM article_vectors")
             corpus.set_vectors(vectors)
-            print(f"{enc.name}: {len(texts)} articles embedded in {seconds:.1f} s ({len(texts) / seconds:.0f}/s)")
+            print(f"{enc.name}: {len(todo)} articles embedded in {seconds:.1f} s ({len(todo) / max(seconds, 1e-9):.0f}/s), "
+                  f"{len(texts) - len(todo)} from the cache")
             feats = []
             name = f"story ranking + {enc.name}"
             system = story_system(corpus, domain, True, args.threshold)
