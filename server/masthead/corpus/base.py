@@ -203,24 +203,25 @@ class Corpus(ABC):
         Callers pass distinctive words only (see doc_freqs()): the cost follows the words' posting lists.
         """
 
-    @abstractmethod
+    # A store that keeps no vectors may leave the four methods below as they are: ranking is then lexical only.
+
     def window_vectors(self, first_day: int, last_day: int) -> list[tuple[int, bytes]]:
         """(id, vector) of every article with a stored vector whose day lies in [first_day, last_day].
 
         Vectors are the bytes given in Article.vector (embed.pack()); the caller finds the nearest itself.
         """
+        return []
 
-    @abstractmethod
     def vectors(self, ids: list[int]) -> dict[int, bytes]:
         """The stored vectors of these articles (articles without one are left out)."""
+        return {}
 
-    @abstractmethod
     def set_vectors(self, items: list[tuple[int, bytes]]) -> None:
         """Store (or replace) the vectors of stored articles, e.g. for articles ingested without embeddings."""
 
-    @abstractmethod
     def missing_vectors(self, limit: int, after_id: int = 0) -> list[dict]:
         """Up to `limit` articles with id > after_id that have no vector: {id, title, text}, by id."""
+        return []
 
     @abstractmethod
     def integrity_check(self) -> list[str]:
