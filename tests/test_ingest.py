@@ -158,7 +158,7 @@ def test_from_sources_pulls_listed_feeds(runner, tmp_path):
 
 def test_loopback_is_refused_without_an_explicit_allow(runner, tmp_path):
     with LocalSite() as site:
-        summary = run_ingest(runner, site.base + "/dorvik-vote.html", "--db", tmp_path / "c.db")
+        summary = run_ingest(runner, site.base + "/dorvik-vote.html", "--db", tmp_path / "c.db", exit_code=1)
         assert summary["failed"] == 1 and "refused address 127.0.0.1" in summary["failures"][0]["reason"]
         assert site.requests == []
 
