@@ -211,7 +211,8 @@ def _blueprint(state, db_path: str):
         title = body.get("title") if isinstance(body.get("title"), str) else ""
         record = {**found, "url": page.url, "title": found.get("title") or title[:corpus_module.MAX_TITLE]}
         try:
-            article = prepare(record, registry, source="reader")
+            # No language detection here: its model would add ~100 MB to every worker and seconds to the first request.
+            article = prepare(record, registry, source="reader", detect_language=False)
         except RecordError as exc:
             raise APIError(422, str(exc), {"url": page.url[:200]}) from None
         try:
