@@ -89,7 +89,7 @@ def test_near_duplicate_wire_copy_is_merged(corpus):
     ({"url": "not a url at all", "title": "x"}, "bad url"),
     ({"url": "https://a.example/1"}, "no title and no text"),
     ({"url": "https://a.example/1", "title": " ", "text": ""}, "no title and no text"),
-    ({"url": "https://a.example/1", "title": "x", "outlet": 7}, "outlet is not a string"),
+    ({"url": "https://a.example/1", "title": "x", "outlet": ["x"]}, "outlet must be text"),
     ("a string", "not a JSON object"),
 ])
 def test_prepare_rejects_bad_records_with_a_reason(record, reason):
