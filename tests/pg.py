@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-__all__ = ["PostgresServer", "find_bindir", "available"]
+__all__ = ["PostgresServer", "find_bindir", "available", "pg_server"]
 
 BINDIRS = ("/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/17/bin")
 USERS = ("postgres", "masthead-test")
@@ -97,14 +97,25 @@ class PostgresServer:
             log = self.logfile.read_text(errors="replace")[-2000:] if self.logfile.exists() else ""
             raise RuntimeError(f"{' '.join(cmd)} failed ({result.returncode}):\n{result.stdout}{result.stderr}{log}")
 
-    def database(self, name: str) -> str:
-        """A fresh, empty database on this server; its URL."""
+    def database(self, name: str | None = None, template: str | None = None) -> str:
+        """A fresh database on this server (a copy of `template` when given); its URL."""
         import psycopg
 
+        if name is None:
+            self._made = getattr(self, "_made", 0) + 1
+            name = f"test_{self._made}"
         with psycopg.connect(self.url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
         return f"postgresql://{self.role}@127.0.0.1:{self.port}/{name}"
+
+    def drop(self, url: str) -> None:
+        """Drop a database made by database() (its connections are closed first)."""
+        import psycopg
+
+        name = url.rsplit("/", 1)[1]
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     def size(self, name: str = "masthead") -> int:
         """Bytes on disk of one database (tables, indexes, TOAST)."""
@@ -126,6 +137,28 @@ class PostgresServer:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+# --- pytest -------------------------------------------------------------------------------------
+
+try:
+    import pytest
+except ImportError:  # used from a bench without pytest
+    pytest = None
+
+if pytest is not None:
+    @pytest.fixture(scope="session")
+    def pg_server():
+        """One PostgreSQL server for the test session; skipped (failed on CI) when PostgreSQL is not installed."""
+        if not available():
+            message = "PostgreSQL 15 is not installed (scripts/test installs it: apt-get install postgresql-15)"
+            if os.environ.get("CI"):
+                pytest.fail(message)
+            pytest.skip(message)
+        # The tests kill clients, never the server: its own durability settings can be relaxed for speed.
+        server = PostgresServer(settings={"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"})
+        yield server
+        server.stop()
 
 
 if __name__ == "__main__":
