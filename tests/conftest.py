@@ -1,4 +1,5 @@
-"""Shared fixtures: the Flask app and client in-process, and a real `masthead serve` on a loopback port."""
+"""Shared fixtures: the corpus location once per backend, the Flask app and client in-process, and a real
+`masthead serve` on a loopback port."""
 
 from __future__ import annotations
 
@@ -12,7 +13,28 @@ import pytest
 # loading the encoder in every ingest and server process would make the suite slow for nothing it checks.
 os.environ.setdefault("MASTHEAD_EMBED", "0")
 
+from pg import pg_server  # noqa: F401  (the session's PostgreSQL server, a fixture)
 from servers import DATA, ROOT, SMALL_SOURCES, RunningServer, free_port  # noqa: F401  (re-exported for tests)
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(params=BACKENDS)
+def db(request, tmp_path) -> str:
+    """Where the corpus lives, once per backend: a SQLite file, or a fresh database on the session's PostgreSQL.
+
+    Every test that takes it runs against both; a test that needs one store's internals uses tmp_path itself.
+    """
+    if request.param == "sqlite":
+        yield str(tmp_path / "corpus.db")
+        return
+    server = request.getfixturevalue("pg_server")
+    url = server.database()
+    yield url
+    from masthead import corpus as corpus_module
+
+    corpus_module.close_shared(url)
+    server.drop(url)
 
 
 @pytest.fixture(autouse=True)
@@ -34,10 +56,10 @@ def sources_copy(tmp_path) -> Path:
 
 
 @pytest.fixture
-def app(sources_copy, tmp_path):
+def app(sources_copy, db, tmp_path):
     from masthead.web.app import create_app
 
-    return create_app({"SOURCES": str(sources_copy), "DB": str(tmp_path / "corpus.db"), "SOURCES_CHECK_INTERVAL": 0, "TESTING": True,
+    return create_app({"SOURCES": str(sources_copy), "DB": db, "SOURCES_CHECK_INTERVAL": 0, "TESTING": True,
                        "CONFIG_DIR": str(tmp_path / "config")})
 
 
@@ -54,7 +76,7 @@ def runner():
 
 
 @pytest.fixture
-def server(sources_copy, tmp_path):
-    running = RunningServer(sources_copy, tmp_path / "corpus.db")
+def server(sources_copy, db):
+    running = RunningServer(sources_copy, db)
     yield running
     running.stop()

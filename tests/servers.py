@@ -25,16 +25,19 @@ def free_port() -> int:
 
 
 class RunningServer:
-    """`masthead serve` in a subprocess: the real WSGI server, a real SQLite file, loopback only."""
+    """`masthead serve` in a subprocess: the real WSGI server, a real corpus (a SQLite file or a PostgreSQL URL),
+    loopback only."""
 
-    def __init__(self, sources: Path, db: Path, env: dict | None = None, workers: int = 1):
+    def __init__(self, sources: Path, db: Path | str, env: dict | None = None, workers: int = 1, config: Path | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.sources, self.db = sources, db
         cmd = [sys.executable, "-m", "masthead", "serve", "--port", str(self.port), "--sources", str(sources),
                "--db", str(db), "--workers", str(workers)]
         # Its own config directory, so a token generated at first start stays out of the user's home.
-        full_env = {**os.environ, "PYTHONPATH": str(ROOT / "server"), "XDG_CONFIG_HOME": str(db.parent / "config"), **(env or {})}
+        if config is None:
+            config = Path(sources).parent / "config" if "://" in str(db) else Path(db).parent / "config"
+        full_env = {**os.environ, "PYTHONPATH": str(ROOT / "server"), "XDG_CONFIG_HOME": str(config), **(env or {})}
         # A file, not a pipe: a chatty server must never block on a full pipe nobody reads.
         self.log = tempfile.NamedTemporaryFile(prefix="masthead-serve-", suffix=".log", delete=False)
         self.proc = subprocess.Popen(cmd, env=full_env, stdout=self.log, stderr=subprocess.STDOUT)

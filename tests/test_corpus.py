@@ -1,4 +1,8 @@
-"""The corpus: schema and migrations, upsert, exact and near duplicate merging, full-text search."""
+"""The corpus: schema and migrations, upsert, exact and near duplicate merging, full-text search.
+
+Tests that take `db` or `corpus` run against both stores (SQLite and PostgreSQL); those about one store's
+internals (FTS5 triggers, WAL, term_stats snapshots) take tmp_path, and PostgreSQL's own are in test_postgres.py.
+"""
 
 import json
 import threading
@@ -27,8 +31,8 @@ def small_articles() -> list[dict]:
 
 
 @pytest.fixture
-def corpus(tmp_path):
-    c = connect(tmp_path / "c.db")
+def corpus(db):
+    c = connect(db)
     yield c
     c.close()
 
@@ -154,7 +158,7 @@ def test_doc_freqs_and_title_weighted_match(corpus):
     assert {r["registered_domain"] for r in rows} == {"statenews.example", "freepress.example", "baltic-observer.example"}
 
 
-def test_each_thread_has_its_own_connection(tmp_path):
+def test_each_thread_has_its_own_sqlite_connection(tmp_path):
     path = tmp_path / "c.db"
     mine = corpus_module.local(path)
     assert corpus_module.local(path) is mine
@@ -165,14 +169,30 @@ def test_each_thread_has_its_own_connection(tmp_path):
     assert theirs[0] is not mine
 
 
-def test_readers_see_committed_rows_during_a_write(tmp_path):
-    writer, reader = connect(tmp_path / "c.db"), connect(tmp_path / "c.db")
+def test_readers_see_committed_rows_during_a_write(db):
+    writer, reader = connect(db), connect(db)
     add(writer, small_articles()[0])
     writer.begin()
     add(writer, small_articles()[1])
-    assert reader.count() == 1  # WAL: the open batch is invisible, not blocking
+    assert reader.count() == 1  # the open batch is invisible, not blocking
+    assert reader.article(prepare(small_articles()[1], REGISTRY).url) is None
     writer.commit()
     assert reader.count() == 2
+    writer.close()
+    reader.close()
+
+
+def test_a_rolled_back_batch_leaves_nothing(corpus):
+    records = small_articles()
+    add(corpus, records[0])
+    corpus.begin(defer_index=True)
+    for record in records[1:5]:
+        add(corpus, record)
+    add(corpus, {**records[0], "text": records[0]["text"] + " Amendment: quotas for sugar beet."})
+    corpus.rollback()
+    assert corpus.count() == 1 and corpus.search("beet", 5) == [] and corpus.integrity_check() == []
+    assert corpus.doc_freqs(["beet"]) == {}
+    assert [add(corpus, r) for r in records[1:5]] == ["added"] * 4  # the next run adds them again
 
 
 def test_deferred_indexing_keeps_the_trigger_and_the_index_in_step(tmp_path):

@@ -10,7 +10,8 @@ from .base import AddResult, Article, Corpus, CorpusUnavailable, RecordError
 from .text import MAX_TEXT, MAX_TITLE, clean, content_hash, fold, parse_published, sketch, terms
 
 __all__ = [
-    "Corpus", "Article", "AddResult", "RecordError", "CorpusUnavailable", "connect", "local", "describe", "scheme",
+    "Corpus", "Article", "AddResult", "RecordError", "CorpusUnavailable", "connect", "local", "close_shared", "describe",
+    "scheme",
     "terms", "fold", "clean", "parse_published", "content_hash", "sketch", "MAX_TEXT", "MAX_TITLE",
 ]
 
@@ -52,9 +53,22 @@ def describe(db: str | os.PathLike) -> str:
 _local = threading.local()
 
 
+_shared: dict[tuple[int, str], Corpus] = {}
+_shared_lock = threading.Lock()
+
+
 def local(db: str | os.PathLike) -> Corpus:
-    """This thread's connection to `db`, opened on first use and reopened after a fork (servers)."""
+    """This thread's connection to `db`, opened on first use and reopened after a fork (servers).
+
+    A PostgreSQL corpus is one per process instead: its connection pool serves every thread.
+    """
     key = str(db)
+    if scheme(key) in POSTGRES_SCHEMES:
+        with _shared_lock:
+            corpus = _shared.get((os.getpid(), key))
+            if corpus is None:
+                corpus = _shared[(os.getpid(), key)] = connect(db)
+            return corpus
     if getattr(_local, "pid", None) != os.getpid():
         _local.corpora = {}
         _local.pid = os.getpid()
@@ -62,3 +76,11 @@ def local(db: str | os.PathLike) -> Corpus:
     if corpus is None:
         corpus = _local.corpora[key] = connect(db)
     return corpus
+
+
+def close_shared(db: str | os.PathLike) -> None:
+    """Close this process's shared PostgreSQL corpus for `db`, if open (before its database goes away)."""
+    with _shared_lock:
+        corpus = _shared.pop((os.getpid(), str(db)), None)
+    if corpus is not None:
+        corpus.close()

@@ -13,6 +13,7 @@ duplicate detection then sees every committed article, whichever host wrote it. 
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -22,16 +23,18 @@ from collections import Counter
 from contextlib import contextmanager
 from typing import Iterable, Iterator
 
-from masthead.corpus import (  # noqa: I001  (the shared record model; sqlite.py uses the same)
-    NEAR_DUPLICATE, SKETCH_KEYS, AddResult, Article, _authors_json, _similarity, _vocabulary, content_hash, sketch, terms,
-)
+import psycopg
+from psycopg_pool import ConnectionPool, PoolTimeout
 
-__all__ = ["PostgresCorpus", "MIGRATIONS", "SCHEMA_VERSION", "LANGUAGE_CONFIGS", "search_config", "is_url"]
+from .base import AddResult, Article, Corpus, CorpusUnavailable
+from .text import NEAR_DUPLICATE, SKETCH_KEYS, authors_json as _authors_json, content_hash, sketch, terms
+from .text import similarity as _similarity, vocabulary as _vocabulary
+
+__all__ = ["PostgresCorpus", "MIGRATIONS", "SCHEMA_VERSION", "LANGUAGE_CONFIGS", "search_config"]
 
 log = logging.getLogger("masthead.corpus.postgres")
 
 WRITE_LOCK = 0x4D415354  # "MAST": pg_advisory_xact_lock key taken by every write transaction
-SCHEME_PREFIXES = ("postgresql://", "postgres://")
 
 # ISO 639-1 -> the snowball stemmer PostgreSQL 15 ships for that language. Anything else is indexed with `simple`
 # (lowercased words, no stemming, no stop words), which is also what SQLite's unicode61 tokenizer does.
@@ -42,10 +45,6 @@ LANGUAGE_CONFIGS = {
     "nb": "norwegian", "nn": "norwegian", "pt": "portuguese", "ro": "romanian", "ru": "russian", "sr": "serbian",
     "es": "spanish", "sv": "swedish", "ta": "tamil", "tr": "turkish", "yi": "yiddish",
 }
-
-
-def is_url(value) -> bool:
-    return isinstance(value, str) and value.startswith(SCHEME_PREFIXES)
 
 
 def search_config(language: str | None) -> str:
@@ -206,29 +205,59 @@ def _unpack(blob) -> list[float] | None:
     return list(struct.unpack(f"<{len(blob) // 4}f", blob))
 
 
-class PostgresCorpus:
-    """The corpus in a PostgreSQL database. Thread-safe: reads borrow a pooled connection per call; a write
-    transaction (begin() ... commit(), or transaction()) keeps one connection for its thread until it ends."""
+def _unavailable(exc: Exception) -> CorpusUnavailable:
+    """The driver's error as the interface's, with the reason an operator acts on."""
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    state = getattr(getattr(exc, "diag", None), "sqlstate", None) or ""
+    if state in ("53100",):  # disk_full
+        return CorpusUnavailable(f"the disk holding the corpus database is full: {message}", "full")
+    if state in ("25006",) or "read-only" in message:
+        return CorpusUnavailable(f"the corpus database is read-only: {message}", "read-only")
+    if state in ("55P03", "40P01"):
+        return CorpusUnavailable(f"the corpus database is locked: {message}", "locked")
+    if state.startswith("XX") or state == "22P02" and "corrupt" in message:
+        return CorpusUnavailable(f"the corpus database is damaged: {message}", "corrupt")
+    return CorpusUnavailable(f"the corpus database is unavailable: {message}")
+
+
+def _guarded(method):
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except (psycopg.Error, PoolTimeout) as exc:
+            raise _unavailable(exc) from exc
+    return wrapper
+
+
+class PostgresCorpus(Corpus):
+    """The corpus in a PostgreSQL database. Unlike SQLite's, one instance serves every thread of a process:
+    reads borrow a pooled connection per call; a write transaction (begin() ... commit(), or transaction())
+    keeps one connection for its thread until it ends."""
 
     backend = "postgresql"
 
     def __init__(self, url: str, min_size: int = 1, max_size: int | None = None, timeout: float = 30.0):
-        import psycopg
-        from psycopg_pool import ConnectionPool
+        from . import describe
 
-        self.path = url  # what the callers print and key caches by; never a file
-        self._psycopg = psycopg
+        self.path = url  # what callers key caches by; never a file
+        self.location = describe(url)
         max_size = max_size or int(os.environ.get("MASTHEAD_DB_POOL", "8"))
         self.pool = ConnectionPool(url, min_size=min_size, max_size=max(min_size, max_size), timeout=timeout,
                                    kwargs={"autocommit": True, "application_name": "masthead"}, open=False)
-        self.pool.open(wait=True, timeout=timeout)
         self._local = threading.local()  # this thread's open write transaction
         self._configs: set[str] | None = None
-        with self.pool.connection() as conn:
-            _migrate(conn)
+        try:
+            self.pool.open(wait=True, timeout=timeout)
+            with self.pool.connection() as conn:
+                _migrate(conn)
+        except (psycopg.Error, PoolTimeout) as exc:
+            self.pool.close()
+            raise _unavailable(exc) from exc
 
     # connections and transactions
 
+    @_guarded
     def close(self) -> None:
         self.pool.close()
 
@@ -247,6 +276,7 @@ class PostgresCorpus:
     def _tx(self) -> dict | None:
         return getattr(self._local, "tx", None)
 
+    @_guarded
     def begin(self, defer_index: bool = False) -> None:
         """Open a write transaction that add() calls join until commit(). (defer_index is SQLite's; the GIN
         index's pending list already batches new entries.)"""
@@ -261,6 +291,7 @@ class PostgresCorpus:
             raise
         self._local.tx = {"conn": conn, "df": Counter(), "added": 0, "urls": 0, "configs": set(), "staged": _Staged()}
 
+    @_guarded
     def commit(self) -> None:
         tx = self._tx
         if tx is None:
@@ -287,7 +318,7 @@ class PostgresCorpus:
         if rollback:
             try:
                 conn.execute("ROLLBACK")
-            except self._psycopg.Error:
+            except psycopg.Error:
                 pass  # a broken connection: the pool replaces it
         self.pool.putconn(conn)
 
@@ -328,6 +359,7 @@ class PostgresCorpus:
 
     # writing
 
+    @_guarded
     def add(self, article: Article) -> AddResult:
         """Insert or update one article; merge exact and near duplicates, keeping every URL."""
         if self._tx is not None:
@@ -344,6 +376,7 @@ class PostgresCorpus:
     def bulk(self) -> None:
         """Nothing to tune per connection: commits stay synchronous, so kill -9 loses nothing committed."""
 
+    @_guarded
     def checkpoint(self) -> None:
         """After a load, refresh the planner's statistics (the server's own checkpoints handle the WAL)."""
         with self._conn() as conn:
@@ -427,16 +460,19 @@ class PostgresCorpus:
 
     # reading
 
+    @_guarded
     def has_url(self, url: str) -> bool:
         with self._conn() as conn:
             return conn.execute("SELECT 1 FROM article_urls WHERE url = %s", (url,)).fetchone() is not None
 
+    @_guarded
     def article(self, url: str) -> dict | None:
         """The stored article a canonical URL belongs to, with every URL it is known under."""
         with self._conn() as conn:
             row = conn.execute("SELECT article_id FROM article_urls WHERE url = %s", (url,)).fetchone()
         return self.article_by_id(row[0]) if row else None
 
+    @_guarded
     def article_by_id(self, article_id: int) -> dict | None:
         with self._conn() as conn:
             cursor = conn.execute(
@@ -455,6 +491,7 @@ class PostgresCorpus:
             article["authors"] = json.loads(article["authors"])
         return article
 
+    @_guarded
     def count(self) -> int:
         """Number of stored articles: a counter every write transaction keeps (ids have gaps in PostgreSQL)."""
         tx = self._tx
@@ -462,6 +499,7 @@ class PostgresCorpus:
             stored = conn.execute("SELECT value FROM corpus_meta WHERE key = 'articles'").fetchone()[0]
         return stored + (tx["added"] if tx else 0)
 
+    @_guarded
     def doc_freqs(self, words: Iterable[str]) -> dict[str, int]:
         """How many articles contain each word (title or text); words in no article are left out."""
         words = list(dict.fromkeys(words))
@@ -491,12 +529,14 @@ class PostgresCorpus:
         sql = "(" + " || ".join(f"to_tsquery('{c}', %s)" for c in configs) + ")"
         return sql, [text] * len(configs)
 
+    @_guarded
     def postings(self, word: str) -> list[int]:
         """Ids of the articles that contain `word` (title or text; in its language's stemmed form)."""
         with self._conn() as conn:
             sql, params = self._tsquery(conn, [word])
             return [r[0] for r in conn.execute(f"SELECT id FROM articles WHERE document @@ {sql}", params)]
 
+    @_guarded
     def rows(self, ids: list[int], text_chars: int = 3000) -> list[dict]:
         """Articles by id (metadata and the start of the text), in no particular order."""
         if not ids:
@@ -506,11 +546,12 @@ class PostgresCorpus:
                 "SELECT id, url, title, published, registered_domain, outlet_id, site_name, left(text, %s) AS text "
                 "FROM articles WHERE id = ANY(%s)", (int(text_chars), list(ids))))
 
+    @_guarded
     def search(self, query: str, limit: int, offset: int = 0) -> list[dict]:
         """Full-text search for people: every word must match; ts_rank_cd with the title weighted 3x the text.
 
-        `query` may be FTS5-quoted words ('"customs" "union"'), as the SQLite corpus takes them."""
-        words = terms(query)
+        The store quotes the words itself: tsquery operators in `query` are plain text."""
+        words = list(dict.fromkeys(terms(query)))[:32]
         if not words:
             return []
         with self._conn() as conn:
@@ -521,12 +562,13 @@ class PostgresCorpus:
                 "WITH q AS (SELECT " + sql + " AS q), "
                 "hits AS (SELECT a.id, ts_rank_cd('{0.1, 0.1, 0.333, 1.0}', a.document, q.q, 1) AS score FROM articles a, q "
                 "  WHERE a.document @@ q.q ORDER BY score DESC, a.id LIMIT %s OFFSET %s) "
-                "SELECT a.id, a.url, a.title, a.published, a.registered_domain, a.outlet_id, a.site_name, -hits.score AS bm25, "
+                "SELECT a.id, a.url, a.title, a.published, a.registered_domain, a.outlet_id, a.site_name, hits.score, "
                 "  ts_headline(a.search_config, left(a.text, 20000), q.q, "
                 "    'StartSel=\"\", StopSel=\"\", MaxWords=24, MinWords=12, MaxFragments=1, FragmentDelimiter=\" … \"') AS snippet "
                 "FROM hits JOIN articles a ON a.id = hits.id, q ORDER BY hits.score DESC, a.id",
                 [*params, limit, offset]))
 
+    @_guarded
     def stats(self) -> dict:
         with self._conn() as conn:
             counts = dict(conn.execute("SELECT key, value FROM corpus_meta").fetchall())
@@ -534,6 +576,7 @@ class PostgresCorpus:
         return {"articles": counts.get("articles", 0), "urls": counts.get("urls", 0), "schema_version": SCHEMA_VERSION,
                 "last_added": latest[0] if latest else None, "backend": "postgresql"}
 
+    @_guarded
     def integrity_check(self) -> list[str]:
         """[] when the counters, URLs and search documents agree with the articles, else the problems found."""
         problems = []

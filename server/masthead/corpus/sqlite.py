@@ -15,24 +15,14 @@ from typing import Iterable, Iterator
 import sqlite_utils
 
 from .base import AddResult, Article, Corpus, CorpusUnavailable, RecordError
-from .text import content_hash, day_number, sketch, similarity, terms
+from .text import NEAR_DUPLICATE, SKETCH_KEYS, authors_json as _authors_json, content_hash, day_number, sketch, similarity, terms
+from .text import vocabulary as _vocabulary
 
 __all__ = ["SQLiteCorpus", "quote_fts", "SCHEMA_VERSION", "MIGRATIONS"]
 
-SKETCH_KEYS = 4  # the smallest hashes are indexed: two texts with Jaccard 0.6 share one with p ~ 0.97
-NEAR_DUPLICATE = 0.6  # estimated Jaccard similarity of shingles at which two texts are one article
 FTS_TOKENIZE = "unicode61 remove_diacritics 2"
 FTS_HASH_SIZE = 64 << 20  # bytes of pending index data before FTS5 writes a segment
 RANK_LIMIT = 5_000  # matches one search() ranks at most (~60 ms on the 2-core VM)
-
-
-def _authors_json(authors: list[str]) -> str:
-    return json.dumps(authors, ensure_ascii=False) if authors else "[]"  # most records name nobody
-
-
-def _vocabulary(title: str, text: str) -> set[str]:
-    """The distinct terms an article adds to the document frequencies."""
-    return set(terms(title)).union(terms(text))
 
 
 # --- schema and migrations -------------------------------------------------------------------------

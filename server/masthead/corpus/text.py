@@ -5,17 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import hashlib
+import json
 import re
 import unicodedata
 import zlib
 
-__all__ = ["fold", "terms", "parse_published", "day_number", "content_hash", "sketch", "similarity", "clean", "MAX_TEXT", "MAX_TITLE",
-           "SKETCH_SIZE", "SKETCH_MIN_WORDS"]
+__all__ = ["fold", "terms", "parse_published", "day_number", "content_hash", "sketch", "similarity", "clean", "MAX_TEXT",
+           "MAX_TITLE", "SKETCH_SIZE", "SKETCH_MIN_WORDS", "SKETCH_KEYS", "NEAR_DUPLICATE", "vocabulary", "authors_json"]
 
 MAX_TEXT = 200_000  # characters kept of one article's text
 MAX_TITLE = 1_000
 SKETCH_SIZE = 16  # bottom-k MinHash sketch of 4-word shingles
 SKETCH_MIN_WORDS = 30  # shorter texts are deduplicated exactly, not approximately
+SKETCH_KEYS = 4  # the smallest hashes are indexed: two texts with Jaccard 0.6 share one with p ~ 0.97
+NEAR_DUPLICATE = 0.6  # estimated Jaccard similarity of shingles at which two texts are one article
 _WORD = re.compile(r"[^\W_]+")
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
 
@@ -105,6 +108,15 @@ def similarity(a: list[int], b: list[int]) -> float:
     union = sorted(set(a) | set(b))[:SKETCH_SIZE]
     sa, sb = set(a), set(b)
     return sum(1 for h in union if h in sa and h in sb) / max(1, len(union))
+
+
+def vocabulary(title: str, text: str) -> set[str]:
+    """The distinct terms an article adds to the document frequencies."""
+    return set(terms(title)).union(terms(text))
+
+
+def authors_json(authors: list[str]) -> str:
+    return json.dumps(authors, ensure_ascii=False) if authors else "[]"  # most records name nobody
 
 
 def clean(value) -> str:
