@@ -1,4 +1,6 @@
-"""Related coverage: ranking, /api/context's `related`, /api/search and /api/articles, in-process and on a real server."""
+"""Related coverage: ranking, /api/context's `related`, /api/search and /api/articles, in-process and on a real server.
+
+Tests that take `db` (or `app`, `filled`, `server`, which take it) run against both stores, SQLite and PostgreSQL."""
 
 import json
 import subprocess
@@ -26,7 +28,7 @@ FREEPRESS = "https://freepress.example/news/2026/02/26/dorvik-treaty-velmaria-so
 BALTIC = "https://baltic-observer.example/world/velmaria-examplestan-customs-union-signed"
 
 
-def fill(db: Path, *extra: dict) -> Corpus:
+def fill(db: str, *extra: dict) -> Corpus:
     c = connect(db)
     for line in SMALL.read_text().splitlines():
         c.add(prepare(json.loads(line), REGISTRY))
@@ -37,7 +39,7 @@ def fill(db: Path, *extra: dict) -> Corpus:
 
 @pytest.fixture
 def filled(app, tmp_path):
-    fill(Path(app.config["DB"])).close()
+    fill(app.config["DB"]).close()
     return app
 
 
@@ -82,13 +84,13 @@ def test_unknown_sites_are_first_class(filled):
     assert {item["url"] for item in related} == {STATENEWS, FREEPRESS}
 
 
-def test_at_most_one_article_per_outlet_and_limit(app, tmp_path):
+def test_at_most_one_article_per_outlet_and_limit(app):
     second = {"url": "https://freepress.example/news/2026/02/27/dorvik-treaty-ratification-protests",
               "title": "Protests in Velmaria against the Dorvik customs treaty", "published": "2026-02-27",
               "text": "Thousands protested in Velmaria against the customs union treaty signed with Examplestan in Dorvik, "
                       "saying the tariff commission hands control to President Arkady Morlov. Prime Minister Lena Quist "
                       "defended the treaty and the payment system in national currencies before the March ratification vote."}
-    fill(Path(app.config["DB"]), second).close()
+    fill(app.config["DB"], second).close()
     related = context(app.test_client(), STATENEWS)["related"]
     assert sum(item["registered_domain"] == "freepress.example" for item in related) == 1
     assert len(context(app.test_client(), STATENEWS, limit=1)["related"]) == 1
@@ -104,8 +106,8 @@ def test_page_not_in_corpus_uses_the_title(filled):
     assert context(filled.test_client(), "https://www.nbc-example.co.uk/news/world-123")["related"] == []  # no title, no fetch
 
 
-def test_the_same_topic_a_year_later_is_not_coverage_of_this_story(tmp_path):
-    c = fill(tmp_path / "c.db", {
+def test_the_same_topic_a_year_later_is_not_coverage_of_this_story(db):
+    c = fill(db, {
         "url": "https://archive-news.example/2027/velmaria-examplestan-customs-union",
         "title": "Velmaria joins Examplestan customs union at Dorvik summit", "published": "2027-02-27",
         "text": "Velmaria and Examplestan signed a treaty creating a customs union at a summit in Dorvik, with duties on "
@@ -116,8 +118,8 @@ def test_the_same_topic_a_year_later_is_not_coverage_of_this_story(tmp_path):
     assert "https://archive-news.example/2027/velmaria-examplestan-customs-union" not in ranked
 
 
-def test_query_for_page_prefers_stored_text_then_fetched_page_then_title(tmp_path):
-    c = fill(tmp_path / "c.db")
+def test_query_for_page_prefers_stored_text_then_fetched_page_then_title(db):
+    c = fill(db)
     stored = query_for_page(c, urls.normalise(STATENEWS), None, "ignored", "2026-03-01")
     assert stored.article_id is not None and "Dorvik treaty" in stored.text
     page = urls.normalise("https://elsewhere.example/a")
@@ -170,9 +172,8 @@ def test_routes_are_declared_in_openapi_and_health_counts_articles(filled):
     assert health["corpus"]["articles"] == 8 and health["corpus"]["urls"] == 8
 
 
-def test_real_server_on_a_real_sqlite_file(sources_copy, tmp_path):
-    db = tmp_path / "corpus.db"
-    subprocess.run([sys.executable, "-m", "masthead", "ingest", str(SMALL), "--db", str(db), "--sources", str(sources_copy)],
+def test_real_server_on_a_real_corpus(sources_copy, db):
+    subprocess.run([sys.executable, "-m", "masthead", "ingest", str(SMALL), "--db", db, "--sources", str(sources_copy)],
                    check=True, capture_output=True, env={"PYTHONPATH": str(ROOT / "server"), "PATH": ""})
     server = RunningServer(sources_copy, db, workers=2)
     try:
@@ -196,10 +197,9 @@ def test_missing_corpus_still_answers_context(server):
 TOKEN = "a-store-pages-test-token-0123456789"
 
 
-def test_reader_opted_in_page_is_stored_by_a_real_server(sources_copy, tmp_path):
+def test_reader_opted_in_page_is_stored_by_a_real_server(sources_copy, db):
     from local_site import LocalSite
 
-    db = tmp_path / "corpus.db"
     fill(db).close()
     env = {"MASTHEAD_STORE_PAGES": "1", "MASTHEAD_FETCH_ALLOW": "127.0.0.1/32", "MASTHEAD_TOKEN": TOKEN}
     auth = {"Authorization": f"Bearer {TOKEN}"}
@@ -246,7 +246,9 @@ def test_storing_pages_is_off_unless_the_server_allows_it(filled, tmp_path):
     assert loopback.status_code == 422 and "will not fetch" in loopback.json["error"]  # never a private address
     known = client.post("/api/articles", json={"url": STATENEWS}, headers=auth)
     assert known.status_code == 200 and known.json["status"] == "unchanged" and known.json["outlet"]["id"] == "statenews"
-    assert connect(filled.config["DB"]).count() == 8
+    c = connect(filled.config["DB"])
+    assert c.count() == 8
+    c.close()
 
 
 def test_page_cache_keeps_pages_and_retries_failures_sooner():
