@@ -248,9 +248,11 @@ class PostgresCorpus(Corpus):
         self._local = threading.local()  # this thread's open write transaction
         self._configs: set[str] | None = None
         try:
-            self.pool.open(wait=True, timeout=timeout)
-            with self.pool.connection() as conn:
+            # One plain connection first: it migrates, and when the server cannot be reached its error says why
+            # (refused, unknown host, authentication), where the pool would only say that it timed out.
+            with psycopg.connect(url, autocommit=True, connect_timeout=max(1, int(timeout))) as conn:
                 _migrate(conn)
+            self.pool.open(wait=True, timeout=timeout)
         except (psycopg.Error, PoolTimeout) as exc:
             self.pool.close()
             raise _unavailable(exc) from exc

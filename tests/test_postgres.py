@@ -1,0 +1,164 @@
+"""What only the PostgreSQL corpus has: its migrations, per-language search documents, writers on several
+connections, and a URL that never becomes a path. Against a real server (tests/pg.py), never a mock."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from masthead.cli import cli
+from masthead.corpus import CorpusUnavailable, connect
+from masthead.corpus import postgres as pg_corpus
+from masthead.records import prepare
+from masthead.registry import load
+
+DATA = Path(__file__).parent / "data"
+REGISTRY = load(DATA / "sources-small.yaml")
+SMALL = DATA / "articles-small.jsonl"
+
+
+@pytest.fixture
+def url(pg_server):
+    made = pg_server.database()
+    yield made
+    pg_server.drop(made)
+
+
+def records() -> list[dict]:
+    return [json.loads(line) for line in SMALL.read_text().splitlines()]
+
+
+def test_migrations_run_once_whoever_connects_first(url):
+    opened: list = []
+    threads = [threading.Thread(target=lambda: opened.append(connect(url))) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(opened) == 4
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(pg_corpus.SCHEMA_VERSION,)]
+        columns = dict(conn.execute("SELECT column_name, data_type FROM information_schema.columns "
+                                    "WHERE table_name = 'articles'").fetchall())
+        indexes = {r[0] for r in conn.execute("SELECT indexdef FROM pg_indexes WHERE tablename = 'articles'")}
+    assert columns["document"] == "tsvector" and columns["embedding"] == "bytea" and columns["search_config"] == "regconfig"
+    assert any("USING gin (document)" in i for i in indexes) and any("(published)" in i for i in indexes)
+    for corpus in opened:
+        corpus.close()
+
+
+def test_each_article_is_indexed_in_its_language(url):
+    c = connect(url)
+    c.add(prepare({"url": "https://a.example/en", "title": "Sanctions widened", "language": "en-GB",
+                   "text": "The ministers sanctioned three banks in São Paulo."}, REGISTRY))
+    c.add(prepare({"url": "https://b.example/ru", "title": "Санкции расширены", "language": "ru",
+                   "text": "Министры ввели санкции против трёх банков."}, REGISTRY))
+    c.add(prepare({"url": "https://c.example/xx", "title": "Sanctions list", "text": "No language given."}, REGISTRY))
+    with psycopg.connect(url) as conn:
+        configs = dict(conn.execute("SELECT url, search_config::text FROM articles").fetchall())
+        title_weight = conn.execute("SELECT document::text FROM articles WHERE url = 'https://a.example/en'").fetchone()[0]
+    assert configs == {"https://a.example/en": "masthead_english", "https://b.example/ru": "masthead_russian",
+                       "https://c.example/xx": "masthead_simple"}
+    assert "'sanction':1A" in title_weight and "'pulo'" not in title_weight and "'sao'" in title_weight
+    assert {r["url"] for r in c.search("sanction", 10)} == {"https://a.example/en"}  # stemmed: sanctions, sanctioned
+    assert {r["url"] for r in c.search("sanctions", 10)} == {"https://a.example/en", "https://c.example/xx"}
+    assert [r["url"] for r in c.search("Sao Paulo", 10)] == ["https://a.example/en"]  # diacritics removed, as in SQLite
+    assert [r["url"] for r in c.search("санкция", 10)] == ["https://b.example/ru"]
+    hit = c.search("banks", 1)[0]
+    assert hit["score"] > 0 and "banks" in hit["snippet"]
+    c.close()
+
+
+def test_two_writers_store_one_story_once(url):
+    story = records()[0]
+    copies = [{**story, "url": f"https://copy{n}.example/story"} for n in range(6)]
+    corpora = [connect(url), connect(url)]
+    results: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def write(corpus, mine):
+        barrier.wait()
+        corpus.begin()
+        for record in mine:
+            results.append(corpus.add(prepare(record, REGISTRY)).status)
+        corpus.commit()
+
+    threads = [threading.Thread(target=write, args=(corpora[i], copies[i::2])) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["added"] + ["duplicate"] * 5  # the write lock orders them: one sees the other's copy
+    stored = corpora[0].article("https://copy3.example/story")
+    assert len(stored["urls"]) == 6 and corpora[1].count() == 1
+    assert corpora[0].integrity_check() == []
+    for corpus in corpora:
+        corpus.close()
+
+
+def test_one_corpus_serves_every_thread_of_a_process(url):
+    from masthead import corpus as corpus_module
+
+    mine = corpus_module.local(url)
+    theirs: list = []
+    thread = threading.Thread(target=lambda: theirs.append(corpus_module.local(url)))
+    thread.start()
+    thread.join()
+    assert theirs[0] is mine  # its connection pool is thread-safe
+    corpus_module.close_shared(url)
+
+
+def test_integrity_check_finds_counters_out_of_step(url):
+    c = connect(url)
+    for record in records()[:3]:
+        c.add(prepare(record, REGISTRY))
+    assert c.integrity_check() == []
+    with psycopg.connect(url) as conn:
+        conn.execute("UPDATE corpus_meta SET value = 7 WHERE key = 'articles'")
+    assert c.integrity_check() == ["article counter 7 but 3 articles"]
+    c.close()
+
+
+def test_an_unreachable_server_is_corpus_unavailable(pg_server):
+    dead = f"postgresql://masthead@127.0.0.1:{_closed_port()}/masthead?connect_timeout=2"
+    with pytest.raises(CorpusUnavailable) as caught:
+        pg_corpus.PostgresCorpus(dead, timeout=3)
+    assert caught.value.reason == "unavailable" and "127.0.0.1" in str(caught.value)
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # closed again when the block ends: nobody listens there
+
+
+def test_a_url_never_becomes_a_path(runner, url, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(cli, ["ingest", str(SMALL), "--db", url, "--sources", str(DATA / "sources-small.yaml"), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output[result.output.index("{"):])["added"] == 8
+    found = runner.invoke(cli, ["search", "Velmaria", "--db", url])
+    assert found.exit_code == 0 and "statenews.example" in found.output
+    monkeypatch.setenv("MASTHEAD_DB", url)  # the setting, too
+    assert "statenews.example" in runner.invoke(cli, ["search", "Velmaria"]).output
+    assert list(tmp_path.iterdir()) == []  # no folder named 'postgresql:', no file
+    unknown = runner.invoke(cli, ["search", "x", "--db", "mysql://u@h/db"])
+    assert unknown.exit_code == 1 and "unknown database scheme 'mysql://'" in unknown.output
+    secret = runner.invoke(cli, ["search", "x", "--db", f"postgresql://masthead:hunter2@127.0.0.1:{_closed_port()}/none"])
+    assert secret.exit_code == 1 and "hunter2" not in secret.output and "***" in secret.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_pool_size_follows_the_setting(url, monkeypatch):
+    monkeypatch.setenv("MASTHEAD_DB_POOL", "3")
+    c = connect(url)
+    assert c.pool.max_size == 3
+    c.close()
+    assert os.environ["MASTHEAD_DB_POOL"] == "3"
