@@ -14,20 +14,20 @@ import pytest
 import requests
 
 from servers import RunningServer
-from masthead.changelog import ChangeLog
-from masthead.sources import load
+from masthead.curation.changelog import ChangeLog
+from masthead.registry import load
 
 TOKEN = "shared-token-0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
 @pytest.fixture
-def two_hosts(sources_copy, tmp_path):
+def two_hosts(sources_copy, tmp_path, db):
+    """Two servers on one list and one corpus (a SQLite file, or one PostgreSQL database), each its own config."""
     hosts = []
     try:
         for name in ("a", "b"):
-            (tmp_path / name).mkdir()
-            hosts.append(RunningServer(sources_copy, tmp_path / name / "corpus.db", env={"MASTHEAD_TOKEN": TOKEN}, workers=2))
+            hosts.append(RunningServer(sources_copy, db, env={"MASTHEAD_TOKEN": TOKEN}, workers=2, config=tmp_path / name))
         yield hosts
     finally:
         for host in hosts:

@@ -18,7 +18,8 @@ class Setting:
 
 SETTINGS = [
     Setting("SOURCES", "MASTHEAD_SOURCES", "the curated list (default: the sources.yaml bundled with Masthead)"),
-    Setting("DB", "MASTHEAD_DB", "the SQLite file holding the article corpus (default: masthead.db in the user's data directory)"),
+    Setting("DB", "MASTHEAD_DB", "the article corpus: a SQLite file, or postgresql://user@host/db for a shared server (default: masthead.db in the user's data directory)"),
+    Setting("DB_POOL", "MASTHEAD_DB_POOL", "PostgreSQL only: the most connections each server process keeps open (default: 8; it uses at most one per thread)"),
     Setting("CORS_ORIGINS", "MASTHEAD_CORS_ORIGINS", "comma-separated origins allowed to call the API from a browser (default: any chrome-extension:// or moz-extension:// origin)"),
     Setting("TOKEN", "MASTHEAD_TOKEN", "the bearer token for writes (default: generated at first start into the config directory)"),
     Setting("GIT_COMMIT", "MASTHEAD_GIT_COMMIT", "'1' commits each change made through the server when the source list lives in a git repository (also `masthead serve --git-commit`)"),

@@ -26,6 +26,7 @@ log = logging.getLogger("masthead.ingest")
 
 BATCH = 5000  # records per transaction: a killed ingest loses at most this many, never consistency
 BATCH_SECONDS = 5.0
+RUN = 250  # records handed to the corpus at once (add_many), within a batch
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz", ".xhtml.gz")
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 WARC_SUFFIXES = (".warc", ".warc.gz")
@@ -223,7 +224,10 @@ def _looks_like_feed(response) -> bool:
 # --- the run -----------------------------------------------------------------------------------------
 
 class _Writer:
-    """The one writer: commits every BATCH records or BATCH_SECONDS, so a kill loses only the open batch."""
+    """The one writer: commits every BATCH records or BATCH_SECONDS, so a kill loses only the open batch.
+
+    Records reach the corpus in runs of RUN (add_many): a store on a server looks a run's duplicates up at once.
+    """
 
     def __init__(self, corpus: Corpus, registry, summary: Summary, progress: Callable[[int, int], None],
                  embedding: bool = False):
@@ -231,6 +235,7 @@ class _Writer:
         self.embedding = embedding
         self.pending = 0
         self.opened = 0.0
+        self.run: list = []
 
     def __enter__(self):
         return self
@@ -241,6 +246,7 @@ class _Writer:
         else:  # an add() cut short may be half done: drop the open batch; the next run adds it again
             self.corpus.rollback()
             self.pending = 0
+            self.run = []
 
     def put(self, where: str, item, source: str) -> None:
         """Store one raw record (a dict), prepared Article, or the Exception that explains why there is none."""
@@ -261,16 +267,25 @@ class _Writer:
             if self.pending == 0:
                 self.corpus.begin(defer_index=True)
                 self.opened = time.monotonic()
-            try:
-                self.summary.record(self.corpus.add(item).status)
-            except RecordError as exc:  # the store refused this record alone; the batch goes on
-                self.summary.fail(where, str(exc))
+            self.run.append((where, item))
             self.pending += 1
+            if len(self.run) >= RUN:
+                self._store()
             if self.pending >= BATCH or time.monotonic() - self.opened > BATCH_SECONDS:
                 self.flush()
         self.progress(1, 0)
 
+    def _store(self) -> None:
+        run, self.run = self.run, []
+        for (where, _), result in zip(run, self.corpus.add_many([item for _, item in run])):
+            if isinstance(result, RecordError):  # the store refused this record alone; the batch goes on
+                self.summary.fail(where, str(result))
+            else:
+                self.summary.record(result.status)
+
     def flush(self) -> None:
+        if self.run:
+            self._store()
         if self.pending:
             self.corpus.commit()
             self.pending = 0

@@ -131,6 +131,17 @@ class Corpus(ABC):
         Returns the URLs forgotten, the article's own first; None when no stored article has `url`.
         """
 
+    def add_many(self, articles: list[Article]) -> list[AddResult | RecordError]:
+        """add() each article in order, with the same results; a store may look the run up at once. A record
+        the store cannot take is undone alone and its RecordError takes its place in the list."""
+        results: list[AddResult | RecordError] = []
+        for article in articles:
+            try:
+                results.append(self.add(article))
+            except RecordError as exc:
+                results.append(exc)
+        return results
+
     # --- reading ---
 
     @abstractmethod

@@ -384,7 +384,61 @@ class PostgresCorpus(Corpus):
         with self._conn() as conn:
             conn.execute("ANALYZE articles")
 
-    def _add(self, tx: dict, a: Article) -> AddResult:
+    @_guarded
+    def add_many(self, articles: list[Article]) -> list[AddResult]:
+        """add() for a run of articles, with the duplicate lookups of all of them in three queries: row by row,
+        ingest spends most of its time waiting for round trips."""
+        if self._tx is None:
+            with self.transaction():
+                return self.add_many(articles)
+        tx = self._tx
+        tx["staged"].write(tx["conn"])  # the lookups read the database: what is staged goes there first
+        found = self._lookup(tx["conn"], articles)
+        results = []
+        for index, (article, kinds) in enumerate(zip(articles, found)):
+            result = self._add(tx, article, kinds)
+            results.append(result)
+            if result.status == "updated":  # an update changes what later lookups should find: ask again
+                results.extend(self._add(tx, a) for a in articles[index + 1:])
+                break
+        return results
+
+    def _lookup(self, conn, articles: list[Article]) -> list[dict[str, list]]:
+        """For each article: its URL's article ('url'), a stored article with its text ('hash'), and stored
+        articles sharing a sketch key ('near', with their sketches). Staged rows are not included."""
+        urls = list({a.url for a in articles})
+        digests = list({a.digest or content_hash(a.title, a.text) for a in articles})
+        keys = list({h for a in articles for h in (a.hashes or [])[:SKETCH_KEYS]})
+        known = {r[0]: r for r in conn.execute(
+            "SELECT u.url, u.article_id, a.url, a.content_hash FROM article_urls u JOIN articles a ON a.id = u.article_id "
+            "WHERE u.url = ANY(%s)", (urls,))}
+        stored = dict(conn.execute("SELECT DISTINCT ON (content_hash) content_hash, id FROM articles "
+                                   "WHERE content_hash = ANY(%s) ORDER BY content_hash, id", (digests,)).fetchall())
+        holders: dict[int, list[int]] = {}
+        sketches: dict[int, list[int]] = {}
+        if keys:
+            for key, article_id in conn.execute("SELECT hash, article_id FROM article_sketch WHERE hash = ANY(%s)", (keys,)):
+                holders.setdefault(key, []).append(article_id)
+            ids = list({i for found in holders.values() for i in found})
+            if ids:
+                sketches = {i: list(struct.unpack(f"<{len(b) // 8}q", bytes(b))) for i, b in conn.execute(
+                    "SELECT article_id, sketch FROM article_sketches WHERE article_id = ANY(%s)", (ids,))}
+        out = []
+        for a in articles:
+            kinds: dict[str, list] = {}
+            if a.url in known:
+                _, article_id, primary, digest = known[a.url]
+                kinds["url"] = [("url", article_id, primary, digest, None)]
+            digest = a.digest or content_hash(a.title, a.text)
+            if digest in stored:
+                kinds["hash"] = [("hash", stored[digest], None, None, None)]
+            near = sorted({i for key in (a.hashes or [])[:SKETCH_KEYS] for i in holders.get(key, ())})[:20]
+            if near:
+                kinds["near"] = [("near", i, None, None, sketches[i]) for i in near if i in sketches]
+            out.append(kinds)
+        return out
+
+    def _add(self, tx: dict, a: Article, found: dict | None = None) -> AddResult:
         conn = tx["conn"]
         digest = a.digest or content_hash(a.title, a.text)
         hashes = a.hashes or sketch(a.text)
@@ -395,18 +449,7 @@ class PostgresCorpus(Corpus):
             if stored_hash == digest or primary_url != a.url:
                 return AddResult("unchanged", article_id)
             self._flush_staged(tx)  # an update of an article not yet written: write it, then update it
-        # One round trip for the three questions: is the URL known, is the text stored, is a near copy stored?
-        found = conn.execute(
-            "SELECT 'url', u.article_id, a.url, a.content_hash, NULL::bytea FROM article_urls u "
-            "JOIN articles a ON a.id = u.article_id WHERE u.url = %s "
-            "UNION ALL (SELECT 'hash', id, NULL, NULL, NULL FROM articles WHERE content_hash = %s LIMIT 1) "
-            "UNION ALL (SELECT 'near', s.article_id, NULL, NULL, s.sketch FROM article_sketches s WHERE s.article_id IN "
-            "  (SELECT article_id FROM article_sketch WHERE hash = ANY(%s) LIMIT 80) ORDER BY s.article_id LIMIT 20)",
-            (a.url, digest, hashes[:SKETCH_KEYS]),
-        ).fetchall()
-        by_kind: dict[str, list] = {}
-        for row in found:
-            by_kind.setdefault(row[0], []).append(row)
+        by_kind = found if found is not None else self._lookup(conn, [a])[0]
         config = search_config(a.language)
         if "url" in by_kind:
             _, article_id, primary_url, stored_hash, _ = by_kind["url"][0]
@@ -434,7 +477,7 @@ class PostgresCorpus(Corpus):
             return AddResult("updated", article_id)
         duplicate = by_kind["hash"][0][1] if "hash" in by_kind else staged.hashes.get(digest)
         if duplicate is None and hashes:
-            near = [(row[1], list(struct.unpack(f"<{len(row[4]) // 8}q", bytes(row[4])))) for row in by_kind.get("near", [])]
+            near = [(row[1], row[4]) for row in by_kind.get("near", [])]
             near += staged.near(hashes)
             for other_id, other in near:
                 if _similarity(hashes, other) >= NEAR_DUPLICATE:
