@@ -162,3 +162,27 @@ def test_the_pool_size_follows_the_setting(url, monkeypatch):
     assert c.pool.max_size == 3
     c.close()
     assert os.environ["MASTHEAD_DB_POOL"] == "3"
+
+
+def test_time_window_candidates_and_vectors(url):
+    """The reads of time-window ranking (issue 16): matches within a window of days, vectors beside articles."""
+    import datetime as dt
+    import struct
+
+    c = connect(url)
+    for n, day in enumerate(["2026-02-20", "2026-02-26T10:00:00Z", "2026-03-30"]):
+        c.add(prepare({"url": f"https://w{n}.example/a", "title": f"Dorvik customs treaty {n}", "published": day,
+                       "text": "Velmaria signs the customs treaty in Dorvik." + " filler" * n}, REGISTRY))
+    ids = {r["url"]: r["id"] for r in c.rows(list(range(1, 10)))}
+    day = dt.date(2026, 2, 26).toordinal()
+    found = c.lexical_candidates(["dorvik", "nothing"], day - 7, day + 7, 10)
+    assert {i for i, _ in found} == {ids["https://w0.example/a"], ids["https://w1.example/a"]}
+    assert all(score > 0 for _, score in found)
+    assert c.lexical_candidates(["dorvik"], day - 7, day + 7, 1) == found[:1]
+    vector = struct.pack("<3f", 0.6, 0.8, 0.0)
+    c.put_vectors([(ids["https://w1.example/a"], vector)])
+    assert c.window_vectors(day, day) == [(ids["https://w1.example/a"], vector)]
+    assert c.window_vectors(day + 1, day + 30) == []
+    assert c.vectors(list(ids.values())) == {ids["https://w1.example/a"]: vector}
+    assert {r["day"] for r in c.rows(list(ids.values()))} == {day - 6, day, dt.date(2026, 3, 30).toordinal()}
+    c.close()

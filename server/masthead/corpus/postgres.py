@@ -13,6 +13,7 @@ duplicate detection then sees every committed article, whichever host wrote it. 
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import logging
@@ -143,11 +144,13 @@ class _Staged:
         self.keys: dict[int, list[int]] = {}  # sketch key -> article ids
         self.sketches: dict[int, list[int]] = {}
         self.ids: list[int] = []
+        self.block = 1  # how many ids to reserve next: the length of the run being added (add_many)
 
     def article(self, conn, a: Article, digest: str, config: str, hashes: list[int]) -> int:
-        if not self.ids:  # ids come from the sequence in blocks: one round trip per STAGE_ROWS articles
+        if not self.ids:  # ids come from the sequence in blocks: one round trip per run of articles
             self.ids = [r[0] for r in conn.execute(
-                "SELECT nextval(pg_get_serial_sequence('articles', 'id')) FROM generate_series(1, %s)", (STAGE_ROWS,))][::-1]
+                "SELECT nextval(pg_get_serial_sequence('articles', 'id')) FROM generate_series(1, %s)",
+                (max(1, min(self.block, STAGE_ROWS)),))][::-1]
         article_id = self.ids.pop()
         self.articles.append((article_id, a.url, a.registered_domain, a.host, a.outlet_id, a.site_name, a.title, a.text,
                               a.published, a.language, _authors_json(a.authors), a.fetched_at, digest, a.source, config))
@@ -184,9 +187,9 @@ class _Staged:
                 with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                     for row in rows:
                         copy.write_row(row)
-        ids = self.ids
+        ids, block = self.ids, self.block
         self.__init__()
-        self.ids = ids
+        self.ids, self.block = ids, block
 
 
 def _tsquery_word(word: str) -> str:
@@ -394,6 +397,7 @@ class PostgresCorpus(Corpus):
         tx = self._tx
         tx["staged"].write(tx["conn"])  # the lookups read the database: what is staged goes there first
         found = self._lookup(tx["conn"], articles)
+        tx["staged"].block = len(articles)
         results = []
         for index, (article, kinds) in enumerate(zip(articles, found)):
             result = self._add(tx, article, kinds)
@@ -401,6 +405,7 @@ class PostgresCorpus(Corpus):
             if result.status == "updated":  # an update changes what later lookups should find: ask again
                 results.extend(self._add(tx, a) for a in articles[index + 1:])
                 break
+        tx["staged"].block = 1
         return results
 
     def _lookup(self, conn, articles: list[Article]) -> list[dict[str, list]]:
@@ -587,9 +592,58 @@ class PostgresCorpus(Corpus):
         if not ids:
             return []
         with self._conn() as conn:
-            return _dicts(conn.execute(
-                "SELECT id, url, title, published, registered_domain, outlet_id, site_name, left(text, %s) AS text "
+            rows = _dicts(conn.execute(
+                "SELECT id, url, title, published, language, registered_domain, outlet_id, site_name, left(text, %s) AS text "
                 "FROM articles WHERE id = ANY(%s)", (int(text_chars), list(ids))))
+        for row in rows:
+            row["day"] = _day(row["published"])
+        return rows
+
+    # --- what time-window ranking reads (issue 16): candidates within days, embedding vectors ---
+
+    @_guarded
+    def lexical_candidates(self, words: list[str], first_day: int, last_day: int, limit: int) -> list[tuple[int, float]]:
+        """(id, score) of the articles published between two day numbers (date.toordinal()) holding any of the
+        words, best first. The score is ts_rank_cd (title 3x text), PostgreSQL's stand-in for SQLite's bm25: it
+        has no idf, so a rare shared word counts no more than a common one (see docs/SCALING.md)."""
+        if not words:
+            return []
+        first, last = _day_bounds(first_day, last_day)
+        with self._conn() as conn:
+            sql, params = self._tsquery(conn, list(dict.fromkeys(words)), "|")
+            # The GIN index and the date index are combined (BitmapAnd): only the window's matches are ranked.
+            return [(r[0], float(r[1])) for r in conn.execute(
+                "WITH q AS (SELECT " + sql + " AS q) "
+                "SELECT a.id, ts_rank_cd('{0.1, 0.1, 0.333, 1.0}', a.document, q.q, 1) AS score FROM articles a, q "
+                "WHERE a.document @@ q.q AND a.published >= %s AND a.published < %s ORDER BY score DESC, a.id LIMIT %s",
+                [*params, first, last, int(limit)])]
+
+    @_guarded
+    def put_vectors(self, items: list[tuple[int, bytes]]) -> None:
+        """Store embedding vectors (id, float32 bytes) beside their articles."""
+        if not items:
+            return
+        with self.transaction():
+            self._tx["conn"].execute(
+                "UPDATE articles a SET embedding = v.vector FROM unnest(%s::bigint[], %s::bytea[]) AS v(id, vector) "
+                "WHERE a.id = v.id", ([i for i, _ in items], [bytes(b) for _, b in items]))
+
+    @_guarded
+    def window_vectors(self, first_day: int, last_day: int) -> list[tuple[int, bytes]]:
+        """(id, vector) of every article with a vector published between two day numbers."""
+        first, last = _day_bounds(first_day, last_day)
+        with self._conn() as conn:
+            return [(r[0], bytes(r[1])) for r in conn.execute(
+                "SELECT id, embedding FROM articles WHERE published >= %s AND published < %s AND embedding IS NOT NULL",
+                (first, last))]
+
+    @_guarded
+    def vectors(self, ids: list[int]) -> dict[int, bytes]:
+        if not ids:
+            return {}
+        with self._conn() as conn:
+            return {r[0]: bytes(r[1]) for r in conn.execute(
+                "SELECT id, embedding FROM articles WHERE id = ANY(%s) AND embedding IS NOT NULL", (list(ids),))}
 
     @_guarded
     def search(self, query: str, limit: int, offset: int = 0) -> list[dict]:
@@ -637,6 +691,20 @@ class PostgresCorpus(Corpus):
             if orphans:
                 problems.append(f"{orphans} articles without their own URL")
         return problems
+
+
+def _day(published: str | None) -> int | None:
+    """'2026-02-26' or '2026-02-26T10:00:00Z' -> date.toordinal(); None when absent or unreadable."""
+    try:
+        return dt.date.fromisoformat(str(published)[:10]).toordinal() if published else None
+    except ValueError:
+        return None
+
+
+def _day_bounds(first_day: int, last_day: int) -> tuple[str, str]:
+    """Day numbers -> [first, day after last) as ISO strings, which `published` values sort between."""
+    first_day, last_day = max(1, int(first_day)), min(dt.date.max.toordinal() - 1, int(last_day))
+    return dt.date.fromordinal(first_day).isoformat(), dt.date.fromordinal(last_day + 1).isoformat()
 
 
 def _dicts(cursor) -> list[dict]:
