@@ -30,10 +30,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from masthead import urls  # noqa: E402
-from masthead.corpus import open_corpus  # noqa: E402
+from masthead.corpus import connect as open_corpus  # noqa: E402
 from masthead.ingest import ingest  # noqa: E402
 from masthead.related import Query, rank  # noqa: E402
-from masthead.sources import load  # noqa: E402
+from masthead.registry import load  # noqa: E402
 from pg import PostgresServer  # noqa: E402
 
 SHARED = next((p for p in (ROOT.parent / "shared", ROOT.parent.parent / "shared") if p.exists()), ROOT.parent / "shared")

@@ -1,10 +1,10 @@
 """Both corpus backends in one run (issue 11): ingest throughput, /api/context latency with related coverage and
-size on disk at growing sizes, then two app hosts on one PostgreSQL database under wrk.
+size on disk at growing sizes, and at each size two app hosts on one PostgreSQL database under wrk.
 
 The Zipf corpus (bench/zipf_corpus.py) grows in place in both stores: a SQLite file and a database on a throwaway
 PostgreSQL server (tests/pg.py: loopback only, fsync on, stopped at the end). At each size, each backend is served
 by a real `masthead serve` (gunicorn, 2 workers x 4 threads), one at a time; 300 sequential requests per kind
-after 30 warm-up requests. Last, two servers on the one PostgreSQL database, each under its own wrk (bounded:
+after 30 warm-up requests. Then two servers on the one PostgreSQL database, each under its own wrk (bounded:
 2 threads, --connections each, --seconds), requests rotating over stored and unknown pages; errors are counted.
 
 Usage: .venv/bin/python bench/backends.py [--sizes 100000,1000000] [--workdir /tmp/masthead-backends]
@@ -169,9 +169,9 @@ def main() -> None:
                       f"stored p50 {r['stored'][0]:.1f} / p95 {r['stored'][1]:.1f} ms; title p50 {r['title'][0]:.1f} / "
                       f"p95 {r['title'][1]:.1f} ms; related/answer {r['stored'][2]:.1f}, {r['title'][2]:.1f}; RSS MB {r['rss']}; "
                       f"load {os.getloadavg()[0]:.1f}", flush=True)
-        print(f"\ntwo app hosts on one PostgreSQL database ({have:,} articles), wrk 2 threads x {args.connections} connections each",
-              flush=True)
-        two_hosts(backends["postgresql"], sources, picks, args.seconds, args.connections)
+            print(f"  two app hosts on one PostgreSQL database ({have:,} articles), wrk 2 threads x {args.connections} "
+                  f"connections each", flush=True)
+            two_hosts(backends["postgresql"], sources, picks, args.seconds, args.connections)
 
 
 if __name__ == "__main__":
