@@ -208,6 +208,17 @@ def _unpack(blob) -> list[float] | None:
     return list(struct.unpack(f"<{len(blob) // 4}f", blob))
 
 
+def _configure(conn) -> None:
+    """Session settings of every pooled connection.
+
+    The planner prices a tsvector match at one operator cost and does not count decompressing each stored
+    document, so up to a few hundred thousand articles it prefers reading every document to the GIN index: a
+    ranking at 3,000 articles took 1 s instead of 30 ms. Every query of this store is meant to run from an index;
+    a sequential scan is still chosen where there is none.
+    """
+    conn.execute("SET enable_seqscan = off")
+
+
 def _unavailable(exc: Exception) -> CorpusUnavailable:
     """The driver's error as the interface's, with the reason an operator acts on."""
     message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -247,7 +258,8 @@ class PostgresCorpus(Corpus):
         self.location = describe(url)
         max_size = max_size or int(os.environ.get("MASTHEAD_DB_POOL", "8"))
         self.pool = ConnectionPool(url, min_size=min_size, max_size=max(min_size, max_size), timeout=timeout,
-                                   kwargs={"autocommit": True, "application_name": "masthead"}, open=False)
+                                   kwargs={"autocommit": True, "application_name": "masthead"}, configure=_configure,
+                                   open=False)
         self._local = threading.local()  # this thread's open write transaction
         self._configs: set[str] | None = None
         try:
