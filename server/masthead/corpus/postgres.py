@@ -20,6 +20,7 @@ import logging
 import os
 import struct
 import threading
+import time
 from collections import Counter
 from contextlib import contextmanager
 from typing import Iterable, Iterator
@@ -123,6 +124,7 @@ CREATE TABLE corpus_configs (config regconfig PRIMARY KEY);
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+CONFIGS_TTL = 30.0  # seconds a process trusts its list of the text-search configurations in use
 STAGE_ROWS = 1000  # new articles held in memory before one COPY writes them (inside the open transaction)
 
 
@@ -262,6 +264,7 @@ class PostgresCorpus(Corpus):
                                    open=False)
         self._local = threading.local()  # this thread's open write transaction
         self._configs: set[str] | None = None
+        self._configs_read = 0.0
         try:
             # One plain connection first: it migrates, and when the server cannot be reached its error says why
             # (refused, unknown host, authentication), where the pool would only say that it timed out.
@@ -580,8 +583,10 @@ class PostgresCorpus(Corpus):
         return found
 
     def _configs_in_use(self, conn) -> list[str]:
-        if self._configs is None:
+        # Re-read now and then: another host may have stored the first article in a new language.
+        if self._configs is None or time.monotonic() - self._configs_read > CONFIGS_TTL:
             self._configs = {r[0] for r in conn.execute("SELECT config::text FROM corpus_configs").fetchall()}
+            self._configs_read = time.monotonic()
         return sorted(self._configs) or ["masthead_simple"]
 
     def _tsquery(self, conn, words: list[str], operator: str = "&") -> tuple[str, list]:
