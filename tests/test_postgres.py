@@ -186,3 +186,14 @@ def test_time_window_candidates_and_vectors(url):
     assert c.vectors(list(ids.values())) == {ids["https://w1.example/a"]: vector}
     assert {r["day"] for r in c.rows(list(ids.values()))} == {day - 6, day, dt.date(2026, 3, 30).toordinal()}
     c.close()
+
+
+def test_a_host_finds_languages_another_host_stored_first(url, monkeypatch):
+    here, there = connect(url), connect(url)
+    here.add(prepare({"url": "https://a.example/en", "title": "Sanctions widened", "language": "en", "text": "Banks."}, REGISTRY))
+    assert here.search("sanctions", 5)  # caches the configurations in use: english only
+    there.add(prepare({"url": "https://b.example/ru", "title": "Санкции расширены", "language": "ru", "text": "Банки."}, REGISTRY))
+    monkeypatch.setattr(pg_corpus, "CONFIGS_TTL", 0.0)
+    assert [r["url"] for r in here.search("санкция", 5)] == ["https://b.example/ru"]
+    here.close()
+    there.close()
