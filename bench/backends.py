@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import requests  # noqa: E402
 
-from context_latency import children, rss_mb, serve  # noqa: E402
+from context_latency import children, rss_mb  # noqa: E402
 from load import LUA, wrk  # noqa: E402
 from masthead.corpus import connect  # noqa: E402
 from masthead.ingest import ingest  # noqa: E402
@@ -44,6 +44,29 @@ from pg import PostgresServer  # noqa: E402
 from zipf_corpus import articles  # noqa: E402
 
 PICKS = 2000  # (url, title) pairs kept from the generated articles, for requests
+
+
+def serve(db: str, sources: Path, workers: int, threads: int, wait: float = 120.0) -> tuple[subprocess.Popen, str]:
+    """A real `masthead serve` on a free loopback port; waits up to `wait` s (a loaded machine starts slowly)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cmd = [sys.executable, "-m", "masthead", "serve", "--port", str(port), "--sources", str(sources), "--db", db,
+           "--workers", str(workers), "--threads", str(threads)]
+    proc = subprocess.Popen(cmd, env={**os.environ, "PYTHONPATH": str(ROOT / "server")},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(base + "/api/ping", timeout=5).ok:
+                return proc, base
+        except requests.RequestException:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError(f"server did not start in {wait:.0f} s")
 
 
 def grow(backends: dict, workdir: Path, have: int, size: int, registry, picks: list) -> dict:
