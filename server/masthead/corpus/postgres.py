@@ -28,7 +28,7 @@ from typing import Iterable, Iterator
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from .base import AddResult, Article, Corpus, CorpusUnavailable
+from .base import AddResult, Article, Corpus, CorpusUnavailable, RecordError
 from .text import NEAR_DUPLICATE, SKETCH_KEYS, authors_json as _authors_json, content_hash, sketch, terms
 from .text import similarity as _similarity, vocabulary as _vocabulary
 
@@ -415,10 +415,18 @@ class PostgresCorpus(Corpus):
         tx["staged"].block = len(articles)
         results = []
         for index, (article, kinds) in enumerate(zip(articles, found)):
-            result = self._add(tx, article, kinds)
+            try:
+                result = self._add(tx, article, kinds)
+            except RecordError as exc:  # refused before anything was written: the run goes on
+                results.append(exc)
+                continue
             results.append(result)
             if result.status == "updated":  # an update changes what later lookups should find: ask again
-                results.extend(self._add(tx, a) for a in articles[index + 1:])
+                for rest in articles[index + 1:]:
+                    try:
+                        results.append(self._add(tx, rest))
+                    except RecordError as exc:
+                        results.append(exc)
                 break
         tx["staged"].block = 1
         return results
@@ -459,6 +467,7 @@ class PostgresCorpus(Corpus):
         return out
 
     def _add(self, tx: dict, a: Article, found: dict | None = None) -> AddResult:
+        _check_storable(a)
         conn = tx["conn"]
         digest = a.digest or content_hash(a.title, a.text)
         hashes = a.hashes or sketch(a.text)
@@ -522,6 +531,27 @@ class PostgresCorpus(Corpus):
     def _note_config(self, tx: dict, config: str) -> None:
         if self._configs is None or config not in self._configs:
             tx["configs"].add(config)
+
+    @_guarded
+    def delete(self, url: str) -> list[str] | None:
+        """Forget the article `url` belongs to, with all its URLs, sketches, document frequencies; see Corpus.delete."""
+        with self.transaction():
+            tx = self._tx
+            conn = tx["conn"]
+            tx["staged"].write(conn)
+            row = conn.execute("SELECT article_id FROM article_urls WHERE url = %s", (url,)).fetchone()
+            if row is None:
+                return None
+            article_id = row[0]
+            title, text, primary = conn.execute("SELECT title, text, url FROM articles WHERE id = %s", (article_id,)).fetchone()
+            known = [r[0] for r in conn.execute("SELECT url FROM article_urls WHERE article_id = %s ORDER BY position", (article_id,))]
+            for table in ("article_urls", "article_sketch", "article_sketches"):
+                conn.execute(f"DELETE FROM {table} WHERE article_id = %s", (article_id,))
+            conn.execute("DELETE FROM articles WHERE id = %s", (article_id,))
+            tx["df"].subtract(_vocabulary(title, text))
+            tx["added"] -= 1
+            tx["urls"] -= len(known)
+        return [primary] + [u for u in known if u != primary]
 
     # reading
 
@@ -667,7 +697,7 @@ class PostgresCorpus(Corpus):
         """Full-text search for people: every word must match; ts_rank_cd with the title weighted 3x the text.
 
         The store quotes the words itself: tsquery operators in `query` are plain text."""
-        words = list(dict.fromkeys(terms(query)))[:32]
+        words = self.plan_search(query).words
         if not words:
             return []
         with self._conn() as conn:
@@ -708,6 +738,27 @@ class PostgresCorpus(Corpus):
             if orphans:
                 problems.append(f"{orphans} articles without their own URL")
         return problems
+
+
+def _check_storable(a: Article) -> None:
+    """RecordError for a record PostgreSQL cannot take, before anything of it is written (so it is refused alone):
+    text columns hold no NUL character and only encodable Unicode (no lone surrogates)."""
+    for name in ("url", "registered_domain", "host", "title", "text", "outlet_id", "site_name", "published",
+                 "language", "fetched_at", "source"):
+        value = getattr(a, name)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise RecordError(f"cannot store the record: {name} is a {type(value).__name__}, not text")
+        if "\x00" in value:
+            raise RecordError(f"cannot store the record: {name} holds a NUL character")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise RecordError(f"cannot store the record: {name} is not valid Unicode ({exc.reason})") from None
+    for author in a.authors:
+        if not isinstance(author, str) or "\x00" in author:
+            raise RecordError("cannot store the record: an author is not text")
 
 
 def _day(published: str | None) -> int | None:
