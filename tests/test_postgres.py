@@ -197,3 +197,33 @@ def test_a_host_finds_languages_another_host_stored_first(url, monkeypatch):
     assert [r["url"] for r in here.search("санкция", 5)] == ["https://b.example/ru"]
     here.close()
     there.close()
+
+
+def test_delete_forgets_the_article_and_its_statistics(url):
+    from masthead.corpus import terms
+
+    c = connect(url)
+    stored = [prepare(r, REGISTRY) for r in records()]
+    c.add_many(stored)
+    first = stored[0]
+    c.add(prepare({**records()[0], "url": "https://mirror.example/copy"}, REGISTRY))  # a duplicate: one more URL
+    assert c.delete("https://mirror.example/copy") == [first.url, "https://mirror.example/copy"]
+    assert c.delete(first.url) is None and c.count() == len(stored) - 1 and c.stats()["urls"] == len(stored) - 1
+    rest = [c.article(a.url) for a in stored[1:]]
+    texts = [set(terms(a["title"])) | set(terms(a["text"])) for a in rest]
+    words = set(terms(first.title + " " + first.text)) | set().union(*texts)
+    assert c.doc_freqs(words) == {w: n for w in words if (n := sum(w in t for t in texts))}
+    assert c.integrity_check() == []
+    c.close()
+
+
+def test_a_record_postgresql_cannot_take_is_refused_alone(url):
+    c = connect(url)
+    good = [prepare(r, REGISTRY) for r in records()[:3]]
+    bad = prepare({"url": "https://bad.example/nul", "title": "Zero", "text": "a\x00b"}, REGISTRY)
+    c.begin()
+    results = c.add_many([good[0], bad, *good[1:]])
+    c.commit()
+    assert [getattr(r, "status", None) for r in results] == ["added", None, "added", "added"]
+    assert "NUL" in str(results[1]) and c.count() == 3 and c.integrity_check() == []
+    c.close()
