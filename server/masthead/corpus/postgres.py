@@ -155,7 +155,8 @@ class _Staged:
                 (max(1, min(self.block, STAGE_ROWS)),))][::-1]
         article_id = self.ids.pop()
         self.articles.append((article_id, a.url, a.registered_domain, a.host, a.outlet_id, a.site_name, a.title, a.text,
-                              a.published, a.language, _authors_json(a.authors), a.fetched_at, digest, a.source, config))
+                              a.published, a.language, _authors_json(a.authors), a.fetched_at, digest, a.source, config,
+                              getattr(a, "vector", None)))
         self.url(a, article_id, primary=a.url, digest=digest)
         self.hashes.setdefault(digest, article_id)
         if hashes:
@@ -180,7 +181,7 @@ class _Staged:
         cursor = conn.cursor()
         for table, columns, rows in (
             ("articles", "id, url, registered_domain, host, outlet_id, site_name, title, text, published, language, "
-                         "authors, fetched_at, content_hash, source, search_config", self.articles),
+                         "authors, fetched_at, content_hash, source, search_config, embedding", self.articles),
             ("article_urls", "url, article_id, registered_domain, outlet_id, site_name, added_at", self.url_rows),
             ("article_sketches", "article_id, sketch", self.sketch_rows),
             ("article_sketch", "hash, article_id", self.key_rows),
@@ -674,6 +675,15 @@ class PostgresCorpus(Corpus):
             self._tx["conn"].execute(
                 "UPDATE articles a SET embedding = v.vector FROM unnest(%s::bigint[], %s::bytea[]) AS v(id, vector) "
                 "WHERE a.id = v.id", ([i for i, _ in items], [bytes(b) for _, b in items]))
+
+    set_vectors = put_vectors  # the interface's name (Corpus.set_vectors)
+
+    @_guarded
+    def missing_vectors(self, limit: int, after_id: int = 0) -> list[dict]:
+        """Articles without a vector (id, title, the start of the text), by id, after `after_id`."""
+        with self._conn() as conn:
+            return _dicts(conn.execute("SELECT id, title, left(text, 2000) AS text FROM articles WHERE id > %s "
+                                       "AND embedding IS NULL ORDER BY id LIMIT %s", (after_id, int(limit))))
 
     @_guarded
     def window_vectors(self, first_day: int, last_day: int) -> list[tuple[int, bytes]]:
