@@ -12,7 +12,7 @@ import pytest
 
 from masthead import corpus as corpus_module
 from masthead.corpus import RecordError, connect, content_hash, parse_published, sketch, terms
-from masthead.corpus import sqlite as sqlite_corpus
+from masthead.corpus import sqlite_schema
 from masthead.corpus import text as corpus_text
 from masthead.records import prepare
 from masthead.registry import load
@@ -44,7 +44,7 @@ def add(c, record):
 def test_schema_is_versioned_and_migrations_run_once(tmp_path):
     path = tmp_path / "c.db"
     first = connect(path)
-    assert first.conn.execute("PRAGMA user_version").fetchone()[0] == sqlite_corpus.SCHEMA_VERSION
+    assert first.conn.execute("PRAGMA user_version").fetchone()[0] == sqlite_schema.SCHEMA_VERSION
     assert first.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     tables = set(first.db.table_names())
     assert {"articles", "article_urls", "article_sketch", "articles_fts", "articles_fts_vocab"} <= tables
@@ -226,14 +226,14 @@ def test_a_version_2_corpus_is_migrated_to_large_index_segments(tmp_path):
     path = tmp_path / "old.db"
     conn = sqlite3.connect(path, isolation_level=None)
     db = sqlite_utils.Database(conn)
-    for number, migration in enumerate(sqlite_corpus.MIGRATIONS[:2], start=1):
+    for number, migration in enumerate(sqlite_schema.MIGRATIONS[:2], start=1):
         migration(db)
         conn.execute(f"PRAGMA user_version = {number}")
     conn.close()
     c = connect(path)
-    assert c.conn.execute("PRAGMA user_version").fetchone()[0] == sqlite_corpus.SCHEMA_VERSION
+    assert c.conn.execute("PRAGMA user_version").fetchone()[0] == sqlite_schema.SCHEMA_VERSION
     hashsize = c.conn.execute("SELECT v FROM articles_fts_config WHERE k = 'hashsize'").fetchone()
-    assert hashsize == (sqlite_corpus.FTS_HASH_SIZE,)
+    assert hashsize == (sqlite_schema.FTS_HASH_SIZE,)
     add(c, small_articles()[0])
     assert c.integrity_check() == []
 

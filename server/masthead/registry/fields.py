@@ -1,0 +1,123 @@
+"""Reading one field of a list entry: its type checked, every problem recorded with its position."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable
+
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from ..untrusted import shown
+from .model import parse_partial_date
+from .vocabulary import COUNTRIES
+
+__all__ = ["FieldReader"]
+
+
+class FieldReader:
+    """Field readers for the loader's builder, which supplies `_add(file, line, column, message, hint, severity)`."""
+
+
+    def _text(self, file: str, node: CommentedMap, key: str, required: bool = False) -> str | None:
+        value = node.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self._add(*_key_pos(file, node, key), f"`{key}` is missing or empty", f"add `{key}:`")
+            return None
+        if isinstance(value, (CommentedMap, CommentedSeq)):
+            self._add(*_key_pos(file, node, key), f"`{key}` must be text", "quote the value")
+            return None
+        return str(value).strip()
+
+    def _strings(self, file: str, node: CommentedMap, key: str) -> list[str]:
+        value = node.get(key)
+        if value is None:
+            return []
+        if isinstance(value, str):
+            return [value]
+        if not isinstance(value, CommentedSeq) or not all(isinstance(v, str) for v in value):
+            self._add(*_key_pos(file, node, key), f"`{key}` must be a list of strings", f"e.g. `{key}: [a, b]`")
+            return []
+        return list(value)
+
+    def _url(self, file: str, node: CommentedMap, key: str) -> str | None:
+        value = node.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not re.match(r"^https?://[^\s/]+\.[^\s]*$", value.strip()):
+            self._add(*_key_pos(file, node, key, value=True), f"`{key}` {shown(value)} is not an http(s) URL", "write the full public URL, starting with https://")
+            return None
+        return value.strip()
+
+    def _urls(self, file: str, node: CommentedMap, key: str) -> tuple[str, ...]:
+        value = node.get(key)
+        if value is None:
+            return ()
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, CommentedSeq) and not isinstance(items, list):
+            self._add(*_key_pos(file, node, key), f"`{key}` must be a list of URLs", f"e.g. `{key}: [https://...]`")
+            return ()
+        found = []
+        for i, item in enumerate(items):
+            pos = _item_pos(file, node, key, items, i) if isinstance(items, CommentedSeq) else _key_pos(file, node, key, value=True)
+            if not isinstance(item, str) or not re.match(r"^https?://[^\s/]+\.[^\s]*$", item.strip()):
+                self._add(*pos, f"source {shown(item)} is not an http(s) URL", "cite a public web page, starting with https://")
+                continue
+            found.append(item.strip())
+        if not found and not items:
+            self._add(*_key_pos(file, node, key), f"`{key}` is empty", "add at least one public URL")
+        return tuple(found)
+
+    def _country(self, file: str, node: CommentedMap, required: bool) -> str | None:
+        value = node.get("country")
+        if value is None:
+            if required:
+                self._add(*_key_pos(file, node, "id"), f"'{node.get('id')}' has no country", "add `country:` with an ISO 3166-1 code, e.g. 'RU'")
+            return None
+        if not isinstance(value, str) or (value not in COUNTRIES and value not in ("EU", "INT")):
+            self._add(*_key_pos(file, node, "country", value=True), f"country {shown(value)} is not an ISO 3166-1 alpha-2 code",
+                      "use two capital letters, e.g. 'GB' for the United Kingdom")
+            return None
+        return value
+
+    def _date(self, file: str, node: CommentedMap, key: str, required: bool) -> str | None:
+        if key not in node or node[key] is None:
+            if required:
+                self._add(*_key_pos(file, node, "type"), f"label has no `{key}` date", "add the date it took effect: YYYY-MM-DD (or YYYY-MM, YYYY)")
+            return None
+        parsed = parse_partial_date(node[key])
+        if parsed is None:
+            self._add(*_key_pos(file, node, key, value=True), f"`{key}` {shown(node[key])} is not a valid date", "write YYYY-MM-DD, YYYY-MM or YYYY")
+        return parsed
+
+    def _unknown_keys(self, file: str, node: CommentedMap, allowed: set[str], what: str) -> None:
+        for key in node:
+            if key not in allowed:
+                close = _closest(str(key), allowed)
+                self._add(*_key_pos(file, node, key), f"unknown key '{key}' in {what}",
+                          f"did you mean '{close}'?" if close else "allowed: " + ", ".join(sorted(allowed)))
+
+
+def _key_pos(file: str, node: CommentedMap, key: str, value: bool = False) -> tuple[str, int, int]:
+    try:
+        if key in node:
+            line, col = node.lc.value(key) if value else node.lc.key(key)
+            return file, line + 1, col + 1
+    except (AttributeError, KeyError, TypeError):
+        pass
+    return file, node.lc.line + 1, node.lc.col + 1
+
+
+def _item_pos(file: str, parent: CommentedMap, key: str, seq: Any, index: int) -> tuple[str, int, int]:
+    try:
+        line, col = seq.lc.item(index)
+        return file, line + 1, col + 1
+    except (AttributeError, KeyError, TypeError):
+        return _key_pos(file, parent, key)
+
+
+def _closest(word: str, choices: Iterable[str]) -> str | None:
+    import difflib
+
+    found = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return found[0] if found else None
