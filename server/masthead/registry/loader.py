@@ -91,6 +91,12 @@ def load_with_problems(path: Path, contents: bytes | None = None) -> tuple[Regis
     return registry, sorted(builder.problems, key=lambda p: (p.file != str(path), p.file, p.line, p.column))
 
 
+# Included lists (an imported list of hundreds of outlets) rarely change when the curated file does: their parsed
+# trees are kept by path and content hash, so a reload after an edit parses only the file that changed. The builder
+# only reads the trees. Curated files are parsed every time (an edit changes them anyway).
+_PARSED: dict[str, tuple[bytes, CommentedMap]] = {}
+
+
 class _Builder(FieldReader):
     """Walks the YAML nodes, recording every problem with its position, and builds the registry."""
 
@@ -122,6 +128,16 @@ class _Builder(FieldReader):
             self._add(str(path), 1, 1, f"the file is {len(raw)} bytes; the limit is {MAX_FILE_BYTES}", "split it with `include:`")
             return None
         self.raw[str(path)] = raw
+        key = (str(path), hashlib.sha256(raw).digest())
+        cached = _PARSED.get(key[0])
+        if cached is not None and cached[0] == key[1]:
+            return cached[1]
+        data = self._parse(path, raw)
+        if data is not None and not curated:
+            _PARSED[key[0]] = (key[1], data)
+        return data
+
+    def _parse(self, path: Path, raw: bytes) -> CommentedMap | None:
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
