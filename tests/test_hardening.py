@@ -242,15 +242,17 @@ def test_an_anchor_bomb_is_refused_in_little_memory_and_time(tmp_path):
     assert len(ANCHOR_BOMB.encode()) < 600
     # At most 1 GB of address space: expanding the bomb into a message took 1.9 GB.
     script = ("import resource, sys, time; resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30)); "
-              "from masthead.registry import validate; t = time.monotonic(); "
+              "from masthead.registry import validate; "
+              "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; t = time.monotonic(); "
               f"problems = validate({str(path)!r}); print(time.monotonic() - t); print(problems[0]); "
-              "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+              "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
                             env={"PYTHONPATH": str(ROOT / "server")})
     assert result.returncode == 0, result.stderr[-1000:]
-    seconds, problem, rss_kb = result.stdout.splitlines()
+    seconds, problem, grown_kb = result.stdout.splitlines()
     assert "aliases (*name) repeat more than" in problem and len(problem) < 500
-    assert float(seconds) < 5 and int(rss_kb) < 300 * 1024
+    # What validating the bomb adds to the process (the imports before it vary from machine to machine).
+    assert float(seconds) < 5 and int(grown_kb) < 100 * 1024
 
 
 def test_modest_aliases_still_load(tmp_path):
