@@ -12,7 +12,7 @@ from ..context import ContextError, parse_as_of
 from ..corpus import CorpusUnavailable
 
 __all__ = ["APIError", "error_response", "state", "query_arg", "query_int", "query_as_of", "json_body", "limit_fetches",
-           "register_error_handlers"]
+           "register_error_handlers", "outlet_or_404"]
 
 MAX_QUERY_PARAM = 200
 
@@ -86,6 +86,14 @@ def query_int(name: str, default: int, low: int, high: int) -> int:
     if not low <= value <= high:
         raise APIError(400, f"'{name}' must be between {low} and {high}", {"parameter": name})
     return value
+
+
+def outlet_or_404(registry, outlet_id: str):
+    """The outlet with this id in the loaded list, or a 404 naming the id."""
+    found = registry.outlets.get(outlet_id)
+    if found is None:
+        raise APIError(404, f"no outlet with id '{outlet_id[:80]}'")
+    return found
 
 
 def query_as_of() -> str:

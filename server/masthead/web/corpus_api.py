@@ -149,10 +149,7 @@ def _blueprint(state, db_path: str):
     @bp.get("/articles")
     def article():
         raw = query_arg("url", required=True, limit=urls.MAX_URL_LENGTH)
-        try:
-            page = urls.normalise(raw)
-        except urls.URLError as exc:
-            raise APIError(exc.status, str(exc), {"url": raw[:200]}) from None
+        page = _page(raw)
         found = corpus_module.local(db_path).article(page.url)
         if found is None:
             raise APIError(404, "no stored article has this URL", {"url": page.url[:200]})
@@ -164,10 +161,7 @@ def _blueprint(state, db_path: str):
     def forget_article():
         """Forget one stored article (a reader's page, or any other) with every URL it is known under."""
         raw = query_arg("url", required=True, limit=urls.MAX_URL_LENGTH)
-        try:
-            page = urls.normalise(raw)
-        except urls.URLError as exc:
-            raise APIError(exc.status, str(exc), {"url": raw[:200]}) from None
+        page = _page(raw)
         forgotten = corpus_module.local(db_path).delete(page.url)
         state.extras["forget_page"](page.url)  # this worker's copy of the fetched page, if any
         if forgotten is None:
@@ -188,10 +182,7 @@ def _blueprint(state, db_path: str):
             raise APIError(400, "the body needs 'url', the address of the page to add")
         if len(raw) > urls.MAX_URL_LENGTH:
             raise APIError(400, f"'url' is longer than {urls.MAX_URL_LENGTH} characters")
-        try:
-            page = urls.normalise(raw)
-        except urls.URLError as exc:
-            raise APIError(exc.status, str(exc), {"url": raw[:200]}) from None
+        page = _page(raw)
         corpus = corpus_module.local(db_path)
         registry = state.sources.current()
         if corpus.has_url(page.url):
@@ -240,6 +231,14 @@ def _without_addresses(message: str) -> str:
         else:
             words.append(word.replace(core, "(address withheld)"))
     return " ".join(words)
+
+
+def _page(raw: str) -> urls.PageURL:
+    """The normalised page a request names, or the API error that says why it is not one."""
+    try:
+        return urls.normalise(raw)
+    except urls.URLError as exc:
+        raise APIError(exc.status, str(exc), {"url": raw[:200]}) from None
 
 
 def _stored(registry, corpus, url: str, status: str, date: str) -> dict:

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, render_template
 
 from ..context import outlet_answer
 from ..registry.vocabulary import BADGE_KINDS, CONTROL_MODEL_TITLES, LABEL_TYPES
-from .api import APIError, query_as_of, state
+from .api import outlet_or_404, query_as_of, state
 
 __all__ = ["bp", "ownership_graph", "label_timeline"]
 
@@ -122,9 +122,7 @@ def label_timeline(labels: list[dict], as_of: str) -> dict:
 @bp.get("/outlets/<outlet_id>")
 def outlet_page(outlet_id: str):
     registry = state().sources.current()
-    outlet = registry.outlets.get(outlet_id)
-    if outlet is None:
-        raise APIError(404, f"no outlet with id '{outlet_id[:80]}'")
+    outlet = outlet_or_404(registry, outlet_id)
     as_of = query_as_of()
     answer = outlet_answer(registry, outlet, as_of)
     labels = [dict(label, kind_name=KIND_NAMES.get(label["kind"], "Label"),

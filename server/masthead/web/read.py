@@ -12,7 +12,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from .. import __version__, urls
 from ..context import ContextError, build_context, outlet_card
 from ..registry.vocabulary import BADGE_KINDS, LABEL_TYPES, vocabulary_document
-from .api import APIError, limit_fetches, query_arg, query_as_of, query_int, state
+from .api import APIError, outlet_or_404, limit_fetches, query_arg, query_as_of, query_int, state
 from .openapi import openapi_document
 
 __all__ = ["bp"]
@@ -74,9 +74,7 @@ def outlets():
 @bp.get("/outlets/<outlet_id>")
 def outlet(outlet_id: str):
     registry = state().sources.current()
-    found = registry.outlets.get(outlet_id)
-    if found is None:
-        raise APIError(404, f"no outlet with id '{outlet_id[:80]}'")
+    found = outlet_or_404(registry, outlet_id)
     as_of = query_as_of()
     return jsonify({
         **found.to_dict(as_of),
