@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from layout import layout
 
 from masthead.curation.changelog import ChangeLog
 from masthead.curation import (
@@ -450,24 +451,6 @@ def test_atomic_write_keeps_the_mode(tmp_path):
 # --- the kept document: edits after the first do not parse the file again ------------------------
 
 
-def _layout(node, path="") -> list:
-    """Every value with the line and column ruamel recorded for it: what the editor relies on."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
-    found = []
-    if isinstance(node, CommentedMap):
-        for key, value in node.items():
-            found.append((f"{path}/{key}", node.lc.key(key)[:2], node.lc.value(key)[:2]))
-            found.extend(_layout(value, f"{path}/{key}"))
-    elif isinstance(node, CommentedSeq):
-        for i, value in enumerate(node):
-            found.append((f"{path}/{i}", node.lc.item(i)))
-            found.extend(_layout(value, f"{path}/{i}"))
-    else:
-        found.append((path, str(node)))
-    return found
-
-
 @pytest.mark.parametrize("name", ["small", "commented"])
 def test_the_kept_document_matches_a_fresh_parse_after_every_kind_of_edit(name, request):
     path = request.getfixturevalue(name)
@@ -494,7 +477,7 @@ def test_the_kept_document_matches_a_fresh_parse_after_every_kind_of_edit(name, 
         assert version == file_etag(path.read_bytes())
         fresh = YamlDoc(path.read_text(encoding="utf-8"), path.name)
         assert kept.text == fresh.text
-        assert _layout(kept.data) == _layout(fresh.data)
+        assert layout(kept.data) == layout(fresh.data)
 
 
 def test_a_file_changed_by_hand_is_parsed_again(small):

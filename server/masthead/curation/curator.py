@@ -8,7 +8,6 @@ the diff there only, or refuses.
 
 from __future__ import annotations
 
-import difflib
 import logging
 import re
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from .. import registry as registry_module
 from .errors import Conflict, EditError, Invalid, NotFound
 from .files import atomic_write, etag_matches, file_etag, file_lock
-from .patch import PatchError, apply_patch
+from .patch import PatchError, apply_patch, unified_diff
 from .yamldoc import SECTION_KIND, YamlDoc, to_plain
 
 __all__ = ["Curator", "Edited"]
@@ -105,17 +104,15 @@ class Curator:
                 )
             doc = self._document(raw, current)
             self._cached = None  # the operation changes the document in place; it is kept again only on success
-            before = doc.text
+            before, before_lines = doc.text, doc.lines
             result = operation(doc)
             if doc.text == before:
                 self._cached = (current, doc)
                 return Edited(version=current, changed=False, result=result)
             new_raw = doc.text.encode("utf-8")
             version = file_etag(new_raw)
-            diff = "".join(difflib.unified_diff(
-                before.splitlines(keepends=True), doc.text.splitlines(keepends=True),
-                fromfile=f"a/{self.path.name}", tofile=f"b/{self.path.name}", n=CONTEXT,
-            ))
+            diff = unified_diff(before_lines, doc.lines,
+                                fromfile=f"a/{self.path.name}", tofile=f"b/{self.path.name}", n=CONTEXT)
             logged: dict = {}
 
             def log_first() -> None:  # validated: the record goes to the log before the file is renamed
@@ -160,7 +157,7 @@ class Curator:
         """Validate the new bytes as the file's contents, then write them atomically; publish the new registry.
 
         `before_rename` runs once the new text has validated, just before the file is written."""
-        registry, problems = registry_module.load_with_problems(self.path, contents=new_raw)
+        registry, problems = registry_module.load_with_problems(self.path, contents=new_raw, lines=doc.lines)
         found = [self._problem(p, doc) for p in problems]
         errors = [p for p in found if p["severity"] == "error"]
         if errors:

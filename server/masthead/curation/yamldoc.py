@@ -22,9 +22,9 @@ from ruamel.yaml.emitter import Emitter
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import ScalarString
 
+from ..registry.incremental import needs_whole_parse, update_tree
 from ..registry.yamlfile import GuardedComposer
 from .errors import Invalid, NotFound
-from .incremental import reparse_item
 from .patch import PatchError, apply_patch
 
 __all__ = ["YamlDoc", "Style", "guess_style", "to_plain", "KEY_ORDER", "SECTION_KIND", "DATE_KEYS"]
@@ -52,6 +52,9 @@ DATE_KEYS = {"since", "until", "retrieved", "checked"}
 _FULL_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _YEAR = re.compile(r"^\d{4}$")
 WIDTHS = (110, 80, 100, 120, 4096)
+# An entry whose emission at the file's width matches this share of its lines was folded by hand (a break a word
+# earlier or later): the changed lines are carried over onto it as a patch, and no other width is tried.
+CLOSE_ENOUGH = 0.9
 
 
 # --- YAML in and out ---------------------------------------------------------------------------
@@ -213,16 +216,18 @@ class YamlDoc:
         self.name = name
         self.set_text(text)
 
-    def set_text(self, text: str, parse: bool = True) -> None:
+    def set_text(self, text: str, parse: bool = True, style: Style | None = None, lines: list[str] | None = None) -> None:
         self.text = text
-        self._lines = text.splitlines(keepends=True)
-        self.style = guess_style(text)
+        self._lines = lines if lines is not None else text.splitlines(keepends=True)
+        self.style = style or guess_style(text)  # a splice keeps the style: the emitter wrote the new lines in it
         self._data: CommentedMap | None = None
+        self._plain = False  # the tree may be kept current entry by entry (no anchors, aliases; see incremental)
         if parse:
             self._parse()
         self.touched: tuple[int, int] | None = None  # the changed line range in the new text, for field messages
         self.touched_node: Any = None
         self._width: int | None = None
+        self._fitted = getattr(self, "_fitted", WIDTHS[0])
 
     def _parse(self) -> CommentedMap:
         try:
@@ -234,6 +239,7 @@ class YamlDoc:
         if not isinstance(data, CommentedMap):
             raise Invalid(f"{self.name}: the top level must be a mapping")
         self._data = data
+        self._plain = not needs_whole_parse(self.text)
         return data
 
     @property
@@ -312,14 +318,20 @@ class YamlDoc:
         return _strip_filler(buffer.getvalue().splitlines(keepends=True))
 
     def _best_width(self, emit: Callable[[int], list[str]], original: list[str]) -> tuple[int, list[str]]:
+        """The folding width at which the emitter writes `original` back as it is, or the closest one."""
         best: tuple[float, int, list[str]] | None = None
-        for width in WIDTHS:
+        # The width the last entry matched at first: entries of one file are mostly folded alike, and each
+        # emission of a large entry takes tens of milliseconds.
+        for width in sorted(WIDTHS, key=lambda w: w != self._fitted):
             emitted = emit(width)
             if emitted == original:
+                self._fitted = width
                 return width, emitted
             ratio = difflib.SequenceMatcher(None, emitted, original, autojunk=False).ratio()
             if best is None or ratio > best[0]:
                 best = (ratio, width, emitted)
+            if ratio >= CLOSE_ENOUGH:
+                break  # folded by hand near this width: no other width is likely to write it back either
         assert best is not None
         return best[1], best[2]
 
@@ -338,26 +350,26 @@ class YamlDoc:
                 break
         return self._width
 
-    def _splice(self, start: int, end: int, new_lines: list[str], item: tuple[str, int, bool] | None = None) -> None:
+    def _splice(self, start: int, end: int, new_lines: list[str]) -> None:
         """Replace lines [start, end) with new_lines.
 
-        `item` = (section, index, inserted) says the lines are that one entry of a section; then only the entry is
-        parsed again and the positions after it are shifted, instead of parsing the whole file again on next use.
-        """
+        When the lines are whole entries of a section, only those entries are parsed again and the positions after
+        them are shifted, instead of parsing the whole file again on next use (registry/incremental.py)."""
         lines = self.lines
         if new_lines and not new_lines[-1].endswith("\n"):
             new_lines = new_lines[:-1] + [new_lines[-1] + "\n"]
+        changed: tuple[int, int, int] | None = (start, end, start + len(new_lines))
         if start > 0 and not lines[start - 1].endswith("\n"):
             lines[start - 1] += "\n"
-            item = None  # the line before changed too: leave it to a full parse
-        text = "".join(lines[:start] + new_lines + lines[end:])
-        touched = (start, start + len(new_lines))
-        old_data, width = self._data, self._width
-        self.set_text(text, parse=False)
-        self.touched = touched
-        if item is not None and old_data is not None:
-            self._data = reparse_item(old_data, _yaml(self.style, 4096).load, *item, start, end, new_lines)
+            changed = None  # the line before changed too: let the comparison find the range
+        new = lines[:start] + new_lines + lines[end:]
+        old, old_data, width, plain = self._lines, self._data, self._width, self._plain
+        self.set_text("".join(new), parse=False, style=self.style, lines=new)
+        self.touched = (start, start + len(new_lines))
+        if old_data is not None and plain:
+            self._data = update_tree(old_data, old, new, _yaml(self.style, 4096).load, changed)
             if self._data is not None:
+                self._plain = True
                 self._width = width  # the file's folding width does not change with one entry
 
     @contextlib.contextmanager
@@ -384,7 +396,7 @@ class YamlDoc:
                 new_lines = apply_patch("".join(original), patch).splitlines(keepends=True)
             except PatchError:
                 new_lines = after
-        self._splice(start, end, new_lines, item=(section, index, False))
+        self._splice(start, end, new_lines)
         self.touched_node = (section, entry_id)
 
     def insert(self, section: str, node: CommentedMap) -> None:
@@ -392,7 +404,7 @@ class YamlDoc:
         width = self.document_width()
         if seq:
             _, end = self._item_region(section, len(seq) - 1)
-            self._splice(end, end, self._emit_item(section, node, width), item=(section, len(seq), True))
+            self._splice(end, end, self._emit_item(section, node, width))
         elif section in self.data:
             start, end = self._key_region(section)
             self._splice(start, end, self._emit_key(section, CommentedSeq([node]), width))

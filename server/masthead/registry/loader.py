@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import re
+import threading
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedMap, CommentedSeq, LineCol
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from .. import urls
 from ..untrusted import shown, surrogate_at
 from .fields import FieldReader, _closest, _item_pos, _key_pos
+from .incremental import needs_whole_parse, update_tree
 from .inherit import inherit
 from .model import Label, Outlet, Owner, OwnerLink, Problem, Registry, SourcesError
 from .quality import source_quality
 from .vocabulary import JURISDICTIONS, LABEL_TYPES, OWNER_KINDS
 from .yamlfile import parse_yaml
 
-__all__ = ["load", "validate", "check", "load_with_problems", "ID_RE", "MAX_FILE_BYTES"]
+__all__ = ["load", "validate", "check", "load_with_problems", "forget_kept", "ID_RE", "MAX_FILE_BYTES"]
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_MESSAGE = 400
@@ -62,13 +65,16 @@ def check(path: str | Path) -> tuple[Registry, list[Problem]]:
     return load_with_problems(Path(path))
 
 
-def load_with_problems(path: Path, contents: bytes | None = None) -> tuple[Registry, list[Problem]]:
+def load_with_problems(path: Path, contents: bytes | None = None,
+                       lines: list[str] | None = None) -> tuple[Registry, list[Problem]]:
     """Load once: the registry and every problem. `contents`, when given, stands for the bytes of `path` (an edit
-    checked before it is written); included files are read from disk."""
+    checked before it is written), and `lines` for its text split into lines, when the caller has them (the
+    editor does); included files are read from disk."""
     path = Path(path)
-    builder = _Builder()
+    builder = _Builder(*_BUILT.get(str(path), ({}, {})))
     if contents is not None:
         builder.given[str(path)] = contents
+        builder.given_lines = lines
     digest = hashlib.sha256()
     documents = builder.read(path, curated=True)
     files = [str(path)]
@@ -82,8 +88,10 @@ def load_with_problems(path: Path, contents: bytes | None = None) -> tuple[Regis
             if data is not None:
                 digest.update(builder.raw[str(include_path)])
                 builder.collect(include_path, data, curated=False)
-        builder.collect(path, documents, curated=True, first=True)
+        builder.collect(path, documents, curated=True)
     registry = builder.build()
+    builder.keep()
+    _remember(_BUILT, str(path), (builder.built, builder.collected))
     registry.files = tuple(files)
     registry.lists = tuple(builder.lists)
     registry.etag = digest.hexdigest()[:32]
@@ -93,15 +101,47 @@ def load_with_problems(path: Path, contents: bytes | None = None) -> tuple[Regis
 
 # Included lists (an imported list of hundreds of outlets) rarely change when the curated file does: their parsed
 # trees are kept by path and content hash, so a reload after an edit parses only the file that changed. The builder
-# only reads the trees. Curated files are parsed every time (an edit changes them anyway).
+# only reads these trees.
 _PARSED: dict[str, tuple[bytes, CommentedMap]] = {}
+# A curated file changes with every edit: its last tree is kept with its lines, and the next text is made from it
+# by parsing only the entries whose lines changed (incremental.py). That updates the tree in place, so a load
+# takes it out while it builds and puts it back after; a load running beside it parses the file whole.
+_KEPT: dict[str, tuple[bytes, list[str], CommentedMap]] = {}  # only trees of texts without anchors or aliases
+_KEPT_LOCK = threading.Lock()
+# What each entry built to (the object and its problems), by the entry's node, and what collecting each included
+# list added, for the next load of the same top file: an edit builds again only the entries it changed. Entries
+# below an edit moved, so their problems move too.
+_BUILT: dict[str, tuple[dict, dict]] = {}
+_KEEP_FILES = 4  # trees and builds are kept for this many files (a test suite loads thousands)
+
+
+def forget_kept() -> None:
+    """Drop the kept trees of curated files and every kept build: the next load parses each curated file whole
+    and builds every entry. (Included lists stay parsed: those trees are kept by content hash and never change.)"""
+    with _KEPT_LOCK:
+        _KEPT.clear()
+    _BUILT.clear()
+
+
+def _remember(cache: dict, key: str, value) -> None:
+    cache.pop(key, None)
+    cache[key] = value
+    while len(cache) > _KEEP_FILES:
+        cache.pop(next(iter(cache)))
 
 
 class _Builder(FieldReader):
     """Walks the YAML nodes, recording every problem with its position, and builds the registry."""
 
-    def __init__(self) -> None:
+    def __init__(self, built: dict[int, tuple] | None = None, collected: dict[tuple, tuple] | None = None) -> None:
         self.problems: list[Problem] = []
+        self.previous = built or {}  # the last build of the same file's entries, by node (see _BUILT)
+        self.built: dict[int, tuple] = {}
+        self.previous_collected = collected or {}
+        self.collected: dict[tuple, tuple] = {}
+        self.included: tuple = ()  # (path, tree id) of the included lists collected so far
+        self.kept: dict[str, tuple[bytes, list[str], CommentedMap]] = {}
+        self.given_lines: list[str] | None = None  # the lines of the given contents of the top file
         self.raw: dict[str, bytes] = {}
         self.given: dict[str, bytes] = {}  # file contents that are not (yet) on disk
         self.owner_nodes: dict[str, tuple[str, CommentedMap, bool]] = {}
@@ -111,6 +151,9 @@ class _Builder(FieldReader):
         self.ownerless: dict[str, tuple[str, CommentedMap]] = {}  # curated outlets with no owner yet: may inherit one
         self.quality = source_quality()
         self.today = dt.date.today().isoformat()
+        if self.previous.get("made") != (self.today, id(self.quality)):
+            self.previous = {}  # what an entry builds to depends on the day (a `checked` date) and on the source list
+        self.built["made"] = (self.today, id(self.quality))
 
     # reading
 
@@ -128,14 +171,41 @@ class _Builder(FieldReader):
             self._add(str(path), 1, 1, f"the file is {len(raw)} bytes; the limit is {MAX_FILE_BYTES}", "split it with `include:`")
             return None
         self.raw[str(path)] = raw
+        if curated:
+            return self._read_curated(path, raw)
         key = (str(path), hashlib.sha256(raw).digest())
         cached = _PARSED.get(key[0])
         if cached is not None and cached[0] == key[1]:
             return cached[1]
         data = self._parse(path, raw)
-        if data is not None and not curated:
-            _PARSED[key[0]] = (key[1], data)
+        if data is not None:
+            _remember(_PARSED, key[0], (key[1], data))
         return data
+
+    def _read_curated(self, path: Path, raw: bytes) -> CommentedMap | None:
+        with _KEPT_LOCK:
+            kept = _KEPT.pop(str(path), None)
+        lines = self.given_lines if self.given.get(str(path)) is raw else None
+        if lines is None:
+            try:
+                lines = raw.decode("utf-8").splitlines(keepends=True)
+            except UnicodeDecodeError:
+                return self._parse(path, raw)  # which says where
+        data = None
+        if kept is not None:
+            data = kept[2] if kept[0] == raw else update_tree(kept[2], kept[1], lines, parse_yaml)
+        if data is None:
+            data = self._parse(path, raw)
+            if data is None or needs_whole_parse(raw.decode("utf-8")):
+                return data
+        self.kept[str(path)] = (raw, lines, data)
+        return data
+
+    def keep(self) -> None:
+        """Hand the curated trees back for the next load, now that the build has read them."""
+        with _KEPT_LOCK:
+            for path, kept in self.kept.items():
+                _remember(_KEPT, path, kept)
 
     def _parse(self, path: Path, raw: bytes) -> CommentedMap | None:
         try:
@@ -204,7 +274,33 @@ class _Builder(FieldReader):
 
     # collecting
 
-    def collect(self, path: Path, data: CommentedMap, curated: bool, first: bool = False) -> None:
+    def collect(self, path: Path, data: CommentedMap, curated: bool) -> None:
+        """Take the file's entries (by id, in file order) and report ids that are missing, invalid or taken.
+
+        An included list's entries depend only on the lists collected before it: when those and its own tree
+        are the ones of the last load, what it added then is added again without walking it."""
+        if curated:
+            return self._collect(path, data, curated)
+        self.included += ((str(path), id(data)),)
+        stores = (self.owner_nodes, self.outlet_nodes)
+        hit = self.previous_collected.get(self.included)
+        if hit is not None and hit[0] is data:
+            _, problems, added, order, lists = hit
+            self.problems.extend(problems)
+            for store, items in zip(stores, added):
+                store.update(items)
+            self.order.extend(order)
+            self.lists.extend(lists)
+        else:
+            counts = (len(self.problems), [len(store) for store in stores], len(self.order), len(self.lists))
+            self._collect(path, data, curated)
+            problems = tuple(self.problems[counts[0]:])
+            # An included list only adds ids (a taken one is reported, never replaced), so the new ones are last.
+            added = tuple(tuple(store.items())[count:] for store, count in zip(stores, counts[1]))
+            hit = (data, problems, added, tuple(self.order[counts[2]:]), tuple(self.lists[counts[3]:]))
+        self.collected[self.included] = hit
+
+    def _collect(self, path: Path, data: CommentedMap, curated: bool) -> None:
         file = str(path)
         self._unknown_keys(file, data, TOP_KEYS, "top level")
         if not curated and isinstance(data.get("list"), CommentedMap):
@@ -218,9 +314,9 @@ class _Builder(FieldReader):
                 self._add(*_key_pos(file, data, section), f"`{section}` must be a list", "start each entry with '- id: ...'")
                 continue
             for i, node in enumerate(items):
-                pos = _item_pos(file, data, section, items, i)
                 if not isinstance(node, CommentedMap):
-                    self._add(*pos, f"each entry of `{section}` must be a mapping", "start the entry with '- id: ...'")
+                    self._add(*_item_pos(file, data, section, items, i), f"each entry of `{section}` must be a mapping",
+                              "start the entry with '- id: ...'")
                     continue
                 entry_id = node.get("id")
                 if not isinstance(entry_id, str) or not ID_RE.match(entry_id):
@@ -228,6 +324,7 @@ class _Builder(FieldReader):
                               "use lowercase letters, digits and '-', e.g. 'rossiya-segodnya'")
                     continue
                 if entry_id in store:
+                    pos = _item_pos(file, data, section, items, i)
                     other_file, other, other_curated = store[entry_id]
                     if curated and not other_curated:
                         # A curated entry replaces an imported one with the same id.
@@ -253,10 +350,10 @@ class _Builder(FieldReader):
         for owner_id, (file, node, curated) in self.owner_nodes.items():
             if owner_id in self.outlet_nodes:
                 self._add(*_key_pos(file, node, "id"), f"'{owner_id}' is both an owner id and an outlet id", "ids must be unique across owners and outlets")
-            owners[owner_id] = self._owner(file, node, curated)
+            owners[owner_id] = self._entry(self._owner, file, node, curated)
         outlets: dict[str, Outlet] = {}
         for outlet_id, (file, node, curated) in self.outlet_nodes.items():
-            outlets[outlet_id] = self._outlet(file, node, curated)
+            outlets[outlet_id] = self._entry(self._outlet, file, node, curated)
         self._check_owner_refs(owners, outlets)
         self._check_cycles(owners)
         hosts, paths = self._index(outlets)
@@ -269,6 +366,26 @@ class _Builder(FieldReader):
                 self._add(*_key_pos(file, node, "id"), f"outlet '{outlet_id}' has no owner",
                           "add `owner: <owner id>` with `owner_sources:`, or `ownership_note:` saying why it is not known")
         return Registry(owners=owners, outlets=outlets, hosts=hosts, paths=paths)
+
+    def _entry(self, build, file: str, node: CommentedMap, curated: bool):
+        """One entry built, or taken from the last build when its node is the same object (kept trees only
+        change the nodes an edit touched). Its problems are replayed, moved with the entry's first line."""
+        line = (getattr(node, LineCol.attrib, None) or node.lc).line
+        hit = self.previous.get(id(node))
+        if hit is not None and hit[0] is node and hit[1] is build.__func__ and hit[2] == file and hit[3] == curated:
+            value, problems, ownerless = hit[5], hit[6], hit[7]
+            if problems:
+                delta = line - hit[4]
+                self.problems.extend(dataclasses.replace(p, line=p.line + delta) if delta else p for p in problems)
+            if ownerless:
+                self.ownerless[ownerless] = (file, node)
+        else:
+            first = len(self.problems)
+            value = build(file, node, curated)
+            problems = tuple(self.problems[first:])
+            ownerless = value.id if self.ownerless.get(value.id, (None, None))[1] is node else None
+        self.built[id(node)] = (node, build.__func__, file, curated, line, value, problems, ownerless)
+        return value
 
     def _owner(self, file: str, node: CommentedMap, curated: bool) -> Owner:
         self._unknown_keys(file, node, OWNER_KEYS, "owner")
