@@ -6,7 +6,6 @@ import dataclasses
 import datetime as dt
 import hashlib
 import re
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +14,10 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from .. import urls
 from ..untrusted import shown, surrogate_at
+from .crosscheck import CrossChecks
 from .fields import FieldReader, _closest, _item_pos, _key_pos
 from .incremental import needs_whole_parse, update_tree
+from .kept import BUILT, KEPT, KEPT_LOCK, PARSED, forget_kept, remember
 from .inherit import inherit
 from .model import Label, Outlet, Owner, OwnerLink, Problem, Registry, SourcesError
 from .quality import source_quality
@@ -71,7 +72,7 @@ def load_with_problems(path: Path, contents: bytes | None = None,
     checked before it is written), and `lines` for its text split into lines, when the caller has them (the
     editor does); included files are read from disk."""
     path = Path(path)
-    builder = _Builder(*_BUILT.get(str(path), ({}, {})))
+    builder = _Builder(*BUILT.get(str(path), ({}, {})))
     if contents is not None:
         builder.given[str(path)] = contents
         builder.given_lines = lines
@@ -91,7 +92,7 @@ def load_with_problems(path: Path, contents: bytes | None = None,
         builder.collect(path, documents, curated=True)
     registry = builder.build()
     builder.keep()
-    _remember(_BUILT, str(path), (builder.built, builder.collected))
+    remember(BUILT, str(path), (builder.built, builder.collected))
     registry.files = tuple(files)
     registry.lists = tuple(builder.lists)
     registry.etag = digest.hexdigest()[:32]
@@ -99,43 +100,12 @@ def load_with_problems(path: Path, contents: bytes | None = None,
     return registry, sorted(builder.problems, key=lambda p: (p.file != str(path), p.file, p.line, p.column))
 
 
-# Included lists (an imported list of hundreds of outlets) rarely change when the curated file does: their parsed
-# trees are kept by path and content hash, so a reload after an edit parses only the file that changed. The builder
-# only reads these trees.
-_PARSED: dict[str, tuple[bytes, CommentedMap]] = {}
-# A curated file changes with every edit: its last tree is kept with its lines, and the next text is made from it
-# by parsing only the entries whose lines changed (incremental.py). That updates the tree in place, so a load
-# takes it out while it builds and puts it back after; a load running beside it parses the file whole.
-_KEPT: dict[str, tuple[bytes, list[str], CommentedMap]] = {}  # only trees of texts without anchors or aliases
-_KEPT_LOCK = threading.Lock()
-# What each entry built to (the object and its problems), by the entry's node, and what collecting each included
-# list added, for the next load of the same top file: an edit builds again only the entries it changed. Entries
-# below an edit moved, so their problems move too.
-_BUILT: dict[str, tuple[dict, dict]] = {}
-_KEEP_FILES = 4  # trees and builds are kept for this many files (a test suite loads thousands)
-
-
-def forget_kept() -> None:
-    """Drop the kept trees of curated files and every kept build: the next load parses each curated file whole
-    and builds every entry. (Included lists stay parsed: those trees are kept by content hash and never change.)"""
-    with _KEPT_LOCK:
-        _KEPT.clear()
-    _BUILT.clear()
-
-
-def _remember(cache: dict, key: str, value) -> None:
-    cache.pop(key, None)
-    cache[key] = value
-    while len(cache) > _KEEP_FILES:
-        cache.pop(next(iter(cache)))
-
-
-class _Builder(FieldReader):
+class _Builder(FieldReader, CrossChecks):
     """Walks the YAML nodes, recording every problem with its position, and builds the registry."""
 
     def __init__(self, built: dict[int, tuple] | None = None, collected: dict[tuple, tuple] | None = None) -> None:
         self.problems: list[Problem] = []
-        self.previous = built or {}  # the last build of the same file's entries, by node (see _BUILT)
+        self.previous = built or {}  # the last build of the same file's entries, by node (see BUILT)
         self.built: dict[int, tuple] = {}
         self.previous_collected = collected or {}
         self.collected: dict[tuple, tuple] = {}
@@ -174,17 +144,17 @@ class _Builder(FieldReader):
         if curated:
             return self._read_curated(path, raw)
         key = (str(path), hashlib.sha256(raw).digest())
-        cached = _PARSED.get(key[0])
+        cached = PARSED.get(key[0])
         if cached is not None and cached[0] == key[1]:
             return cached[1]
         data = self._parse(path, raw)
         if data is not None:
-            _remember(_PARSED, key[0], (key[1], data))
+            remember(PARSED, key[0], (key[1], data))
         return data
 
     def _read_curated(self, path: Path, raw: bytes) -> CommentedMap | None:
-        with _KEPT_LOCK:
-            kept = _KEPT.pop(str(path), None)
+        with KEPT_LOCK:
+            kept = KEPT.pop(str(path), None)
         lines = self.given_lines if self.given.get(str(path)) is raw else None
         if lines is None:
             try:
@@ -203,9 +173,9 @@ class _Builder(FieldReader):
 
     def keep(self) -> None:
         """Hand the curated trees back for the next load, now that the build has read them."""
-        with _KEPT_LOCK:
+        with KEPT_LOCK:
             for path, kept in self.kept.items():
-                _remember(_KEPT, path, kept)
+                remember(KEPT, path, kept)
 
     def _parse(self, path: Path, raw: bytes) -> CommentedMap | None:
         try:
@@ -607,76 +577,6 @@ class _Builder(FieldReader):
             in_response_to=self._text(file, item, "in_response_to"), retrieved=self._date(file, item, "retrieved", required=False),
             list=self._text(file, item, "list"), checked=checked, until_sources=until_sources,
         )
-
-    # checks across entries
-
-    def _check_owner_refs(self, owners: dict[str, Owner], outlets: dict[str, Outlet]) -> None:
-        for section, store in (("owners", self.owner_nodes), ("outlets", self.outlet_nodes)):
-            for entry_id, (file, node, _) in store.items():
-                key = "owned_by" if section == "owners" else ("owners" if "owners" in node else "owner")
-                links = owners[entry_id].owned_by if section == "owners" else outlets[entry_id].owners
-                for i, link in enumerate(links):
-                    if link.owner not in owners:
-                        close = _closest(link.owner, owners)
-                        value = node.get(key)
-                        pos = _item_pos(file, node, key, value, i) if isinstance(value, CommentedSeq) else _key_pos(file, node, key, value=True)
-                        self._add(*pos, f"unknown owner id '{link.owner}'",
-                                  f"did you mean '{close}'?" if close else "define it under `owners:` first")
-
-    def _check_cycles(self, owners: dict[str, Owner]) -> None:
-        state: dict[str, int] = {}  # 1 = on the current path, 2 = done
-        reported: set[frozenset] = set()
-
-        def visit(owner_id: str, path: list[str]) -> None:
-            state[owner_id] = 1
-            for link in owners[owner_id].owned_by:
-                if link.owner not in owners:
-                    continue
-                if state.get(link.owner) == 1:
-                    cycle = path[path.index(link.owner):] + [owner_id, link.owner] if link.owner in path else [owner_id, link.owner]
-                    key = frozenset(cycle)
-                    if key not in reported:
-                        reported.add(key)
-                        file, node, _ = self.owner_nodes[owner_id]
-                        self._add(*_key_pos(file, node, "owned_by"), "ownership cycle: " + " -> ".join(cycle),
-                                  "an owner cannot own itself through others; remove one `owned_by` link")
-                elif state.get(link.owner) is None:
-                    visit(link.owner, path + [owner_id])
-            state[owner_id] = 2
-
-        for owner_id in owners:
-            if owner_id not in state:
-                visit(owner_id, [])
-
-    def _index(self, outlets: dict[str, Outlet]) -> tuple[dict[str, str], dict[str, list[tuple[str, str]]]]:
-        hosts: dict[str, str] = {}
-        paths: dict[str, list[tuple[str, str]]] = {}
-        claimed: dict[str, str] = {}
-        for outlet in sorted(outlets.values(), key=lambda o: not o.curated):
-            file, node, _ = self.outlet_nodes[outlet.id]
-            for key, rules in (("domains", outlet.domains), ("paths", outlet.paths)):
-                for i, rule in enumerate(rules):
-                    owner_of_rule = claimed.get(rule)
-                    if owner_of_rule and owner_of_rule != outlet.id:
-                        other = outlets[owner_of_rule]
-                        if other.curated and not outlet.curated:
-                            self._add(*_item_pos(file, node, key, node.get(key), i),
-                                      f"imported outlet '{outlet.id}' claims '{rule}', which curated outlet '{other.id}' has; the curated one wins",
-                                      severity="warning")
-                        else:
-                            self._add(*_item_pos(file, node, key, node.get(key), i),
-                                      f"domain '{rule}' is claimed by two outlets: '{other.id}' and '{outlet.id}'",
-                                      "a domain belongs to one outlet; use `paths:` for sections under one domain")
-                        continue
-                    claimed[rule] = outlet.id
-                    if key == "domains":
-                        hosts[rule] = outlet.id
-                    else:
-                        host, prefix = rule.split("/", 1)
-                        paths.setdefault(host, []).append(("/" + prefix, outlet.id))
-        for rules in paths.values():
-            rules.sort(key=lambda r: -len(r[0]))
-        return hosts, paths
 
     def _add(self, file: str, line: int, column: int, message: str, hint: str = "", severity: str = "error") -> None:
         if len(message) > MAX_MESSAGE:  # a value quoted in a message never makes it unbounded
