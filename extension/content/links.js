@@ -80,16 +80,21 @@
     return href;
   }
 
+  // What linkTarget() can use: absolute and protocol-relative links, and relative ones carrying an address.
+  const OFFSITE = 'a[href^="http:" i], a[href^="https:" i], a[href^="//"], a[href*="http%3a" i], a[href*="https%3a" i], a[href*="http:" i], a[href*="https:" i]';
+
   function flush() {
     const batch = timed("collect", () => {
       const links = [];
       const roots = queue;
       queue = [];
       for (const root of roots) {
-        if (!root.isConnected) continue;
-        // getElementsByTagName: no selector to parse and no static copy, the cheapest way to a subtree's links.
-        const found = root.localName === "a" ? [root] : root.getElementsByTagName("a");
-        for (const link of found) {
+        if (root.nodeType !== 1 || !root.isConnected) continue;
+        // Only links that can lead off the site: the selector is matched inside the browser, so the page's own
+        // relative links cost no call from here (each call crosses Firefox's content-script wrappers).
+        const found = root.localName === "a" ? (root.matches(OFFSITE) ? [root] : []) : root.querySelectorAll(OFFSITE);
+        for (let i = 0, count = found.length; i < count; i++) {
+          const link = found[i];
           if (seen.has(link)) continue;
           seen.add(link);
           const target = linkTarget(link);
@@ -119,11 +124,14 @@
       outlet.spoken = `Masthead: ${outlet.name}, ${(outlet.labels ?? []).map((label) => label.title).join("; ")}`;
     }
     timed("badge", () => {
+      queueAdded(observer.takeRecords()); // the page's own changes so far still count
       for (const [link, target] of links) {
         const outlet = answer.outlets[answer.matches[target]];
         if (outlet && link.isConnected) addBadge(link, outlet);
       }
+      observer.takeRecords(); // and the badges just added are not news to read again
     });
+    if (queue.length) schedule();
   }
 
   // ------------------------------------------------------------ badges
@@ -182,6 +190,28 @@
   ].join("\n");
   let styled = false;
 
+  // One finished badge per word, kind and theme; each link gets a shallow copy and its own spoken name. Copying
+  // costs one DOM call where building costs five (and each call crosses Firefox's content-script wrappers).
+  const templates = new Map();
+
+  function badgeFor(outlet) {
+    const word = outlet.badge || "LABEL";
+    const kind = KINDS.has(outlet.badge_kind) ? outlet.badge_kind : "other";
+    const key = `${word}|${kind}|${dark}`;
+    let template = templates.get(key);
+    if (!template) {
+      template = document.createElement("masthead-label");
+      template.setAttribute("data-word", word);
+      template.setAttribute("data-kind", kind);
+      template.setAttribute("data-theme", dark ? "dark" : "light");
+      template.setAttribute("role", "img");
+      templates.set(key, template);
+    }
+    const badge = template.cloneNode(false);
+    badge.setAttribute("aria-label", outlet.spoken);
+    return badge;
+  }
+
   function addBadge(link, outlet) {
     if (badges.has(link)) return;
     if (!styled) {
@@ -194,14 +224,8 @@
     badges.set(link, outlet);
     // Inside a heading of the link when it has one (a search result's title), else the link itself.
     const anchor = link.firstElementChild ? link.querySelector("h1, h2, h3, h4, [role=heading]") ?? link : link;
-    const badge = document.createElement("masthead-label");
-    badge.dataset.word = outlet.badge || "LABEL";
-    badge.dataset.kind = KINDS.has(outlet.badge_kind) ? outlet.badge_kind : "other";
-    badge.dataset.theme = dark ? "dark" : "light";
-    badge.setAttribute("role", "img");
-    badge.setAttribute("aria-label", outlet.spoken);
-    anchor.append(badge);
-    link.dataset.mastheadBadge = outlet.badge || "LABEL";
+    anchor.append(badgeFor(outlet));
+    link.setAttribute("data-masthead-badge", outlet.badge || "LABEL");
     stats.badged += 1;
   }
 
@@ -269,14 +293,17 @@
 
   // ------------------------------------------------------------ start
 
+  // Added nodes are queued unread (every property read crosses the content-script wrappers); the batch reads
+  // each root once. Our own badges never arrive here: their records are taken and dropped as they are added.
+  function queueAdded(mutations) {
+    for (const mutation of mutations) {
+      const added = mutation.addedNodes;
+      for (let i = 0, count = added.length; i < count; i++) queue.push(added[i]);
+    }
+  }
+
   const observer = new MutationObserver((mutations) => {
-    timed("observe", () => {
-      for (const mutation of mutations) {
-        for (const node of mutation.addedNodes) {
-          if (node.nodeType === 1 && node.localName !== "masthead-label" && node.localName !== "masthead-tooltip" && node.id !== "masthead-label-style") queue.push(node);
-        }
-      }
-    });
+    timed("observe", () => queueAdded(mutations));
     if (queue.length) schedule();
   });
   observer.observe(document.documentElement, { childList: true, subtree: true });
