@@ -177,6 +177,19 @@ def test_language_is_detected_when_the_record_does_not_give_it(tmp_path):
     corpus.close()
 
 
+def test_an_outlet_that_publishes_in_one_language_gives_its_articles_that_language():
+    from masthead.records import prepare
+
+    small = load(DATA / "sources-small.yaml")
+    # "OK" alone is no language a detector can tell; the Russian service of the test broadcaster publishes in one.
+    one = prepare({"url": "https://www.nbc-example.com/russian/news/1", "title": "OK", "text": "OK"}, small)
+    assert (one.outlet_id, one.language) == ("national-broadcaster-russian", "ru")
+    # An outlet in two languages, or none listed: the text decides.
+    several = prepare({"url": "https://www.nbc-example.com/news/2", "title": "Die Regierung hat am Mittwoch neue Sanktionen beschlossen",
+                       "text": "Der Schritt folgt auf monatelange Debatten in der Europäischen Union über staatliche Sender."}, small)
+    assert several.language == "de"
+
+
 def _jsonl(tmp_path, records) -> Path:
     path = tmp_path / "named.jsonl"
     path.write_text("\n".join(json.dumps(r) for r in records))

@@ -82,6 +82,16 @@ def outlet_by_name(registry, name: str) -> str | None:
     return found
 
 
+def _language(registry, outlet_id: str | None, title: str, text: str, detect: bool) -> str | None:
+    """An outlet that publishes in one language (sources.yaml says so) gives it: surer than a guess from a short
+    headline, and free (detection is the dearest step of preparing a record). Otherwise the text decides."""
+    if registry is not None and outlet_id in registry.outlets:
+        languages = registry.outlets[outlet_id].languages
+        if len(languages) == 1:
+            return languages[0].split("-")[0].lower()
+    return language_module.detect(title, text) if detect else None
+
+
 def prepare(record: dict, registry=None, source: str | None = None, detect_language: bool = True) -> Article:
     """A raw record ({url, title, text, published, outlet?, language?, ...}) -> an Article, or RecordError.
 
@@ -130,7 +140,7 @@ def prepare(record: dict, registry=None, source: str | None = None, detect_langu
         url=page.url, registered_domain=page.registered_domain or page.host, host=page.host,
         title=title, text=text, outlet_id=outlet_id, site_name=site_name,
         published=parse_published(published) if isinstance(published, (str, int, float)) else None,
-        language=_text(record, "language") or (language_module.detect(title, text) if detect_language else None),
+        language=_text(record, "language") or _language(registry, outlet_id, title, text, detect_language),
         authors=authors,
         fetched_at=_text(record, "fetched_at") or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         source=source, digest=content_hash(title, text, words), hashes=sketch(text, words), warnings=warnings,
