@@ -227,7 +227,7 @@ def candidates(corpus, query: Query) -> list[dict]:
         if query.vector is not None:
             stored = corpus.window_vectors(lo, hi)
             if stored:
-                sims = embed.as_matrix([blob for _, blob in stored]) @ query.vector
+                sims = embed.cosines([blob for _, blob in stored], query.vector)
                 for index in sims.argsort()[::-1][:VECTOR_CANDIDATES + 1]:
                     found.setdefault(stored[index][0], {})["cos"] = float(sims[index])
         found.pop(query.article_id, None)
@@ -240,7 +240,7 @@ def candidates(corpus, query: Query) -> list[dict]:
         missing = [r["id"] for r in rows if "cos" not in found[r["id"]]]
         stored = corpus.vectors(missing)
         if stored:
-            sims = embed.as_matrix(list(stored.values())) @ query.vector
+            sims = embed.cosines(list(stored.values()), query.vector)
             for article_id, sim in zip(stored, sims):
                 found[article_id]["cos"] = float(sim)
     query_title = {_fold(w) for w in terms(query.title) if _useful(w)}
