@@ -200,3 +200,21 @@ def test_the_deadline_covers_waiting_for_the_host():
             fetcher.fetch(site.base + "/dorvik-vote.html")
         assert time.monotonic() - started < 1.5
         slow.join()
+
+
+def test_a_resolver_that_never_answers_is_given_up_at_the_timeout(monkeypatch):
+    import socket
+
+    answered = []
+
+    def silent(host, port, *args, **kwargs):  # a name server that does not answer (the system retries for ~30 s)
+        time.sleep(3)
+        answered.append(host)
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    monkeypatch.setattr(socket, "getaddrinfo", silent)
+    fetcher = Fetcher(timeout=0.3, robots=False)
+    started = time.monotonic()
+    with pytest.raises(FetchError, match="timed out resolving slow-dns.example"):
+        fetcher.fetch("http://slow-dns.example/story")
+    assert time.monotonic() - started < 1.5 and not answered  # the request did not wait for the lookup

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import http.client
 import ipaddress
 import logging
+import os
 import socket
 import ssl
 import threading
@@ -28,6 +30,19 @@ PAGE_TYPES = ("text/html", "application/xhtml+xml")
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/xml", "text/xml", "application/rdf+xml")
 ROBOTS_TYPES = ("text/plain",)
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+RESOLVER_THREADS = 4
+_resolver_pool: tuple[int, concurrent.futures.ThreadPoolExecutor] | None = None
+_resolver_lock = threading.Lock()
+
+
+def _resolvers() -> concurrent.futures.ThreadPoolExecutor:
+    """The threads that run name lookups, per process: a forked worker inherits its parent's pool object but
+    not its threads, so it makes its own."""
+    global _resolver_pool
+    with _resolver_lock:
+        if _resolver_pool is None or _resolver_pool[0] != os.getpid():
+            _resolver_pool = (os.getpid(), concurrent.futures.ThreadPoolExecutor(RESOLVER_THREADS, thread_name_prefix="masthead-dns"))
+        return _resolver_pool[1]
 
 
 def extract_html(html: bytes | str, url: str | None = None) -> dict | None:
@@ -221,9 +236,16 @@ class Fetcher:
                 self._robots[origin] = parser
         return parser.can_fetch(self.user_agent, url)
 
-    def _resolve(self, host: str, port: int) -> str:
+    def _resolve(self, host: str, port: int, deadline: float) -> str:
+        # getaddrinfo() takes no timeout, and a resolver that never answers would hold this request (and a server
+        # thread) for as long as the system's resolver retries: the lookup runs on one of a few resolver threads
+        # and is given up at the deadline (the thread finishes on its own; the pool bounds how many can hang).
+        lookup = _resolvers().submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
         try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            infos = lookup.result(timeout=max(0.001, min(self.timeout, deadline - time.monotonic())))
+        except concurrent.futures.TimeoutError:
+            lookup.cancel()
+            raise FetchError(f"timed out resolving {host}") from None
         except socket.gaierror as exc:
             raise FetchError(f"cannot resolve {host}: {exc.strerror}") from None
         addresses = [info[4][0] for info in infos]
@@ -263,7 +285,7 @@ class Fetcher:
             port = parts.port or (443 if parts.scheme == "https" else 80)
         except ValueError:
             raise Refused("bad port") from None
-        address = self._resolve(host, port)
+        address = self._resolve(host, port, deadline)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         lock = self._wait_turn(host, deadline)
         watchdog = None
