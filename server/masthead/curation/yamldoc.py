@@ -22,7 +22,7 @@ from ruamel.yaml.emitter import Emitter
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import ScalarString
 
-from ..registry.incremental import needs_whole_parse, update_tree
+from ..registry.incremental import dash_line, needs_whole_parse, update_tree
 from ..registry.yamlfile import GuardedComposer
 from .errors import Invalid, NotFound
 from .patch import PatchError, apply_patch
@@ -295,11 +295,7 @@ class YamlDoc:
         return start, end
 
     def _dash_line(self, seq: CommentedSeq, index: int) -> int:
-        line = seq.lc.item(index)[0]
-        lines = self.lines
-        while line > 0 and not lines[line].lstrip().startswith("-"):
-            line -= 1
-        return line
+        return dash_line(self._lines, seq.lc.item(index)[0])
 
     # emitting
 

@@ -14,7 +14,7 @@ from typing import Any, Callable
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, LineCol
 from ruamel.yaml.error import YAMLError
 
-__all__ = ["update_tree", "shift_lines", "changed_range", "needs_whole_parse", "SECTIONS"]
+__all__ = ["update_tree", "shift_lines", "changed_range", "needs_whole_parse", "dash_line", "SECTIONS"]
 
 SECTIONS = ("outlets", "owners")
 _LC = LineCol.attrib  # where ruamel keeps a node's positions
@@ -77,10 +77,10 @@ def _entries_span(data: CommentedMap, lines: list[str], section: str, start: int
         return None
     section_end = _section_end(data, section, len(lines))
     positions = seq.lc.data
-    first = _dash_line(lines, positions[0][0])
+    first = dash_line(lines, positions[0][0])
     if start < first or end > section_end or start > section_end:
         return None
-    starts = [first] + [_dash_line(lines, positions[i][0]) for i in range(1, len(seq))]
+    starts = [first] + [dash_line(lines, positions[i][0]) for i in range(1, len(seq))]
     if start == end:
         # Lines only added: they end the entry before them (new keys, or a new entry after it).
         i = j = _last_at_or_before(starts, max(start - 1, first))
@@ -97,7 +97,7 @@ def _section_end(data: CommentedMap, section: str, total: int) -> int:
     return min(later) if later else total
 
 
-def _dash_line(lines: list[str], line: int) -> int:
+def dash_line(lines: list[str], line: int) -> int:
     """The line an entry's '-' is on (its first key may sit on the next line)."""
     while line > 0 and not lines[line].lstrip().startswith("-"):
         line -= 1

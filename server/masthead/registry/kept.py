@@ -9,7 +9,7 @@ import threading
 
 from ruamel.yaml.comments import CommentedMap
 
-__all__ = ["PARSED", "KEPT", "KEPT_LOCK", "BUILT", "forget_kept", "remember"]
+__all__ = ["PARSED", "KEPT", "KEPT_LOCK", "BUILT", "KEEP_FILES", "KEEP_LISTS", "forget_kept", "remember"]
 
 # Included lists (an imported list of hundreds of outlets) rarely change when the curated file does: their parsed
 # trees are kept by path and content hash, so a reload after an edit parses only the file that changed. The builder
@@ -24,7 +24,8 @@ KEPT_LOCK = threading.Lock()
 # list added, for the next load of the same top file: an edit builds again only the entries it changed. Entries
 # below an edit moved, so their problems move too.
 BUILT: dict[str, tuple[dict, dict]] = {}
-KEEP_FILES = 4  # trees and builds are kept for this many files (a test suite loads thousands)
+KEEP_FILES = 4  # curated trees and builds are kept for this many top files (a test suite loads thousands)
+KEEP_LISTS = 64  # included lists' trees: a list may include many, and each parse of a big one takes a second
 
 
 def forget_kept() -> None:
@@ -35,9 +36,9 @@ def forget_kept() -> None:
     BUILT.clear()
 
 
-def remember(cache: dict, key: str, value) -> None:
-    """Keep `value` as the newest of at most KEEP_FILES."""
+def remember(cache: dict, key: str, value, limit: int = KEEP_FILES) -> None:
+    """Keep `value` as the newest of at most `limit`."""
     cache.pop(key, None)
     cache[key] = value
-    while len(cache) > KEEP_FILES:
+    while len(cache) > limit:
         cache.pop(next(iter(cache)))

@@ -17,7 +17,7 @@ from ..untrusted import shown, surrogate_at
 from .crosscheck import CrossChecks
 from .fields import FieldReader, _closest, _item_pos, _key_pos
 from .incremental import needs_whole_parse, update_tree
-from .kept import BUILT, KEPT, KEPT_LOCK, PARSED, forget_kept, remember
+from .kept import BUILT, KEEP_LISTS, KEPT, KEPT_LOCK, PARSED, forget_kept, remember
 from .inherit import inherit
 from .model import Label, Outlet, Owner, OwnerLink, Problem, Registry, SourcesError
 from .quality import source_quality
@@ -149,7 +149,7 @@ class _Builder(FieldReader, CrossChecks):
             return cached[1]
         data = self._parse(path, raw)
         if data is not None:
-            remember(PARSED, key[0], (key[1], data))
+            remember(PARSED, key[0], (key[1], data), limit=KEEP_LISTS)
         return data
 
     def _read_curated(self, path: Path, raw: bytes) -> CommentedMap | None:
