@@ -466,12 +466,13 @@ class SQLiteCorpus(Corpus):
         if not words:
             return []
         match = " OR ".join(quote_fts(w, 1) for w in words)
-        # The matches are materialised first: a rowid constraint pushed into FTS5 would run the MATCH once for
-        # every article of the window (0.7 s instead of 2 ms at 6,500 articles).
+        # `+rowid` keeps the window's constraint away from FTS5, which would otherwise run the MATCH once for every
+        # article of the window (0.7 s instead of 2 ms at 6,500 articles). SQLite then tests each match against
+        # the window before it computes the row's bm25: bm25 reads every match's document size, so scoring only
+        # the window's matches takes 16 ms instead of 37 ms at 1M articles (the matches of the whole corpus).
         return self.conn.execute(
-            "WITH m AS MATERIALIZED (SELECT rowid AS id, bm25(articles_fts, 3.0, 1.0) AS s FROM articles_fts "
-            "WHERE articles_fts MATCH ?) "
-            "SELECT id, -s FROM m WHERE id IN (SELECT id FROM articles WHERE day BETWEEN ? AND ?) ORDER BY s LIMIT ?",
+            "SELECT rowid, -bm25(articles_fts, 3.0, 1.0) AS s FROM articles_fts WHERE articles_fts MATCH ? "
+            "AND +rowid IN (SELECT id FROM articles WHERE day BETWEEN ? AND ?) ORDER BY s DESC LIMIT ?",
             (match, first_day, last_day, limit)).fetchall()
 
     @_guarded
