@@ -181,7 +181,9 @@ def build(tmp: Path, registry, seed: int, max_stories: int | None = None):
             day = rng.choice([d for d in (rng.randint(first, last) for _ in range(20)) if abs(d - day_number("2019-11-18")) > 200])
             corpus.conn.execute("UPDATE articles SET published = ?, day = ? WHERE id = ?",
                                 (dt.date.fromordinal(day).isoformat(), day, article_id))
-            corpus.conn.execute("UPDATE article_vectors SET day = ? WHERE article_id = ?", (day, article_id))
+            vector = corpus.vectors([article_id]).get(article_id)
+            if vector is not None:  # stored again under its new day
+                corpus.set_vectors([(article_id, vector)])
     for article_id in pages:
         truth[article_id] = [{"_set": "pages", "_story": f"page{article_id}", "_publisher": None, "_query": article_id in moved}]
     return corpus, truth
@@ -379,6 +381,7 @@ def main() -> None:
                 cache_file.parent.mkdir(parents=True, exist_ok=True)
                 cache_file.write_text(json.dumps(cache))
             vectors = [(a, bytes.fromhex(cache[url])) for a, _, _, url in texts]
+            corpus.conn.execute("DELETE FROM vector_chunks")
             corpus.conn.execute("DELETE FROM article_vectors")
             corpus.set_vectors(vectors)
             print(f"{enc.name}: {len(todo)} articles embedded in {seconds:.1f} s ({len(todo) / max(seconds, 1e-9):.0f}/s), "

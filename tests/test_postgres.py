@@ -181,8 +181,8 @@ def test_time_window_candidates_and_vectors(url):
     assert c.lexical_candidates(["dorvik"], day - 7, day + 7, 1) == found[:1]
     vector = struct.pack("<3f", 0.6, 0.8, 0.0)
     c.put_vectors([(ids["https://w1.example/a"], vector)])
-    assert c.window_vectors(day, day) == [(ids["https://w1.example/a"], vector)]
-    assert c.window_vectors(day + 1, day + 30) == []
+    assert c.window_vectors(day, day) == ([ids["https://w1.example/a"]], vector)
+    assert c.window_vectors(day + 1, day + 30) == ([], b"")
     assert c.vectors(list(ids.values())) == {ids["https://w1.example/a"]: vector}
     assert {r["day"] for r in c.rows(list(ids.values()))} == {day - 6, day, dt.date(2026, 3, 30).toordinal()}
     c.close()

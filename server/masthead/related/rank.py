@@ -225,24 +225,19 @@ def candidates(corpus, query: Query) -> list[dict]:
         for article_id, score in corpus.lexical_candidates(chosen, lo, hi, LEXICAL_CANDIDATES):
             found.setdefault(article_id, {})["bm25"] = score
         if query.vector is not None:
-            stored = corpus.window_vectors(lo, hi)
-            if stored:
-                sims = embed.cosines([blob for _, blob in stored], query.vector)
-                for index in sims.argsort()[::-1][:VECTOR_CANDIDATES + 1]:
-                    found.setdefault(stored[index][0], {})["cos"] = float(sims[index])
+            for article_id, cos in corpus.nearest_in_window(lo, hi, query.vector, VECTOR_CANDIDATES + 1):
+                found.setdefault(article_id, {})["cos"] = cos
         found.pop(query.article_id, None)
         if found or qday is None:
             break
     if not found:
         return []
-    rows = corpus.rows(list(found))
     if query.vector is not None:  # lexical candidates found without their vector
-        missing = [r["id"] for r in rows if "cos" not in found[r["id"]]]
-        stored = corpus.vectors(missing)
+        stored = corpus.vectors([article_id for article_id, f in found.items() if "cos" not in f])
         if stored:
-            sims = embed.cosines(list(stored.values()), query.vector)
-            for article_id, sim in zip(stored, sims):
+            for article_id, sim in zip(stored, embed.cosines(b"".join(stored.values()), query.vector)):
                 found[article_id]["cos"] = float(sim)
+    rows = corpus.rows(list(found))
     query_title = {_fold(w) for w in terms(query.title) if _useful(w)}
     query_words = _QueryWords(weights)
     min_shared = MIN_SHARED_WORDS if query.text else 1  # a headline alone has few words
