@@ -7,7 +7,7 @@ by a real `masthead serve` (gunicorn, 2 workers x 4 threads), one at a time; 300
 after 30 warm-up requests. Then two servers on the one PostgreSQL database, each under its own wrk (bounded:
 2 threads, --connections each, --seconds), requests rotating over stored and unknown pages; errors are counted.
 
-Usage: .venv/bin/python bench/backends.py [--sizes 100000,1000000] [--workdir /tmp/masthead-backends]
+Usage: .venv/bin/python bench/backends.py [--sizes 100000,1000000] [--workdir /tmp/masthead-backends] [--random-vectors]
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import requests  # noqa: E402
 
-from context_latency import children, rss_mb  # noqa: E402
+from context_latency import _random_vectors, children, rss_mb  # noqa: E402
 from load import LUA, wrk  # noqa: E402
 from masthead.corpus import connect  # noqa: E402
 from masthead.ingest import ingest  # noqa: E402
@@ -69,8 +69,12 @@ def serve(db: str, sources: Path, workers: int, threads: int, wait: float = 120.
     raise RuntimeError(f"server did not start in {wait:.0f} s")
 
 
-def grow(backends: dict, workdir: Path, have: int, size: int, registry, picks: list) -> dict:
-    """Generate articles have..size once, ingest them into every backend; records/s per backend."""
+def grow(backends: dict, workdir: Path, have: int, size: int, registry, picks: list, random_vectors: bool = False) -> dict:
+    """Generate articles have..size once, ingest them into every backend; records/s per backend.
+
+    With random_vectors, ingest is lexical (--no-embed) and every article then gets a random unit vector (as in
+    context_latency.py): embedding 1M texts would take hours on 2 cores, and the cost of the window's vector search
+    does not depend on the vectors' values. The records/s are then those of lexical ingest."""
     part = workdir / f"part-{have}-{size}.jsonl"
     rng = random.Random(size)
     with open(part, "w") as out:
@@ -84,11 +88,14 @@ def grow(backends: dict, workdir: Path, have: int, size: int, registry, picks: l
     for name, db in backends.items():
         corpus = connect(db)
         started = time.perf_counter()
-        summary = ingest([str(part)], corpus, registry)
+        summary = ingest([str(part)], corpus, registry, embedding=not random_vectors)
         seconds = time.perf_counter() - started
         speeds[name] = (size - have) / seconds
         print(f"  {name:10} grew {have:,} -> {corpus.count():,} articles in {seconds:.0f} s: {speeds[name]:,.0f} records/s "
               f"({dict(summary.counts)})", flush=True)
+        if random_vectors:
+            started = time.perf_counter()
+            print(f"  {name:10} {_random_vectors(corpus):,} random vectors stored in {time.perf_counter() - started:.0f} s", flush=True)
         corpus.close()
     part.unlink()
     return speeds
@@ -170,6 +177,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--seconds", type=int, default=20, help="wrk duration for the two-host run")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections per host")
+    parser.add_argument("--random-vectors", action="store_true",
+                        help="lexical ingest, then random vectors for every article (for 1M articles: no hours of embedding)")
     args = parser.parse_args()
     workdir = Path(args.workdir)
     shutil.rmtree(workdir, ignore_errors=True)
@@ -184,7 +193,7 @@ def main() -> None:
         have = 0
         for size in (int(s) for s in args.sizes.split(",")):
             print(f"\n{size:,} articles", flush=True)
-            speeds = grow(backends, workdir, have, size, registry, picks)
+            speeds = grow(backends, workdir, have, size, registry, picks, args.random_vectors)
             have = size
             for name, db in backends.items():
                 r = latency(db, sources, picks, args.requests)

@@ -152,10 +152,22 @@ def floors(records: int, registry) -> None:
         corpus = connect(Path(tmp) / "embedded.db")
         seconds, counts = _timed_ingest(source, corpus, registry, os.cpu_count() or 1, embedding=True)
         vectors = len(corpus.vectors(list(range(1, records + 1))))
+        size = _vector_bytes(corpus)
         corpus.close()
         print(f"masthead ingest with embeddings, {os.cpu_count() or 1} helper processes: {records / seconds:,.0f} records/s = "
               f"{bare / seconds:.2f}x the bare encoder's throughput; {vectors:,} vectors stored  {counts}")
-        print(f"vectors on disk: {embed.DIM} bytes each + ~30 bytes of row and index: ~{(embed.DIM + 30) * 1_000_000 / 1e9:.2f} GB at 1M articles")
+        if size:
+            print(f"vectors on disk (SQLite's dbstat): {size / vectors:,.0f} bytes an article, vector, signs and index pages "
+                  f"included: ~{size / vectors * 1_000_000 / 1e9:.2f} GB at 1M articles")
+
+
+def _vector_bytes(corpus) -> int | None:
+    """Pages of the vector tables and their index (None when this SQLite has no dbstat table)."""
+    try:
+        return corpus.conn.execute("SELECT sum(pgsize) FROM dbstat WHERE name IN ('article_vectors', 'vector_chunks', "
+                                   "'vector_chunks_day')").fetchone()[0]
+    except Exception:
+        return None
 
 
 def html(registry) -> None:

@@ -490,17 +490,21 @@ class PostgresCorpus(Corpus):
             return []
         first, last = _day_bounds(first_day, last_day)
         with self._conn() as conn:
-            sql, params = self._tsquery(conn, list(dict.fromkeys(words)), "|")
+            configs = self._configs_in_use(conn)
+            # Any of the words, as each configuration in use stems them: one OR over the distinct lexemes. (An OR
+            # of every configuration's tsquery repeats most lexemes once per configuration: with 20 languages in
+            # use, 240 operands for 12 words, and each article of the window tested against all: 165 ms at 10k.)
             # The GIN index and the date index are combined (BitmapAnd): only the window's matches are ranked.
             return [(r[0], float(r[1])) for r in conn.execute(
-                "WITH q AS (SELECT " + sql + " AS q) "
+                "WITH q AS (SELECT string_agg(DISTINCT quote_literal(l), ' | ')::tsquery AS q "
+                "FROM unnest(%s::regconfig[]) AS c, unnest(tsvector_to_array(to_tsvector(c, %s))) AS l) "
                 "SELECT a.id, ts_rank_cd('{0.1, 0.1, 0.333, 1.0}', a.document, q.q, 1) AS score FROM articles a, q "
                 "WHERE a.document @@ q.q AND a.published >= %s AND a.published < %s ORDER BY score DESC, a.id LIMIT %s",
-                [*params, first, last, int(limit)])]
+                [configs, " ".join(dict.fromkeys(words)), first, last, int(limit)])]
 
     @_guarded
     def put_vectors(self, items: list[tuple[int, bytes]]) -> None:
-        """Store embedding vectors (id, float32 bytes) beside their articles."""
+        """Store embedding vectors (id, embed.pack() bytes) beside their articles."""
         if not items:
             return
         with self.transaction():

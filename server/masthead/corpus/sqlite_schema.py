@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 
 import sqlite_utils
@@ -123,6 +124,10 @@ def migrate(conn: sqlite3.Connection) -> None:
     conn.execute("BEGIN IMMEDIATE")  # one process migrates; the others wait, then see the new version
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version:  # a corpus with articles: the upgrade may rebuild indexes (minutes at 1M articles)
+            logging.getLogger("masthead").warning(
+                "upgrading the corpus from schema %d to %d (%s articles); large corpora take minutes, once",
+                version, SCHEMA_VERSION, f"{conn.execute('SELECT count(*) FROM articles').fetchone()[0]:,}")
         db = sqlite_utils.Database(conn)
         for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
             migration(db)
