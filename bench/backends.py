@@ -87,6 +87,11 @@ def grow(backends: dict, workdir: Path, have: int, size: int, registry, picks: l
     speeds = {}
     for name, db in backends.items():
         corpus = connect(db)
+        if corpus.count() >= size:  # a corpus given already grown (--sqlite)
+            print(f"  {name:10} already holds {corpus.count():,} articles: not grown", flush=True)
+            speeds[name] = None
+            corpus.close()
+            continue
         started = time.perf_counter()
         summary = ingest([str(part)], corpus, registry, embedding=not random_vectors)
         seconds = time.perf_counter() - started
@@ -177,6 +182,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--seconds", type=int, default=20, help="wrk duration for the two-host run")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections per host")
+    parser.add_argument("--sqlite", help="an SQLite corpus already grown to the largest size by the same generator "
+                        "(context_latency.py's zipf.db): used as it is, not grown (saves ~20 min at 1M)")
     parser.add_argument("--random-vectors", action="store_true",
                         help="lexical ingest, then random vectors for every article (for 1M articles: no hours of embedding)")
     args = parser.parse_args()
@@ -188,7 +195,7 @@ def main() -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
           f"load average {os.getloadavg()[0]:.1f} at start", flush=True)
     with PostgresServer(base=workdir, settings={"shared_buffers": "'512MB'", "max_wal_size": "'4GB'"}) as server:
-        backends = {"sqlite": str(workdir / "zipf.db"), "postgresql": server.database("bench")}
+        backends = {"sqlite": args.sqlite or str(workdir / "zipf.db"), "postgresql": server.database("bench")}
         picks: list = []
         have = 0
         for size in (int(s) for s in args.sizes.split(",")):
@@ -197,7 +204,8 @@ def main() -> None:
             have = size
             for name, db in backends.items():
                 r = latency(db, sources, picks, args.requests)
-                print(f"  {name:10} {size:>9,}: ingest {speeds[name]:,.0f} records/s; size {size_on_disk(name, db, server):.2f} GB; "
+                speed = f"{speeds[name]:,.0f} records/s" if speeds[name] else "(not grown here)"
+                print(f"  {name:10} {size:>9,}: ingest {speed}; size {size_on_disk(name, db, server):.2f} GB; "
                       f"stored p50 {r['stored'][0]:.1f} / p95 {r['stored'][1]:.1f} ms; title p50 {r['title'][0]:.1f} / "
                       f"p95 {r['title'][1]:.1f} ms; related/answer {r['stored'][2]:.1f}, {r['title'][2]:.1f}; RSS MB {r['rss']}; "
                       f"load {os.getloadavg()[0]:.1f}", flush=True)
