@@ -13,13 +13,14 @@ ARCHITECTURE = Path(__file__).resolve().parent.parent / "docs" / "ARCHITECTURE.m
 
 # The flow, bottom to top. A module may import masthead modules of a lower layer, and its own layer's.
 LAYERS = [
-    ("base", {"__init__", "config", "urls", "untrusted", "embed", "language"}),
+    ("base", {"__init__", "config", "urls", "untrusted", "embed", "language", "fetch"}),
     ("registry", {"registry"}),
     ("storage", {"corpus", "extract"}),
     ("records", {"records"}),
     ("ingest", {"ingest", "related"}),
     ("context", {"context"}),
     ("curation", {"curation"}),
+    ("service", {"service"}),
     ("web", {"web"}),
     ("cli", {"cli"}),
     ("main", {"__main__"}),

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from local_site import LocalSite
-from masthead.extract import Fetcher, FetchError, Refused, check_address, extract_html
+from masthead.extract import extract_html
+from masthead.fetch import Fetcher, FetchError, Refused, check_address
 
 DATA = Path(__file__).parent / "data"
 ARTICLE_PAGES = Path(__file__).resolve().parents[2] / "shared" / "data" / "article-pages"

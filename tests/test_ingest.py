@@ -16,7 +16,7 @@ from local_site import LocalSite
 from masthead import ingest as ingest_module
 from masthead.cli import cli
 from masthead.corpus import CorpusUnavailable, connect, terms
-from masthead.extract import Fetcher
+from masthead.fetch import Fetcher
 from masthead.registry import load
 
 DATA = Path(__file__).parent / "data"

@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 
 from . import config, embed, urls
 from .corpus import Corpus, RecordError
-from .extract import FEED_TYPES, PAGE_TYPES, FetchError, Fetcher, extract_html
+from .extract import extract_html
+from .fetch import FEED_TYPES, PAGE_TYPES, FetchError, Fetcher
 from .records import prepare
 
 __all__ = ["ingest", "Summary", "parse_feed", "read_jsonl", "read_html_file", "read_warc", "classify", "IngestError"]

@@ -15,7 +15,8 @@ from .. import corpus as corpus_module
 from .. import embed, urls
 from ..context import with_outlet
 from ..corpus import CorpusUnavailable, RecordError
-from ..extract import Fetcher, Refused, extract_html
+from ..extract import extract_html
+from ..fetch import Fetcher, Refused
 from ..records import prepare
 from ..related import related
 from .api import APIError, json_body, limit_fetches, query_arg, query_as_of, query_int

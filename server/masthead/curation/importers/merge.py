@@ -351,7 +351,7 @@ LIST_TYPES = ("text/csv", "application/csv", "text/plain", "application/json", "
 
 def download(url: str, target: Path, fetcher) -> None:
     """Fetch a subscribed list through the guarded fetcher update_lists() sets up."""
-    from ...extract import FetchError
+    from ...fetch import FetchError
 
     if not url.startswith(("http://", "https://")):
         raise ImportError_(f"{url}: only http(s) URLs can be subscribed to")
@@ -367,7 +367,7 @@ def update_lists(sources: str | Path, only: tuple[str, ...] = (), dry_run: bool 
     """Fetch every subscribed list and import it; a list that fails is reported and the others go on.
 
     `allow`: private networks (CIDR) the fetcher may reach, as for `masthead ingest --allow-network`."""
-    from ...extract import Fetcher
+    from ...fetch import Fetcher
 
     sources = Path(sources).resolve()
     # Public addresses only (a list URL comes from a file others may edit through the server) and a size cap.
