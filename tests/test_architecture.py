@@ -95,3 +95,38 @@ def test_architecture_doc_lists_every_module():
     missing = [str(m) + ".py" for m in modules() if m.name != "__main__" and f"`{m}.py`" not in text
                and not (m.name == "__init__" and f"`{m.parent}/`" in text)]
     assert not missing, f"docs/ARCHITECTURE.md does not describe: {missing}"
+
+
+def _lower_names(tree: ast.AST) -> set[str]:
+    """Names a web module imports from the layers below it (functions, classes, modules)."""
+    names = {"masthead", "state"}  # the application object, under its usual names
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level >= 2:  # from ..x import y: below web/
+            names.update(alias.asname or alias.name for alias in node.names)
+    return names
+
+
+def _root(func: ast.AST) -> str | None:
+    while isinstance(func, (ast.Attribute, ast.Call)):
+        func = func.value if isinstance(func, ast.Attribute) else func.func
+    return func.id if isinstance(func, ast.Name) else None
+
+
+@pytest.mark.parametrize("relative", [m for m in modules() if top_part(m) == "web"], ids=str)
+def test_web_hands_no_callable_down(relative):
+    """Data flows down: the web layer passes values to the layers below, never its own functions (issue 21)."""
+    tree = ast.parse((PACKAGE / relative.with_suffix(".py")).read_text(encoding="utf-8"))
+    lower = _lower_names(tree)
+    local_functions = {node.name for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    wrong = []
+    for scope in [tree, *(n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))]:
+        # A name bound as a value in this scope (a parameter, an assignment) is data, whatever else it names.
+        values = {a.arg for a in scope.args.args + scope.args.kwonlyargs} if not isinstance(scope, ast.Module) else set()
+        values |= {n.id for n in ast.walk(scope) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        for node in ast.walk(scope):
+            if not isinstance(node, ast.Call) or _root(node.func) not in lower:
+                continue
+            for arg in [*node.args, *(k.value for k in node.keywords)]:
+                if isinstance(arg, ast.Lambda) or (isinstance(arg, ast.Name) and arg.id in local_functions - values):
+                    wrong.append(f"line {node.lineno}: {ast.unparse(node)[:80]}")
+    assert not wrong, f"{relative} hands a callable to a lower layer: " + "; ".join(sorted(set(wrong)))

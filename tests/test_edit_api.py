@@ -13,7 +13,7 @@ import requests
 
 from servers import RunningServer
 from masthead.web.app import create_app
-from masthead.web.auth import add_token
+from masthead.service import add_token
 from masthead.registry import load
 
 TOKEN = "test-token-0123456789abcdef"

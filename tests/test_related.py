@@ -97,6 +97,23 @@ def test_at_most_one_article_per_outlet_and_limit(app):
     assert context(app.test_client(), STATENEWS, limit=0)["related"] == []
 
 
+@pytest.mark.parametrize("params", [{"url": STATENEWS}, {"url": "https://www.nbc-example.co.uk/news/world-123", "title": "Velmaria signs Dorvik customs treaty with Examplestan",
+                          "as_of": "2026-02-27"}],
+                         ids=["stored page", "title only"])
+def test_lookup_json_is_the_api_answer(filled, runner, params):
+    """`masthead lookup --json` and /api/context are one operation of the application object (issue 21)."""
+    from masthead.cli import cli
+
+    api = context(filled.test_client(), **params)
+    assert api["related"], "the comparison must include related coverage"
+    args = ["lookup", "--json", "--sources", filled.config["SOURCES"], "--db", filled.config["DB"], "--as-of", api["as_of"]]
+    if "title" in params:
+        args += ["--title", params["title"]]
+    result = runner.invoke(cli, [*args, params["url"]])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == api
+
+
 def test_page_not_in_corpus_uses_the_title(filled):
     title = "Velmaria signs Dorvik customs treaty with Examplestan"
     related = context(filled.test_client(), "https://www.nbc-example.co.uk/news/world-123", title=title, as_of="2026-02-27")["related"]
@@ -123,9 +140,9 @@ def test_query_for_page_prefers_stored_text_then_fetched_page_then_title(db):
     stored = query_for_page(c, urls.normalise(STATENEWS), None, "ignored", "2026-03-01")
     assert stored.article_id is not None and "Dorvik treaty" in stored.text
     page = urls.normalise("https://elsewhere.example/a")
-    fetched = query_for_page(c, page, None, "title", "2026-03-01", fetch_page=lambda url: {"title": "T", "text": "body", "published": "2026-02-02"})
+    fetched = query_for_page(c, page, None, "title", "2026-03-01", page_record={"title": "T", "text": "body", "published": "2026-02-02"})
     assert (fetched.title, fetched.text, fetched.published, fetched.article_id) == ("T", "body", "2026-02-02", None)
-    assert query_for_page(c, page, None, "title", "2026-03-01", fetch_page=lambda url: None).title == "title"
+    assert query_for_page(c, page, None, "title", "2026-03-01", page_record=None).title == "title"
     assert c.article("https://elsewhere.example/a") is None  # the reader's page is never stored
 
 
@@ -251,20 +268,36 @@ def test_storing_pages_is_off_unless_the_server_allows_it(filled, tmp_path):
     c.close()
 
 
+class _CountingPages:
+    """ReaderPages whose network step is a counter: the cache's own policy under test."""
+
+    def __new__(cls, **kwargs):
+        from masthead.service import ReaderPages
+
+        class Counting(ReaderPages):
+            def _load(self, url):
+                self.calls.append(url)
+                return ValueError("down") if url.endswith("down") else {"title": url, "text": "x" * 1000}
+
+        pages = Counting(**kwargs)
+        pages.calls = []
+        return pages
+
+
 def test_page_cache_keeps_pages_and_retries_failures_sooner():
-    from masthead.web.corpus_api import _PageCache
-
-    calls = []
-
-    def load(url):
-        calls.append(url)
-        return ValueError("down") if url.endswith("down") else {"title": url}
-
-    cache = _PageCache(size=2, ttl=600, failure_ttl=0)
-    assert cache.get("https://a.example/ok", load) == {"title": "https://a.example/ok"}
-    assert cache.get("https://a.example/ok", load) == {"title": "https://a.example/ok"} and len(calls) == 1
-    assert isinstance(cache.get("https://a.example/down", load), ValueError)
-    cache.get("https://a.example/down", load)
-    assert calls.count("https://a.example/down") == 2  # a failure is not kept as long as a page
-    cache.get("https://a.example/third", load)
+    cache = _CountingPages(max_items=2, ttl=600, failure_ttl=0)
+    assert cache.get("https://a.example/ok")["title"] == "https://a.example/ok"
+    assert cache.get("https://a.example/ok")["title"] == "https://a.example/ok" and len(cache.calls) == 1
+    assert isinstance(cache.get("https://a.example/down"), ValueError)
+    cache.get("https://a.example/down")
+    assert cache.calls.count("https://a.example/down") == 2  # a failure is not kept as long as a page
+    cache.get("https://a.example/third")
     assert len(cache.items) == 2  # bounded: the oldest entry goes
+
+
+def test_page_cache_is_bounded_in_bytes_not_only_in_count():
+    cache = _CountingPages(max_bytes=10_000)
+    for n in range(50):
+        cache.get(f"https://a.example/{n}")
+    assert cache.bytes <= 10_000 and 5 <= len(cache.items) <= 10  # ~1.3 KB each: the newest few stay
+    assert "https://a.example/49" in cache.items and "https://a.example/0" not in cache.items

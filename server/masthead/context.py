@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Callable
-
 from . import urls
 from .related import outlet_of
 from .registry import Label, Outlet, Registry, control_model, label_summary, parse_partial_date
 from .registry.vocabulary import LABEL_TYPES
 
-__all__ = ["build_context", "outlet_card", "outlet_fields", "with_outlet", "parse_as_of", "ContextError", "outlet_answer"]
+__all__ = ["build_context", "resolve", "outlet_card", "outlet_fields", "with_outlet", "parse_as_of", "ContextError", "outlet_answer"]
 
 
 class ContextError(ValueError):
@@ -26,18 +24,19 @@ def parse_as_of(value: str | None) -> str:
     return parsed
 
 
-def build_context(
-    registry: Registry,
-    url: str,
-    title: str | None = None,
-    as_of: str | None = None,
-    related: Callable[..., list[dict]] | None = None,
-    limit: int = 8,
-) -> dict:
-    """The answer for one page. Raises urls.URLError (400/422) or ContextError (400)."""
+def resolve(registry: Registry, url: str, as_of: str | None = None) -> tuple[urls.PageURL, "object | None", str]:
+    """(the normalised page, the registry's match or None, the date) for one URL.
+
+    Raises urls.URLError (400/422) or ContextError (400)."""
     as_of = parse_as_of(as_of)
     page = urls.normalise(url)
-    match = registry.match(page)
+    return page, registry.match(page), as_of
+
+
+def build_context(registry: Registry, url: str, as_of: str | None = None, related: list[dict] | None = None) -> dict:
+    """The answer for one page, with the related coverage the caller ranked (rows as related.rank gives them,
+    their outlets already matched). Raises urls.URLError (400/422) or ContextError (400)."""
+    page, match, as_of = resolve(registry, url, as_of)
     outlet = match.outlet if match else None
     answer = {
         "url": page.url,
@@ -57,18 +56,20 @@ def build_context(
     if outlet is not None:
         answer.update(_outlet_part(registry, outlet, as_of))
         answer["match"] = {"rule": match.rule, "kind": match.rule_kind}
-    if related is not None:
-        rows = related(page=page, outlet=outlet, title=title, as_of=as_of, limit=limit)
-        answer["related"] = [with_outlet(registry, row, as_of) for row in rows]
+    answer["related"] = [with_outlet(registry, row, as_of, matched=True) for row in related or ()]
     return answer
 
 
-def with_outlet(registry: Registry, row: dict, as_of: str) -> dict:
+def with_outlet(registry: Registry, row: dict, as_of: str, matched: bool = False) -> dict:
     """A stored article (a related item, a search hit) with its outlet's card, labels in force and control model.
 
     The outlet is matched again at answer time: the source list may have changed since the article was stored.
+    `matched` rows (from the ranking) carry the outlet id it matched already.
     """
-    outlet = outlet_of(registry, row)
+    if matched:
+        outlet = registry.outlets.get(row["outlet_id"]) if row.get("outlet_id") else None
+    else:
+        outlet = outlet_of(registry, row)
     row = dict(row)
     row.pop("outlet_id", None)
     if "site_name" in row and not row["site_name"] and outlet is not None:

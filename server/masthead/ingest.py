@@ -16,12 +16,12 @@ from typing import Callable, Iterable, Iterator
 from urllib.parse import urlsplit
 
 from . import config, embed, urls
-from .corpus import Corpus, RecordError
+from .corpus import AddResult, Article, Corpus, RecordError
 from .extract import extract_html
 from .fetch import FEED_TYPES, PAGE_TYPES, FetchError, Fetcher
 from .records import prepare
 
-__all__ = ["ingest", "Summary", "parse_feed", "read_jsonl", "read_html_file", "read_warc", "classify", "IngestError"]
+__all__ = ["ingest", "prepare_record", "store_record", "Summary", "parse_feed", "read_jsonl", "read_html_file", "read_warc", "classify", "IngestError"]
 
 log = logging.getLogger("masthead.ingest")
 
@@ -253,12 +253,9 @@ class _Writer:
         """Store one raw record (a dict), prepared Article, or the Exception that explains why there is none."""
         if isinstance(item, dict):
             try:
-                item = prepare(item, self.registry, source=source)
+                item = prepare_record(item, self.registry, source=source, embedding=self.embedding)
             except RecordError as exc:
                 item = exc
-            else:
-                if self.embedding:
-                    _embed([item], threads=None)
         if isinstance(item, Exception):
             self.summary.fail(where, str(item))
         else:
@@ -290,6 +287,28 @@ class _Writer:
         if self.pending:
             self.corpus.commit()
             self.pending = 0
+
+
+def prepare_record(record: dict, registry, *, source: str, embedding: bool = False,
+                   detect_language: bool = True) -> Article:
+    """One raw record -> an Article ready to store, with its vector when embedding: every way in takes this step."""
+    article = prepare(record, registry, source=source, detect_language=detect_language)
+    if embedding:
+        _embed([article], threads=None)
+    return article
+
+
+def store_record(record: dict, corpus: Corpus, registry, *, source: str, embedding: bool = False,
+                 detect_language: bool = True) -> AddResult:
+    """Prepare and store one record now (a reader's page): the pipeline of ingest(), one record long.
+
+    Raises RecordError when the record cannot be prepared or stored."""
+    article = prepare_record(record, registry, source=source, embedding=embedding, detect_language=detect_language)
+    with corpus.transaction():
+        result = corpus.add_many([article])[0]
+    if isinstance(result, RecordError):
+        raise result
+    return result
 
 
 def ingest(inputs: Iterable[str], corpus: Corpus, registry=None, *, from_sources: bool = False,

@@ -9,7 +9,7 @@ import click
 from .. import __version__
 from ..config import defaults
 
-__all__ = ["cli", "db_option", "load_registry", "open_corpus", "sources_option", "sources_path", "storage_message"]
+__all__ = ["cli", "open_masthead", "db_option", "load_registry", "open_corpus", "sources_option", "sources_path", "storage_message"]
 
 
 # --- shared options ----------------------------------------------------------------------------
@@ -53,6 +53,21 @@ def load_registry(sources: Path | None):
         return load(path)
     except SourcesError as exc:
         raise click.ClickException(f"{path} does not validate: {exc}; run `masthead validate {path}`")
+
+
+def open_masthead(sources: Path | None, db: str | None = None):
+    """The application object a command works with (as `masthead serve` builds it), on --sources and --db."""
+    from ..registry import SourcesError
+    from ..service import Masthead
+
+    settings = defaults()
+    settings["SOURCES"] = str(sources_path(sources))
+    if db:
+        settings["DB"] = db
+    try:
+        return Masthead(settings)
+    except SourcesError as exc:
+        raise click.ClickException(f"{settings['SOURCES']} does not validate: {exc}; run `masthead validate {settings['SOURCES']}`")
 
 
 def open_corpus(db: str | None):

@@ -59,7 +59,7 @@ def _check_sources(path: Path) -> None:
 
 
 def _announce_token(settings: dict) -> None:
-    from ..web.auth import ensure_token
+    from ..service import ensure_token
 
     where, created = ensure_token(settings)
     if created:

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from .. import urls
-from .base import cli, load_registry, sources_option, sources_path
+from .base import cli, db_option, load_registry, open_masthead, sources_option, sources_path
 
 
 @cli.command()
@@ -58,20 +58,24 @@ def validate(file, warnings, stale_days):
 @cli.command()
 @click.argument("url")
 @sources_option()
+@db_option
+@click.option("--title", default=None, help="The page's title, for related coverage of a page the corpus does not hold.")
 @click.option("--as-of", default=None, help="Evaluate labels as of this date (YYYY-MM-DD).")
-@click.option("--json", "as_json", is_flag=True, help="Print the full JSON answer, as /api/context gives it.")
-def lookup(url, sources, as_of, as_json):
-    """Show who stands behind a page URL: outlet, ownership chain, labels.
+@click.option("--limit", default=8, show_default=True, type=click.IntRange(0, 50), help="Related articles at most (0: none).")
+@click.option("--json", "as_json", is_flag=True, help="Print the full JSON answer, exactly as /api/context gives it.")
+def lookup(url, sources, db, title, as_of, limit, as_json):
+    """Show who stands behind a page URL: outlet, ownership chain, labels, related coverage.
 
     \b
-    Example:
+    Examples:
         masthead lookup https://sputnikglobe.com/20260226/some-article.html
+        masthead lookup --json --title "Russia, Belarus team up" https://example.org/story
     """
-    from ..context import ContextError, build_context
+    from ..context import ContextError
 
-    registry = load_registry(sources)
+    masthead = open_masthead(sources, db)
     try:
-        answer = build_context(registry, url, as_of=as_of)
+        answer = masthead.answer(url, title=title, as_of=as_of, limit=limit)
     except (urls.URLError, ContextError) as exc:
         raise click.ClickException(str(exc))
     if as_json:

@@ -22,7 +22,7 @@ def token(name, show):
         masthead token alice
         masthead token --show
     """
-    from ..web.auth import ENV_TOKEN_NAME, TokenStore, add_token, config_path, ensure_token
+    from ..service import ENV_TOKEN_NAME, TokenStore, add_token, config_path, ensure_token
 
     settings = defaults()
     if show:

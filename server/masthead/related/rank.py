@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from .. import embed, urls
 from ..corpus.text import day_number, parse_published, terms
 
-__all__ = ["Query", "rank", "related", "candidates", "confidence", "query_for_page", "outlet_of", "STOPWORDS", "THRESHOLD"]
+__all__ = ["Query", "rank", "related", "candidates", "confidence", "query_for_page", "stored_article", "outlet_of", "STOPWORDS", "THRESHOLD"]
 
 MAX_QUERY_TERMS = 12  # distinctive words whose posting lists are read
 POSTINGS_BUDGET = 15_000  # total document frequency of the chosen words: bounds the cost of one query
@@ -72,17 +72,28 @@ class Query:
     vector: object = None  # unit vector (numpy) of the headline and lead, or None: then ranking is lexical only
 
 
-def query_for_page(corpus, page: urls.PageURL, outlet, title: str | None, as_of: str, fetch_page=None,
-                   encoder=None) -> Query | None:
-    """The stored article for this URL; else the fetched page (if allowed); else the title the browser sent.
+def stored_article(corpus, page: urls.PageURL) -> dict | None:
+    """The stored article for this page, under its URL or the same URL over the other scheme."""
+    stored = corpus.article(page.url)
+    if stored is None and page.url.startswith(("http://", "https://")):
+        other = "https://" + page.url[7:] if page.url.startswith("http://") else "http://" + page.url[8:]
+        stored = corpus.article(other)
+    return stored
+
+
+LOOK_UP = object()  # query_for_page(stored=...): not looked up by the caller yet
+
+
+def query_for_page(corpus, page: urls.PageURL, outlet, title: str | None, as_of: str, stored=LOOK_UP,
+                   page_record: dict | None = None, encoder=None) -> Query | None:
+    """The stored article (see stored_article(); the caller may pass what it found); else the page as fetched and extracted (`page_record`, when the
+    server may fetch pages); else the title the browser sent.
 
     Its date is the stored or extracted one, else `as_of` (the request's, or today). Its vector is the stored
     one, else the encoder's (when embeddings are on): only the reader's article is embedded at query time.
     """
-    stored = corpus.article(page.url)
-    if stored is None and page.url.startswith(("http://", "https://")):  # the same page over the other scheme
-        other = "https://" + page.url[7:] if page.url.startswith("http://") else "http://" + page.url[8:]
-        stored = corpus.article(other)
+    if stored is LOOK_UP:
+        stored = stored_article(corpus, page)
     outlet_id = outlet.id if outlet is not None else None
     domain = page.registered_domain or page.host
     query = None
@@ -92,11 +103,9 @@ def query_for_page(corpus, page: urls.PageURL, outlet, title: str | None, as_of:
             blob = corpus.vectors([stored["id"]]).get(stored["id"])
             if blob is not None:
                 query.vector = embed.as_matrix([blob])[0]
-    elif fetch_page is not None:
-        extracted = fetch_page(page.url)
-        if extracted and (extracted.get("title") or extracted.get("text")):
-            published = parse_published(extracted.get("published")) or as_of
-            query = Query(extracted.get("title") or title or "", extracted.get("text") or "", published, None, domain, outlet_id)
+    elif page_record and (page_record.get("title") or page_record.get("text")):
+        published = parse_published(page_record.get("published")) or as_of
+        query = Query(page_record.get("title") or title or "", page_record.get("text") or "", published, None, domain, outlet_id)
     if query is None and title:
         query = Query(title, "", as_of, None, domain, outlet_id)
     if query is not None and query.vector is None and encoder is not None:
@@ -104,9 +113,8 @@ def query_for_page(corpus, page: urls.PageURL, outlet, title: str | None, as_of:
     return query
 
 
-def related(corpus, registry, page: urls.PageURL, outlet, title: str | None, as_of: str, limit: int = 8,
-            fetch_page=None, per_outlet: int = 1, encoder=None) -> list[dict]:
-    query = query_for_page(corpus, page, outlet, title, as_of, fetch_page, encoder)
+def related(corpus, registry, query: Query | None, as_of: str, limit: int = 8, per_outlet: int = 1) -> list[dict]:
+    """Same-event coverage of the query's story (see rank()); nothing without a query."""
     if query is None:
         return []
     return rank(corpus, registry, query, as_of, limit, per_outlet=per_outlet)

@@ -7,17 +7,21 @@ import errno
 from flask import Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from .. import untrusted
+from .. import untrusted, urls
 from ..context import ContextError, parse_as_of
 from ..corpus import CorpusUnavailable
 
 __all__ = ["APIError", "error_response", "state", "query_arg", "query_int", "query_as_of", "json_body", "limit_fetches",
-           "register_error_handlers", "outlet_or_404"]
+           "register_error_handlers", "outlet_or_404", "as_page", "page_arg", "FETCH_LIMITER"]
 
 MAX_QUERY_PARAM = 200
 
 
+FETCH_LIMITER = "masthead.fetch_limiter"  # app.extensions key: the per-client limit on pages fetched for readers
+
+
 def state():
+    """The application object (service.Masthead) the views call."""
     return current_app.extensions["masthead"]
 
 
@@ -53,7 +57,7 @@ def limit_fetches() -> Response | None:
     """A 429 with Retry-After when this client has made the server fetch pages too often; None to go on.
 
     Only requests that can make the server fetch a page pass through here (and only when it may fetch)."""
-    limiter = state().extras.get("fetch_limiter")
+    limiter = current_app.extensions.get(FETCH_LIMITER)
     if limiter is None:
         return None
     allowed, wait = limiter.allow(request.remote_addr or "?")
@@ -94,6 +98,19 @@ def outlet_or_404(registry, outlet_id: str):
     if found is None:
         raise APIError(404, f"no outlet with id '{outlet_id[:80]}'")
     return found
+
+
+def as_page(raw: str) -> urls.PageURL:
+    """The normalised page a URL names, or the API error that says why it is not one."""
+    try:
+        return urls.normalise(raw)
+    except urls.URLError as exc:
+        raise APIError(exc.status, str(exc), {"url": raw[:200]}) from None
+
+
+def page_arg(name: str = "url") -> urls.PageURL:
+    """The page named by a required query parameter (see as_page())."""
+    return as_page(query_arg(name, required=True, limit=urls.MAX_URL_LENGTH))
 
 
 def query_as_of() -> str:

@@ -1,32 +1,21 @@
-"""create_app(): wiring only — settings, the live source list, the corpus, the blueprints, CORS and headers."""
+"""create_app(): wiring only: settings, the application object (service.Masthead), the blueprints, CORS and headers."""
 
 from __future__ import annotations
 
 import fnmatch
 import ipaddress
 import logging
-from dataclasses import dataclass, field
-from typing import Any, Callable
 
 from flask import Flask, request
 
 from .. import config as config_module
-from ..registry import LiveSources
+from ..service import Masthead
 from . import corpus_api, edit_api, edit_page, outlet_page
-from .api import error_response, register_error_handlers
+from .api import FETCH_LIMITER, error_response, register_error_handlers
 from .auth import bearer
 from .read import bp as read_bp
 
-__all__ = ["create_app", "AppState"]
-
-
-@dataclass
-class AppState:
-    sources: LiveSources
-    settings: dict
-    related: Callable[..., list[dict]] | None = None
-    corpus_stats: Callable[[], dict] | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
+__all__ = ["create_app"]
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -39,24 +28,23 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     _check_host(app, settings)  # first: a request for a foreign host name gets nothing else
 
-    sources = LiveSources(settings["SOURCES"], check_interval=settings.get("SOURCES_CHECK_INTERVAL", 1.0))
-    state = AppState(sources=sources, settings=settings)
-    app.extensions["masthead"] = state
-    if settings.get("FETCH_PAGES") or settings.get("STORE_PAGES"):
+    masthead = Masthead(settings)
+    app.extensions["masthead"] = masthead
+    if masthead.pages is not None:
         from .ratelimit import RateLimiter  # only servers that fetch pages for readers limit them
 
-        state.extras["fetch_limiter"] = RateLimiter(rate=settings.get("FETCH_RATE", 2.0), burst=settings.get("FETCH_BURST", 10))
-    corpus_api.attach(app, state)
-    edit_api.attach(app, state)
+        app.extensions[FETCH_LIMITER] = RateLimiter(rate=settings.get("FETCH_RATE", 2.0), burst=settings.get("FETCH_BURST", 10))
+    corpus_api.attach(app, masthead)
+    app.register_blueprint(edit_api.bp)
     app.register_blueprint(edit_page.bp)
     app.register_blueprint(outlet_page.bp)
 
     app.register_blueprint(read_bp)
     register_error_handlers(app)
     if settings.get("REQUIRE_READ_TOKEN"):
-        _require_token_for_reads(app, state)
+        _require_token_for_reads(app, masthead)
     _cors(app, settings["CORS_ORIGINS"])
-    logging.getLogger("masthead").info("sources loaded from %s", sources.path)
+    logging.getLogger("masthead").info("sources loaded from %s", masthead.sources.path)
     return app
 
 
@@ -100,7 +88,7 @@ def _check_host(app: Flask, settings: dict) -> None:
                                    "the request named another one", {"hint": "add the name to MASTHEAD_ALLOWED_HOSTS"})
 
 
-def _require_token_for_reads(app: Flask, state: AppState) -> None:
+def _require_token_for_reads(app: Flask, masthead: Masthead) -> None:
     """Off loopback, every API read needs the bearer token too: browsing questions are private."""
     open_paths = {"/api/ping"}
 
@@ -108,7 +96,7 @@ def _require_token_for_reads(app: Flask, state: AppState) -> None:
     def check_token():
         if request.method == "OPTIONS" or request.path in open_paths:
             return None
-        if state.extras["tokens"].who(bearer(request.headers.get("Authorization"))) is None:
+        if masthead.tokens.who(bearer(request.headers.get("Authorization"))) is None:
             response = error_response(401, "this server is reachable from the network, so reads need `Authorization: Bearer <token>` too",
                                       {"hint": "set the access token in the extension's options"})
             response.headers["WWW-Authenticate"] = 'Bearer realm="masthead"'

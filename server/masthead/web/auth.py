@@ -1,124 +1,18 @@
-"""Bearer tokens for writes: named, kept in the config file (mode 0600) or set by MASTHEAD_TOKEN.
+"""The bearer check on the server's routes: which token a request presents, and what it may do.
 
-`config.json` in the config directory holds `{"tokens": {"<name>": "<token>", ...}}`; the name is what
-the change log records as "who". `masthead serve` generates a first token ("admin") when there is none;
-`masthead token NAME` adds one per curator. Reads never need a token; writes always do, and only
-as an `Authorization: Bearer` header (never a cookie), so a page on another site cannot make a
-browser write on the user's behalf.
+Writes need `Authorization: Bearer <token>` (never a cookie), so a page on another site cannot make a browser
+write on the user's behalf. The tokens themselves live in service/tokens.py.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import hmac
-import json
-import re
-import secrets
-from pathlib import Path
 
 from flask import current_app, g, request
 
-from ..config import config_dir
-from ..curation.files import atomic_write
 from .api import error_response
 
-__all__ = ["TokenStore", "require_token", "ensure_token", "add_token", "config_path", "ENV_TOKEN_NAME"]
-
-ENV_TOKEN_NAME = "env"  # the name the change log gives the MASTHEAD_TOKEN token
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
-
-
-def config_path(settings: dict | None = None) -> Path:
-    base = (settings or {}).get("CONFIG_DIR")
-    return (Path(base) if base else config_dir()) / "config.json"
-
-
-def _read_config(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError) as exc:
-        raise RuntimeError(f"cannot read {path}: {exc}") from None
-    return data if isinstance(data, dict) else {}
-
-
-def _write_config(path: Path, data: dict) -> None:
-    """The config holds tokens: readable by its owner only, and never left half-written."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    atomic_write(path, (json.dumps(data, indent=2) + "\n").encode("utf-8"), mode=0o600)
-
-
-def add_token(settings: dict | None, name: str, token: str | None = None) -> str:
-    """Create (or replace) the token called `name`; returns it."""
-    if not NAME_RE.match(name):
-        raise ValueError(f"token name {name!r}: use letters, digits, '.', '_', '@' or '-' (at most 64)")
-    path = config_path(settings)
-    import fcntl
-
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with open(path.parent / ".config.json.lock", "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        data = _read_config(path)
-        tokens = data.get("tokens") if isinstance(data.get("tokens"), dict) else {}
-        tokens[name] = token or secrets.token_urlsafe(32)
-        data["tokens"] = tokens
-        _write_config(path, data)
-    return tokens[name]
-
-
-def ensure_token(settings: dict) -> tuple[str, str | None]:
-    """At first start: generate an 'admin' token unless MASTHEAD_TOKEN or the config file has one.
-
-    Returns (where the tokens come from, the new token or None).
-    """
-    if settings.get("TOKEN"):
-        return "MASTHEAD_TOKEN", None
-    path = config_path(settings)
-    tokens = _read_config(path).get("tokens")
-    if isinstance(tokens, dict) and any(isinstance(v, str) and v for v in tokens.values()):
-        return str(path), None
-    return str(path), add_token(settings, "admin")
-
-
-class TokenStore:
-    """The tokens in force: MASTHEAD_TOKEN (named 'env') and those in config.json, re-read when it changes."""
-
-    def __init__(self, settings: dict):
-        self.settings = settings
-        self.path = config_path(settings)
-        self._stamp: tuple | None = None
-        self._tokens: dict[str, str] = {}
-
-    def tokens(self) -> dict[str, str]:
-        try:
-            st = self.path.stat()
-            stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
-        except OSError:
-            stamp = None
-        if stamp != self._stamp:
-            self._stamp = stamp
-            data = {}
-            with contextlib.suppress(RuntimeError):
-                data = _read_config(self.path)
-            found = data.get("tokens") if isinstance(data.get("tokens"), dict) else {}
-            self._tokens = {str(k): v for k, v in found.items() if isinstance(v, str) and len(v) >= 16}
-        tokens = dict(self._tokens)
-        if self.settings.get("TOKEN"):
-            tokens[ENV_TOKEN_NAME] = self.settings["TOKEN"]
-        return tokens
-
-    def who(self, presented: str | None) -> str | None:
-        """The name of the token presented, or None. Compares against every token in constant time."""
-        if not presented:
-            return None
-        found = None
-        given = presented.encode("utf-8")
-        for name, token in self.tokens().items():
-            if hmac.compare_digest(given, token.encode("utf-8")):
-                found = name
-        return found
+__all__ = ["require_token", "bearer"]
 
 
 def bearer(header: str | None) -> str | None:
@@ -138,7 +32,7 @@ def require_token(view):
 
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
-        store: TokenStore = current_app.extensions["masthead"].extras["tokens"]
+        store = current_app.extensions["masthead"].tokens
         name = store.who(bearer(request.headers.get("Authorization")))
         if name is None:
             response = error_response(401, "a write needs `Authorization: Bearer <token>`",

@@ -13,25 +13,16 @@ from werkzeug.http import parse_etags
 
 from ..curation import Conflict, Curator, EditError, export_csv, export_document
 from .api import APIError, json_body, state
-from .auth import TokenStore, require_token
+from .auth import require_token
 from .openapi import openapi_document, register_paths
 
-__all__ = ["bp", "attach", "current_curator"]
+__all__ = ["bp", "current_curator"]
 
 bp = Blueprint("curation", __name__, url_prefix="/api")
 
 
-def attach(app, app_state) -> None:
-    """Wire the curation layer into an app: tokens, the curator, the blueprints."""
-    settings = app_state.settings
-    app_state.extras["tokens"] = TokenStore(settings)
-    app_state.extras["curator"] = Curator(app_state.sources.path, git_commit=bool(settings.get("GIT_COMMIT")),
-                                          publish=app_state.sources.install)
-    app.register_blueprint(bp)
-
-
 def current_curator() -> Curator:
-    return state().extras["curator"]
+    return state().curator
 
 
 def _if_match() -> list[str] | None:

@@ -12,7 +12,7 @@ from ..curation import EditError, Invalid, YamlDoc, to_plain
 from ..registry.vocabulary import COUNTRIES, LABEL_TYPES, OWNER_KINDS
 from ..untrusted import without_surrogates
 from .api import error_response, state
-from .auth import TokenStore, bearer
+from .auth import bearer
 from .edit_api import current_curator
 
 __all__ = ["bp"]
@@ -180,7 +180,7 @@ def edit_submit():
     existing = _curated_entry(existing_id) if existing_id else None
     form = _form_from_post(form_data, existing)
     version = form_data.get("version", "")
-    store: TokenStore = state().extras["tokens"]
+    store = state().tokens
     who = store.who(form_data.get("token", "").strip() or bearer(request.headers.get("Authorization")))
     if who is None:
         return _render(form, existing=bool(existing), status=401, version=version,

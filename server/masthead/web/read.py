@@ -10,7 +10,7 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from .. import __version__, urls
-from ..context import ContextError, build_context, outlet_card
+from ..context import ContextError, outlet_card
 from ..registry.vocabulary import BADGE_KINDS, LABEL_TYPES, vocabulary_document
 from .api import APIError, outlet_or_404, limit_fetches, query_arg, query_as_of, query_int, state
 from .openapi import openapi_document
@@ -32,16 +32,12 @@ def context():
     url = query_arg("url", required=True, limit=urls.MAX_URL_LENGTH)
     title = query_arg("title", limit=MAX_TITLE)
     limit = query_int("limit", 8, 0, 50)
-    s = state()
     if limit and current_app.config.get("FETCH_PAGES"):  # this answer may fetch the reader's page
         refused = limit_fetches()
         if refused is not None:
             return refused
     try:
-        answer = build_context(
-            s.sources.current(), url, title=title, as_of=query_arg("as_of", limit=40),
-            related=s.related if limit else None, limit=limit,
-        )
+        answer = state().answer(url, title=title, as_of=query_arg("as_of", limit=40), limit=limit)
     except urls.NotAWebPage as exc:
         raise APIError(422, str(exc), {"url": url[:200]}) from None
     except (urls.URLError, ContextError) as exc:
@@ -164,8 +160,7 @@ def health():
         },
         "counts": registry.counts(),
     }
-    if s.corpus_stats is not None:
-        body["corpus"] = s.corpus_stats()
+    body["corpus"] = s.corpus_stats()
     return jsonify(body)
 
 

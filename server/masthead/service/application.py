@@ -1,0 +1,168 @@
+"""The application object: the live list, the corpus, the encoder, reader pages, tokens and the curator, and the
+operations the web views and the CLI both call (after datasette's `Datasette`)."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+
+from .. import corpus as corpus_module
+from .. import embed, urls
+from ..context import build_context, resolve, with_outlet
+from ..corpus import CorpusUnavailable, RecordError
+from ..curation import Curator
+from ..fetch import Refused
+from ..ingest import store_record
+from ..registry import LiveSources, Registry
+from ..related import query_for_page, related, stored_article
+from .errors import ServiceError
+from .pages import Busy, ReaderPages
+from .tokens import TokenStore
+
+__all__ = ["Masthead"]
+
+log = logging.getLogger("masthead.service")
+
+
+class Masthead:
+    """One server's (or one command's) Masthead: built once from the settings, shared by every request.
+
+    The corpus connection is per thread (corpus.local); everything else here is safe to share between threads.
+    """
+
+    def __init__(self, settings: dict):
+        self.settings = settings
+        self.sources = LiveSources(settings["SOURCES"], check_interval=settings.get("SOURCES_CHECK_INTERVAL", 1.0))
+        self.db = settings["DB"]
+        self.tokens = TokenStore(settings)
+        self.curator = Curator(self.sources.path, git_commit=bool(settings.get("GIT_COMMIT")), publish=self.sources.install)
+        self.fetch_pages = bool(settings.get("FETCH_PAGES"))
+        self.store_pages = bool(settings.get("STORE_PAGES"))
+        self.pages = ReaderPages(allow=settings.get("FETCH_ALLOW") or ()) if self.fetch_pages or self.store_pages else None
+        self.use_vectors = bool(settings.get("EMBED", True)) and embed.available()
+
+    # --- what every operation reads ---
+
+    def registry(self) -> Registry:
+        return self.sources.current()
+
+    def corpus(self):
+        """This thread's corpus connection. Raises CorpusUnavailable."""
+        return corpus_module.local(self.db)
+
+    def encoder(self):
+        """This process's sentence encoder (loaded on first use), or None when embeddings are off."""
+        return embed.encoder() if self.use_vectors else None
+
+    # --- the answer for a page ---
+
+    def answer(self, url: str, title: str | None = None, as_of: str | None = None, limit: int = 8) -> dict:
+        """The whole answer for a page: outlet, ownership chain, labels, control model, related coverage.
+
+        Raises urls.URLError or context.ContextError for a URL or date that cannot be answered."""
+        registry = self.registry()
+        page, match, date = resolve(registry, url, as_of)
+        rows = self._related(registry, page, match.outlet if match else None, title, date, limit) if limit else []
+        return build_context(registry, url, date, related=rows)
+
+    def _related(self, registry: Registry, page: urls.PageURL, outlet, title: str | None, as_of: str, limit: int) -> list[dict]:
+        try:
+            corpus = self.corpus()
+            stored = stored_article(corpus, page)
+            record = self._reader_page(page.url) if stored is None and self.fetch_pages else None
+            query = query_for_page(corpus, page, outlet, title, as_of, stored=stored, page_record=record,
+                                   encoder=self.encoder())
+            return related(corpus, registry, query, as_of, limit)
+        except CorpusUnavailable as exc:  # the rest of the answer (outlet, owners, labels) does not need the corpus
+            log.warning("related coverage unavailable: %s", exc)
+            return []
+
+    def _reader_page(self, url: str) -> dict | None:
+        found = self.pages.get(url)
+        return None if isinstance(found, Exception) else found
+
+    # --- the corpus ---
+
+    def search(self, q: str, limit: int, offset: int, as_of: str) -> dict:
+        registry, corpus = self.registry(), self.corpus()
+        plan = corpus.plan_search(q)
+        rows = corpus.search(q, limit, offset)
+        results = [with_outlet(registry, {
+            "url": row["url"], "title": row["title"] or None, "published": row["published"],
+            "snippet": row["snippet"] or None, "score": round(row["score"], 4),
+            "registered_domain": row["registered_domain"], "site_name": row["site_name"], "outlet_id": row["outlet_id"],
+        }, as_of) for row in rows]
+        return {"query": q, "words": plan.words, "ignored": plan.ignored, "offset": offset,
+                "count": len(results), "results": results}
+
+    def article(self, url: str, as_of: str) -> dict | None:
+        found = self.corpus().article(url)
+        if found is None:
+            return None
+        found.pop("id", None)
+        return with_outlet(self.registry(), found, as_of)
+
+    def forget(self, url: str) -> list[str] | None:
+        """Forget one stored article with every URL it is known under; None when it is not stored."""
+        forgotten = self.corpus().delete(url)
+        if self.pages is not None:
+            self.pages.forget(url)  # this worker's copy of the fetched page, if any
+        return forgotten
+
+    def store_page(self, page: urls.PageURL, title: str, as_of: str) -> tuple[dict, str]:
+        """Fetch the page a reader opted to add and store it through ingest's pipeline: (what is stored, status).
+
+        Raises ServiceError with the status to answer."""
+        if not self.store_pages or self.pages is None:
+            raise ServiceError(403, "this server does not add readers' pages to its corpus",
+                               {"hint": "start it with MASTHEAD_STORE_PAGES=1 to allow it"})
+        corpus, registry = self.corpus(), self.registry()
+        if corpus.has_url(page.url):
+            return self._stored(page.url, "unchanged", as_of), "unchanged"
+        found = self.pages.get(page.url)
+        detail = {"url": page.url[:200]}
+        if isinstance(found, Busy):
+            raise ServiceError(503, str(found), detail)
+        if isinstance(found, Refused):
+            raise ServiceError(422, f"the server will not fetch this page: {without_addresses(str(found))}", detail)
+        if isinstance(found, RecordError):
+            raise ServiceError(422, str(found), detail)
+        if isinstance(found, Exception):
+            raise ServiceError(502, f"could not fetch the page: {without_addresses(str(found))}", detail)
+        record = {**found, "url": page.url, "title": found.get("title") or title[:corpus_module.MAX_TITLE]}
+        try:
+            # No language detection: its model would add ~100 MB to every worker and seconds to the first request.
+            status = store_record(record, corpus, registry, source="reader", embedding=self.use_vectors,
+                                  detect_language=False).status
+        except RecordError as exc:
+            raise ServiceError(422, str(exc), detail) from None
+        log.info("stored a reader's page from %s (%s)", page.host, status)
+        return self._stored(page.url, status, as_of), status
+
+    def _stored(self, url: str, status: str, as_of: str) -> dict:
+        found = self.corpus().article(url) or {"url": url}
+        return with_outlet(self.registry(), {"status": status, "url": found.get("url", url), "title": found.get("title"),
+                                             "published": found.get("published"), "outlet_id": found.get("outlet_id")}, as_of)
+
+    def corpus_stats(self) -> dict:
+        try:
+            return self.corpus().stats()
+        except CorpusUnavailable as exc:
+            return {"error": str(exc)}
+
+
+def without_addresses(message: str) -> str:
+    """The reason without the addresses a name resolved to: what this server's resolver sees (an intranet's
+    10.x address, say) is not the client's to learn (issue 13)."""
+    words = []
+    for word in message.split(" "):
+        core = word.lstrip("('\"").rstrip(",;.'\")").removesuffix(":")
+        if core.startswith("[") and "]" in core:
+            core = core[1:core.index("]")]
+        try:
+            ipaddress.ip_address(core)
+        except ValueError:
+            words.append(word)
+        else:
+            words.append(word.replace(core, "(address withheld)"))
+    return " ".join(words)
