@@ -1,62 +1,38 @@
-"""How long one edit through the server takes on the bundled sources.yaml, with what is kept between edits
-against keeping nothing (the baseline, measured in the same run).
+"""How long one edit takes through a real `masthead serve` (default workers) on the bundled sources.yaml, next to
+the same edits through the app in one process (no socket, one worker: the floor for the same work), same run.
 
-Usage: .venv/bin/python bench/edit_speed.py [--rounds 3] [--baseline-edits 5]
+Usage: .venv/bin/python bench/edit_speed.py [--rounds 3] [--step 30]
 
-Each edit is a PATCH of one outlet's note through the Flask app (test client, in process: the same code as a
-served request, without the socket). The outlets are spread over the file (every 30th entry, so sizes and
-positions vary), and the largest entry is measured on its own. Between edits the server keeps the curator's
-document and the loader's tree and build of the file; the baseline drops them before every edit, so each edit
-parses the whole file twice (to edit it, to validate it) and builds every entry. Included lists are parsed once
-in both modes (their trees are kept by content hash).
+Each edit is a PATCH of one outlet's note. The outlets are spread over the file (every `step`-th curated entry, so
+sizes and positions vary) and the largest entry is measured on its own. Served edits land on either worker: each
+worker keeps its document and follows the other's edits entry by entry, and parses the file once, in the
+background, after it starts (the bench waits for that before it counts: `--no-wait` shows the first edits).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import platform
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "server"))
-
-from masthead.registry import loader  # noqa: E402
-from masthead.web.app import create_app  # noqa: E402
+import requests
+from common import ROOT, RunningServer, machine, ms
 
 TOKEN = "bench-token-0123456789abcdef0123456789"
 
 
-class Server:
-    def __init__(self, tmp: Path):
-        sources = tmp / "sources.yaml"
-        shutil.copy(ROOT / "sources.yaml", sources)
-        shutil.copytree(ROOT / "lists", tmp / "lists")  # the bundled lists it includes
-        self.app = create_app({"SOURCES": str(sources), "DB": str(tmp / "c.db"), "TOKEN": TOKEN,
-                               "CONFIG_DIR": str(tmp / "cfg"), "SOURCES_CHECK_INTERVAL": 3600})
-        self.client = self.app.test_client()
-        self.curator = self.app.extensions["masthead"].extras["curator"]
-        self.edits = 0
-
-    def edit(self, outlet_id: str, keep: bool) -> float:
-        if not keep:
-            self.curator._cached = None
-            loader.forget_kept()
-        self.edits += 1
-        started = time.perf_counter()
-        response = self.client.patch(f"/api/outlets/{outlet_id}", json={"note": f"Bench edit {self.edits}."},
-                                     headers={"Authorization": f"Bearer {TOKEN}"})
-        elapsed = time.perf_counter() - started
-        assert response.status_code == 200, response.get_json()
-        return elapsed
+def copy_list(tmp: Path) -> Path:
+    sources = tmp / "sources.yaml"
+    shutil.copy(ROOT / "sources.yaml", sources)
+    shutil.copytree(ROOT / "lists", tmp / "lists")  # the bundled lists it includes
+    return sources
 
 
-def spread(registry, step: int = 30) -> tuple[list[str], str]:
+def spread(registry, step: int) -> tuple[list[str], str]:
     """Curated outlets at every `step`-th position of the file, and the one with the most lines."""
     curated = [o for o in registry.outlets.values() if o.curated]
     text = (ROOT / "sources.yaml").read_text(encoding="utf-8")
@@ -65,31 +41,62 @@ def spread(registry, step: int = 30) -> tuple[list[str], str]:
     return [o.id for o in order[::step]], max(size, key=size.get)
 
 
-def ms(values: list[float]) -> str:
-    values = sorted(values)
-    p90 = values[min(len(values) - 1, int(len(values) * 0.9))]
-    return f"median {statistics.median(values) * 1000:.0f} ms, p90 {p90 * 1000:.0f} ms, max {values[-1] * 1000:.0f} ms"
+def timed(send, outlet_id: str, n: int) -> float:
+    started = time.perf_counter()
+    status, body = send(outlet_id, {"note": f"Bench edit {n}."})
+    elapsed = time.perf_counter() - started
+    assert status == 200, body
+    return elapsed
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3, help="edits of each chosen outlet with the kept state")
-    parser.add_argument("--baseline-edits", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3, help="edits of each chosen outlet")
+    parser.add_argument("--step", type=int, default=30, help="every step-th curated outlet is edited")
+    parser.add_argument("--workers", type=int, default=2, help="`masthead serve --workers` (its default: 2)")
+    parser.add_argument("--no-wait", action="store_true", help="count the first edits after start too")
     args = parser.parse_args()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"load average {os.getloadavg()[0]:.1f}; sources.yaml {os.path.getsize(ROOT / 'sources.yaml') // 1024} KB")
+    from masthead.registry import load
+    from masthead.web.app import create_app
+
+    print(machine() + f"; sources.yaml {os.path.getsize(ROOT / 'sources.yaml') // 1024} KB")
+    chosen, largest = spread(load(ROOT / "sources.yaml"), args.step)
+    print(f"{len(chosen)} outlets spread over the file, and the largest entry ({largest}); {args.rounds} rounds")
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    counter = iter(range(1_000_000))
     with tempfile.TemporaryDirectory() as tmp:
-        server = Server(Path(tmp))
-        chosen, largest = spread(server.app.extensions["masthead"].sources.current())
-        print(f"{len(chosen)} outlets spread over the file, and the largest entry ({largest})")
-        baseline = [server.edit(chosen[i % len(chosen)], keep=False) for i in range(args.baseline_edits)]
-        server.edit(chosen[0], keep=True)  # the first edit with nothing kept parses the file: not counted
-        kept = [server.edit(outlet, keep=True) for _ in range(args.rounds) for outlet in chosen]
-        big = [server.edit(largest, keep=True) for _ in range(args.rounds)]
-    print(f"nothing kept (baseline):  {ms(baseline)}")
-    print(f"kept between edits:       {ms(kept)}")
-    print(f"largest entry, kept:      {ms(big)}")
-    print(f"ratio kept/baseline (medians): {statistics.median(kept) / statistics.median(baseline):.3f}")
+        server = RunningServer(copy_list(Path(tmp)), Path(tmp) / "c.db", env={"MASTHEAD_TOKEN": TOKEN}, workers=args.workers)
+        try:
+            def served(outlet_id, body):
+                r = requests.patch(f"{server.url}/api/outlets/{outlet_id}", json=body, headers=auth, timeout=120)
+                return r.status_code, r.text[:300]
+
+            started = time.perf_counter()
+            first = timed(served, chosen[0], next(counter))
+            print(f"first served edit, {time.perf_counter() - started:.1f} s after the server answered: {first * 1000:.0f} ms")
+            if not args.no_wait:
+                time.sleep(5)
+                for outlet in chosen[:args.workers * 2]:  # once per worker, near enough: not counted
+                    timed(served, outlet, next(counter))
+            served_times = [timed(served, o, next(counter)) for _ in range(args.rounds) for o in chosen]
+            served_big = [timed(served, largest, next(counter)) for _ in range(args.rounds)]
+        finally:
+            server.stop()
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app({"SOURCES": str(copy_list(Path(tmp))), "DB": str(Path(tmp) / "c.db"), "TOKEN": TOKEN,
+                          "CONFIG_DIR": str(Path(tmp) / "cfg"), "SOURCES_CHECK_INTERVAL": 3600})
+        client = app.test_client()
+
+        def in_process(outlet_id, body):
+            r = client.patch(f"/api/outlets/{outlet_id}", json=body, headers=auth)
+            return r.status_code, r.get_json()
+
+        app.extensions["masthead"].curator.prepare()
+        floor = [timed(in_process, o, next(counter)) for _ in range(args.rounds) for o in chosen]
+    print(f"served, {args.workers} workers:      {ms(served_times)}")
+    print(f"served, largest entry:  {ms(served_big)}")
+    print(f"in process (floor):     {ms(floor)}")
+    print(f"served / floor (medians): {statistics.median(served_times) / statistics.median(floor):.2f}")
 
 
 if __name__ == "__main__":

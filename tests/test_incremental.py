@@ -233,3 +233,25 @@ def test_a_file_with_anchors_is_parsed_whole_every_time(tmp_path):
     loader.forget_kept()
     loader.load_with_problems(path)
     assert str(path) not in kept.KEPT
+
+
+def test_the_editor_follows_another_process_edits_entry_by_entry(tmp_path):
+    """A second server worker (or a hand edit) changed the file: the curator's kept document follows the new
+    text by parsing only the changed entries, and edits on it write what a fresh document would write."""
+    from masthead.curation import Curator
+    from masthead.curation.yamldoc import YamlDoc
+
+    sample = (ROOT / "tests" / "data" / "sources-small.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "sources.yaml"
+    path.write_text(sample, encoding="utf-8")
+    ours, theirs = Curator(path), Curator(path)
+    ours.prepare()
+    kept_doc = ours._cached[1]
+    outlets = YamlDoc(sample).data["outlets"]
+    first, second = outlets[1]["id"], outlets[-1]["id"]
+    theirs.update("outlets", first, {"note": "Edited by the other worker."}, who="t", replace=False)
+    ours.update("outlets", second, {"note": "Edited here after it."}, who="t", replace=False)
+    assert ours._cached[1] is kept_doc  # followed, not parsed again
+    text = path.read_text(encoding="utf-8")
+    assert "Edited by the other worker." in text and "Edited here after it." in text
+    assert layout(kept_doc.data) == layout(YamlDoc(text).data)

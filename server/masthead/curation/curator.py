@@ -140,10 +140,28 @@ class Curator:
                     change = self.changelog.annotate(change["id"], commit=commit)
             return Edited(version=version, changed=True, change=change, warnings=warnings, result=result)
 
-    def _document(self, raw: bytes, version: str) -> YamlDoc:
-        if self._cached is not None and self._cached[0] == version:
-            return self._cached[1]
+    def prepare(self) -> None:
+        """Parse the file's document now, if none is kept, so that the first edit does not wait for it (parsing
+        the bundled list with comments kept takes seconds). Safe beside edits: an edit that ran meanwhile wins."""
+        if self._cached is not None:
+            return
+        raw = self.path.read_bytes()
         try:
+            doc = YamlDoc(raw.decode("utf-8"), self.path.name)
+        except (UnicodeDecodeError, Invalid):
+            return  # the first edit reports it
+        with self.lock():
+            if self._cached is None and file_etag(self.path.read_bytes()) == file_etag(raw):
+                self._cached = (file_etag(raw), doc)
+
+    def _document(self, raw: bytes, version: str) -> YamlDoc:
+        cached, self._cached = self._cached, None
+        try:
+            if cached is not None and cached[0] == version:
+                return cached[1]
+            if cached is not None:  # changed by another process since: follow it, entry by entry where it can
+                cached[1].follow(raw.decode("utf-8"))
+                return cached[1]
             return YamlDoc(raw.decode("utf-8"), self.path.name)
         except UnicodeDecodeError:
             raise Invalid(f"{self.path.name} is not UTF-8", {"problems": self._problems_now()}) from None

@@ -242,6 +242,21 @@ class YamlDoc:
         self._plain = not needs_whole_parse(self.text)
         return data
 
+    def follow(self, text: str) -> None:
+        """Take the file's new text after someone else changed it (another worker's edit, a curator's hand edit),
+        parsing only the entries that changed when the change lies within one section's entries."""
+        if text == self.text:
+            return
+        new = text.splitlines(keepends=True)
+        old, old_data, plain, width = self._lines, self._data, self._plain, self._width
+        self.set_text(text, parse=False, style=self.style, lines=new)
+        if old_data is not None and plain and not needs_whole_parse(text):
+            self._data = update_tree(old_data, old, new, _yaml(self.style, 4096).load)
+            if self._data is not None:
+                self._plain, self._width = True, width
+                return
+        self._parse()
+
     @property
     def data(self) -> CommentedMap:
         """The tree, parsed again only when asked for after a splice (parsing a big file takes a while)."""

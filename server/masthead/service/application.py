@@ -41,6 +41,19 @@ class Masthead:
         self.pages = ReaderPages(allow=settings.get("FETCH_ALLOW") or ()) if self.fetch_pages or self.store_pages else None
         self.use_vectors = bool(settings.get("EMBED", True)) and embed.available()
 
+    def warm(self) -> None:
+        """Prepare in the background what the first edit would otherwise wait for (a server process calls this
+        once it has started)."""
+        import threading
+
+        threading.Thread(target=self._warm, name="masthead-warm", daemon=True).start()
+
+    def _warm(self) -> None:
+        try:
+            self.curator.prepare()
+        except Exception as exc:  # an optimisation only: the first edit does the same work
+            log.info("could not prepare the editor's document: %s", exc)
+
     # --- what every operation reads ---
 
     def registry(self) -> Registry:

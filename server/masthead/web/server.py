@@ -64,7 +64,8 @@ class _Gunicorn(BaseApplication):
     def load(self):
         from .app import create_app
 
-        return create_app(self.settings)
+        self.app = create_app(self.settings)
+        return self.app
 
 
 def run(settings: dict, host: str, port: int, workers: int = 2, threads: int = 4) -> None:
@@ -83,4 +84,10 @@ def run(settings: dict, host: str, port: int, workers: int = 2, threads: int = 4
         "preload_app": True,  # a broken sources.yaml fails before workers start
         "limit_request_line": 8190,  # its maximum; longer request lines get 414
     }
-    _Gunicorn(settings, options).run()
+    server = _Gunicorn(settings, options)
+
+    def post_fork(_arbiter, _worker):  # each worker prepares its own editor document (a thread does not survive fork)
+        server.app.extensions["masthead"].warm()
+
+    server.cfg.set("post_fork", post_fork)
+    server.run()
