@@ -192,10 +192,6 @@ class Corpus(ABC):
         """How many articles contain each word (title or text); words in no article are left out."""
 
     @abstractmethod
-    def postings(self, word: str) -> list[int]:
-        """Ids of the articles that contain `word` (title or text)."""
-
-    @abstractmethod
     def rows(self, ids: list[int], text_chars: int = 3000) -> list[dict]:
         """Articles by id (metadata and the start of the text), in no particular order.
 

@@ -28,8 +28,9 @@ import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from .base import AddResult, Article, Corpus, CorpusUnavailable, RecordError
-from .text import NEAR_DUPLICATE, SKETCH_KEYS, authors_json as _authors_json, content_hash, sketch
-from .text import similarity as _similarity, vocabulary as _vocabulary
+from .dedup import decide
+from .text import SKETCH_KEYS, authors_json as _authors_json, content_hash, sketch
+from .text import vocabulary as _vocabulary
 from .postgres_rows import STAGE_ROWS, _Staged, _day, _day_bounds, _dicts, check_storable as _check_storable
 from .postgres_schema import LANGUAGE_CONFIGS, MIGRATIONS, SCHEMA_VERSION, WRITE_LOCK, migrate as _migrate, search_config
 
@@ -306,17 +307,20 @@ class PostgresCorpus(Corpus):
         hashes = a.hashes or sketch(a.text)
         staged = tx["staged"]
         known = staged.urls.get(a.url)
-        if known is not None:
-            article_id, primary_url, stored_hash = known
-            if stored_hash == digest or primary_url != a.url:
-                return AddResult("unchanged", article_id)
+        if known is not None and decide(a.url, digest, hashes, known, None, ()).status == "updated":
             self._flush_staged(tx)  # an update of an article not yet written: write it, then update it
-        by_kind = found if found is not None else self._lookup(conn, [a])[0]
+            known = None
+        by_kind = {} if known is not None else (found if found is not None else self._lookup(conn, [a])[0])
+        if known is None and "url" in by_kind:
+            known = by_kind["url"][0][1:4]
+        exact = by_kind["hash"][0][1] if "hash" in by_kind else staged.hashes.get(digest)
+        near = [(row[1], row[4]) for row in by_kind.get("near", [])] + staged.near(hashes) if hashes else []
+        decision = decide(a.url, digest, hashes, known, exact, near)
         config = search_config(a.language)
-        if "url" in by_kind:
-            _, article_id, primary_url, stored_hash, _ = by_kind["url"][0]
-            if stored_hash == digest or primary_url != a.url:
-                return AddResult("unchanged", article_id)
+        if decision.status == "unchanged":
+            return AddResult("unchanged", decision.article_id)
+        if decision.status == "updated":
+            article_id = decision.article_id
             old_title, old_text = conn.execute("SELECT title, text FROM articles WHERE id = %s", (article_id,)).fetchone()
             tx["df"].subtract(_vocabulary(old_title, old_text))
             tx["df"].update(_vocabulary(a.title, a.text))
@@ -337,18 +341,10 @@ class PostgresCorpus(Corpus):
                              "ON CONFLICT DO NOTHING", (hashes[:SKETCH_KEYS], article_id))
             self._note_config(tx, config)
             return AddResult("updated", article_id)
-        duplicate = by_kind["hash"][0][1] if "hash" in by_kind else staged.hashes.get(digest)
-        if duplicate is None and hashes:
-            near = [(row[1], row[4]) for row in by_kind.get("near", [])]
-            near += staged.near(hashes)
-            for other_id, other in near:
-                if _similarity(hashes, other) >= NEAR_DUPLICATE:
-                    duplicate = other_id
-                    break
-        if duplicate is not None:
-            staged.url(a, duplicate, primary=None, digest=None)
+        if decision.status == "duplicate":
+            staged.url(a, decision.article_id, primary=None, digest=None)
             tx["urls"] += 1
-            return AddResult("duplicate", duplicate)
+            return AddResult("duplicate", decision.article_id)
         article_id = staged.article(conn, a, digest, config, hashes)
         tx["df"].update(_vocabulary(a.title, a.text))
         tx["added"] += 1
@@ -458,13 +454,6 @@ class PostgresCorpus(Corpus):
         configs = self._configs_in_use(conn)
         sql = "(" + " || ".join(f"to_tsquery('{c}', %s)" for c in configs) + ")"
         return sql, [text] * len(configs)
-
-    @_guarded
-    def postings(self, word: str) -> list[int]:
-        """Ids of the articles that contain `word` (title or text; in its language's stemmed form)."""
-        with self._conn() as conn:
-            sql, params = self._tsquery(conn, [word])
-            return [r[0] for r in conn.execute(f"SELECT id FROM articles WHERE document @@ {sql}", params)]
 
     @_guarded
     def rows(self, ids: list[int], text_chars: int = 3000) -> list[dict]:

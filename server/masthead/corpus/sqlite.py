@@ -16,7 +16,8 @@ import sqlite_utils
 
 from .sqlite_schema import ID_BITS, MIGRATIONS, SCHEMA_VERSION, migrate as _migrate
 from .base import AddResult, Article, Corpus, CorpusUnavailable, RecordError
-from .text import NEAR_DUPLICATE, SKETCH_KEYS, authors_json as _authors_json, content_hash, day_number, sketch, similarity, terms
+from .dedup import decide
+from .text import SKETCH_KEYS, authors_json as _authors_json, content_hash, day_number, sketch, terms
 from .text import vocabulary as _vocabulary
 from .sqlite_vectors import VectorStore
 
@@ -251,47 +252,16 @@ class SQLiteCorpus(Corpus):
             "SELECT u.article_id, a.url, a.content_hash FROM article_urls u JOIN articles a ON a.id = u.article_id WHERE u.url = ?",
             (a.url,),
         ).fetchone()
-        if known:
-            article_id, primary_url, stored_hash = known
-            if stored_hash == digest or primary_url != a.url:
-                return AddResult("unchanged", article_id)
-            if self._deferred and article_id > self._indexed_up_to:
-                self._index_pending()  # the update trigger must find the old row in the index
-            old_vocabulary = None
-            if self.track_term_stats:
-                old_title, old_text = c.execute("SELECT title, text FROM articles WHERE id = ?", (article_id,)).fetchone()
-                old_vocabulary = _vocabulary(old_title, old_text)
-            else:  # the snapshot no longer matches the texts, though the count of articles does
-                c.execute("DELETE FROM corpus_meta WHERE key = 'term_stats_articles'")
-            c.execute(
-                "UPDATE articles SET title=?, text=?, published=coalesce(?, published), language=coalesce(?, language), "
-                "authors=?, site_name=coalesce(?, site_name), outlet_id=coalesce(?, outlet_id), fetched_at=?, content_hash=?, source=?, "
-                "day=coalesce(?, day) WHERE id=?",
-                (a.title, a.text, a.published, a.language, _authors_json(a.authors), a.site_name,
-                 a.outlet_id, a.fetched_at, digest, a.source, day_number(a.published), article_id),
-            )
-            if a.vector:
-                day = day_number(a.published)
-                if day is None:
-                    day = c.execute("SELECT day FROM articles WHERE id = ?", (article_id,)).fetchone()[0]
-                self._vectors.put(article_id, day, a.vector)
-            else:
-                self._vectors.drop(article_id)  # the old vector was of the old text
-            c.execute("DELETE FROM article_sketch WHERE article_id = ?", (article_id,))
-            c.execute("DELETE FROM article_sketches WHERE article_id = ?", (article_id,))
-            self._store_sketch(article_id, a.hashes or sketch(a.text))
-            if old_vocabulary is not None:  # counted once every statement has succeeded (see add())
-                self._df_delta.subtract(old_vocabulary)
-                self._df_delta.update(_vocabulary(a.title, a.text))
-            return AddResult("updated", article_id)
-        row = c.execute("SELECT id FROM articles WHERE content_hash = ? LIMIT 1", (digest,)).fetchone()
         hashes = a.hashes or sketch(a.text)
-        if row is None and hashes:
-            near = self._near_duplicate(hashes)
-            row = (near,) if near is not None else None
-        if row is not None:
-            self._add_url(a, row[0])
-            return AddResult("duplicate", row[0])
+        exact = None if known else c.execute("SELECT id FROM articles WHERE content_hash = ? LIMIT 1", (digest,)).fetchone()
+        decision = decide(a.url, digest, hashes, known, exact[0] if exact else None, self._near_candidates(hashes))
+        if decision.status == "unchanged":
+            return AddResult("unchanged", decision.article_id)
+        if decision.status == "duplicate":
+            self._add_url(a, decision.article_id)
+            return AddResult("duplicate", decision.article_id)
+        if decision.status == "updated":
+            return self._update(a, decision.article_id, digest, hashes)
         day = day_number(a.published) or day_number(a.fetched_at)
         cursor = c.execute(
             "INSERT INTO articles (url, registered_domain, host, outlet_id, site_name, title, text, published, language, "
@@ -310,6 +280,39 @@ class SQLiteCorpus(Corpus):
             self._df_added += 1
         return AddResult("added", article_id)
 
+    def _update(self, a: Article, article_id: int, digest: str, hashes: list[int]) -> AddResult:
+        """The article at this URL has a new text: rewrite it, its vector, its sketch and its term counts."""
+        c = self.conn
+        if self._deferred and article_id > self._indexed_up_to:
+            self._index_pending()  # the update trigger must find the old row in the index
+        old_vocabulary = None
+        if self.track_term_stats:
+            old_title, old_text = c.execute("SELECT title, text FROM articles WHERE id = ?", (article_id,)).fetchone()
+            old_vocabulary = _vocabulary(old_title, old_text)
+        else:  # the snapshot no longer matches the texts, though the count of articles does
+            c.execute("DELETE FROM corpus_meta WHERE key = 'term_stats_articles'")
+        c.execute(
+            "UPDATE articles SET title=?, text=?, published=coalesce(?, published), language=coalesce(?, language), "
+            "authors=?, site_name=coalesce(?, site_name), outlet_id=coalesce(?, outlet_id), fetched_at=?, content_hash=?, source=?, "
+            "day=coalesce(?, day) WHERE id=?",
+            (a.title, a.text, a.published, a.language, _authors_json(a.authors), a.site_name,
+             a.outlet_id, a.fetched_at, digest, a.source, day_number(a.published), article_id),
+        )
+        if a.vector:
+            day = day_number(a.published)
+            if day is None:
+                day = c.execute("SELECT day FROM articles WHERE id = ?", (article_id,)).fetchone()[0]
+            self._vectors.put(article_id, day, a.vector)
+        else:
+            self._vectors.drop(article_id)  # the old vector was of the old text
+        c.execute("DELETE FROM article_sketch WHERE article_id = ?", (article_id,))
+        c.execute("DELETE FROM article_sketches WHERE article_id = ?", (article_id,))
+        self._store_sketch(article_id, hashes)
+        if old_vocabulary is not None:  # counted once every statement has succeeded (see add())
+            self._df_delta.subtract(old_vocabulary)
+            self._df_delta.update(_vocabulary(a.title, a.text))
+        return AddResult("updated", article_id)
+
     def _add_url(self, a: Article, article_id: int) -> None:
         self.conn.execute(
             "INSERT OR IGNORE INTO article_urls (url, article_id, registered_domain, outlet_id, site_name, added_at) VALUES (?,?,?,?,?,?)",
@@ -324,24 +327,24 @@ class SQLiteCorpus(Corpus):
         self.conn.execute(f"INSERT OR IGNORE INTO article_sketch VALUES {','.join(['(?, ?)'] * len(keys))}",
                           [value for h in keys for value in (h, article_id)])
 
-    def _near_duplicate(self, hashes: list[int]) -> int | None:
+    def _near_candidates(self, hashes: list[int]):
+        """(article id, sketch) of stored articles sharing sketch keys with `hashes`, queried only when asked for."""
         keys = hashes[:SKETCH_KEYS]
+        if not keys:
+            return
         # Most new articles share no key with any stored one: a plain index probe answers that cheaply (a
         # DISTINCT subquery made SQLite build a temporary B-tree on every call).
         candidates = self.conn.execute(
             f"SELECT article_id FROM article_sketch WHERE hash IN ({','.join('?' * len(keys))}) LIMIT 80", keys,
         ).fetchall()
         if not candidates:
-            return None
+            return
         ids = list(dict.fromkeys(row[0] for row in candidates))[:20]
         found = self.conn.execute(
             f"SELECT article_id, sketch FROM article_sketches WHERE article_id IN ({','.join('?' * len(ids))})", ids,
         ).fetchall()
         for article_id, blob in sorted(found, key=lambda row: ids.index(row[0])):
-            other = list(struct.unpack(f"<{len(blob) // 8}q", blob))
-            if similarity(hashes, other) >= NEAR_DUPLICATE:
-                return article_id
-        return None
+            yield article_id, list(struct.unpack(f"<{len(blob) // 8}q", blob))
 
     @_guarded
     def delete(self, url: str) -> list[str] | None:
@@ -453,11 +456,6 @@ class SQLiteCorpus(Corpus):
             urls_known = self.conn.execute("SELECT count(*) FROM article_urls").fetchone()[0]
             self._counted = (version, (articles, urls_known))
         return self._counted[1]
-
-    @_guarded
-    def postings(self, word: str) -> list[int]:
-        """Ids of the articles that contain `word` (title or text)."""
-        return [r[0] for r in self.conn.execute(f"SELECT rowid & {_ID_MASK} FROM articles_fts WHERE articles_fts MATCH ?", (f'"{word}"',))]
 
     @_guarded
     def rows(self, ids: list[int], text_chars: int = 3000) -> list[dict]:
