@@ -8,7 +8,7 @@ from .related import outlet_of
 from .registry import Label, Outlet, Registry, control_model, label_summary, parse_partial_date
 from .registry.vocabulary import LABEL_TYPES
 
-__all__ = ["build_context", "resolve", "outlet_card", "outlet_fields", "with_outlet", "parse_as_of", "ContextError", "outlet_answer"]
+__all__ = ["build_context", "resolve", "coverage", "outlet_card", "outlet_fields", "with_outlet", "parse_as_of", "ContextError", "outlet_answer"]
 
 
 class ContextError(ValueError):
@@ -33,9 +33,12 @@ def resolve(registry: Registry, url: str, as_of: str | None = None) -> tuple[url
     return page, registry.match(page), as_of
 
 
-def build_context(registry: Registry, url: str, as_of: str | None = None, related: list[dict] | None = None) -> dict:
-    """The answer for one page, with the related coverage the caller ranked (rows as related.rank gives them,
-    their outlets already matched). Raises urls.URLError (400/422) or ContextError (400)."""
+def build_context(registry: Registry, url: str, as_of: str | None = None, related: list[dict] | None = None,
+                  background: list[dict] | None = None, limit: int = 8, published: str | None = None) -> dict:
+    """The answer for one page, with the coverage the caller ranked (rows as related.rank gives them, their outlets
+    already matched): `related` (same event; all that qualified, of which `limit` are listed), `background` (the
+    same story at other times) and `coverage`, counted over all of `related` and the page itself (`published`: its
+    date, when known). Raises urls.URLError (400/422) or ContextError (400)."""
     page, match, as_of = resolve(registry, url, as_of)
     outlet = match.outlet if match else None
     answer = {
@@ -52,12 +55,35 @@ def build_context(registry: Registry, url: str, as_of: str | None = None, relate
         "labels": [],
         "control_model": "unknown",
         "related": [],
+        "background": [],
+        "coverage": None,
     }
     if outlet is not None:
         answer.update(_outlet_part(registry, outlet, as_of))
         answer["match"] = {"rule": match.rule, "kind": match.rule_kind}
-    answer["related"] = [with_outlet(registry, row, as_of, matched=True) for row in related or ()]
+    items = [with_outlet(registry, row, as_of, matched=True) for row in related or ()]
+    answer["related"] = items[:limit]
+    answer["background"] = [with_outlet(registry, row, as_of, matched=True) for row in background or ()]
+    if items:
+        answer["coverage"] = coverage(answer, items, published)
     return answer
+
+
+def coverage(answer: dict, items: list[dict], published: str | None) -> dict:
+    """How this story was covered: outlets by control model (the page's own included) and who reported first.
+    Counts and dates only, no verdict."""
+    reports = [{"name": (answer["outlet"] or {}).get("name") or answer["display_host"], "url": answer["url"],
+                "published": published, "control_model": answer["control_model"]}]
+    reports += [{"name": (item["outlet"] or {}).get("name") or item.get("site_name") or item["registered_domain"],
+                 "url": item["url"], "published": item.get("published"), "control_model": item["control_model"]}
+                for item in items]
+    by_model: dict[str, int] = {}
+    for report in reports:
+        by_model[report["control_model"]] = by_model.get(report["control_model"], 0) + 1
+    dated = [r for r in reports if r["published"]]
+    first = min(dated, key=lambda r: r["published"]) if dated else None
+    return {"outlets": len(reports), "by_control_model": dict(sorted(by_model.items(), key=lambda kv: -kv[1])),
+            "first": first}
 
 
 def with_outlet(registry: Registry, row: dict, as_of: str, matched: bool = False) -> dict:

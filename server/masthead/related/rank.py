@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from .. import embed, urls
 from ..corpus.text import day_number, parse_published, terms
 
-__all__ = ["Query", "rank", "related", "candidates", "confidence", "query_for_page", "stored_article", "outlet_of", "STOPWORDS", "THRESHOLD"]
+__all__ = ["Query", "rank", "related", "candidates", "confidence", "query_for_page", "stored_article", "outlet_of", "STOPWORDS",
+           "THRESHOLD", "WINDOWS", "query_weights", "select_terms", "QueryWords", "lexical_features", "useful", "fold", "names_in",
+           "pick"]
 
 MAX_QUERY_TERMS = 12  # distinctive words whose posting lists are read
 POSTINGS_BUDGET = 15_000  # total document frequency of the chosen words: bounds the cost of one query
@@ -70,6 +72,7 @@ class Query:
     registered_domain: str | None = None
     outlet_id: str | None = None
     vector: object = None  # unit vector (numpy) of the headline and lead, or None: then ranking is lexical only
+    language: str | None = None  # ISO 639-1 when known (a stored article's)
 
 
 def stored_article(corpus, page: urls.PageURL) -> dict | None:
@@ -98,7 +101,8 @@ def query_for_page(corpus, page: urls.PageURL, outlet, title: str | None, as_of:
     domain = page.registered_domain or page.host
     query = None
     if stored is not None:
-        query = Query(stored["title"], stored["text"], stored["published"] or as_of, stored["id"], domain, outlet_id)
+        query = Query(stored["title"], stored["text"], stored["published"] or as_of, stored["id"], domain, outlet_id,
+                      language=stored.get("language"))
         if encoder is not None:
             blob = corpus.vectors([stored["id"]]).get(stored["id"])
             if blob is not None:
@@ -120,10 +124,10 @@ def related(corpus, registry, query: Query | None, as_of: str, limit: int = 8, p
     return rank(corpus, registry, query, as_of, limit, per_outlet=per_outlet)
 
 
-def _weights(query: Query, corpus) -> tuple[dict[str, float], dict[str, float], dict[str, int], int]:
+def query_weights(query: Query, corpus) -> tuple[dict[str, float], dict[str, float], dict[str, int], int]:
     """Query terms -> weight (tf x idf, names and title words boosted), -> idf, -> document frequency."""
-    title_words = [w for w in terms(query.title) if _useful(w)]
-    body_words = [w for w in terms(query.text)[:BODY_WORDS] if _useful(w)]
+    title_words = [w for w in terms(query.title) if useful(w)]
+    body_words = [w for w in terms(query.text)[:BODY_WORDS] if useful(w)]
     tf = Counter(body_words)
     for word in title_words:
         tf[word] += 3
@@ -131,7 +135,7 @@ def _weights(query: Query, corpus) -> tuple[dict[str, float], dict[str, float], 
         return {}, {}, {}, 0
     total = max(1, corpus.count())
     df = corpus.doc_freqs(tf)
-    names = _names(query.title, query.text)
+    names = names_in(query.title, query.text)
     own = 1 if query.article_id is not None else 0
     weights, idf = {}, {}
     for word, count in tf.items():
@@ -143,11 +147,11 @@ def _weights(query: Query, corpus) -> tuple[dict[str, float], dict[str, float], 
     return weights, idf, df, total
 
 
-def _useful(word: str) -> bool:
+def useful(word: str) -> bool:
     return len(word) > 1 and word not in STOPWORDS and not (word.isdigit() and len(word) < 4)
 
 
-def _names(title: str, text: str) -> set[str]:
+def names_in(title: str, text: str) -> set[str]:
     """Words written with a capital inside a sentence: people, places, organisations."""
     found = {m.group(1).casefold() for m in _NAME.finditer(text[:4000])}
     words = title.split()
@@ -156,20 +160,22 @@ def _names(title: str, text: str) -> set[str]:
     return {w for part in found for w in terms(part)}
 
 
-def _select(weights: dict[str, float], df: dict[str, int], total: int) -> list[str]:
-    chosen, budget = [], POSTINGS_BUDGET
+def select_terms(weights: dict[str, float], df: dict[str, int], total: int, max_terms: int = MAX_QUERY_TERMS,
+                 budget: int = POSTINGS_BUDGET) -> list[str]:
+    """The heaviest words whose posting lists, together, stay within `budget` (the cost of one query)."""
+    chosen = []
     for word in sorted(weights, key=weights.get, reverse=True):
         n = df.get(word, 0)
         if n > max(50, TERM_DF_SHARE * total) or n > budget:
             continue
         chosen.append(word)
         budget -= n
-        if len(chosen) == MAX_QUERY_TERMS:
+        if len(chosen) == max_terms:
             break
     return chosen
 
 
-def _fold(word: str) -> str:
+def fold(word: str) -> str:
     """English plural and possessive endings folded for matching: sanctions ~ sanction, ties ~ tie."""
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
@@ -178,14 +184,14 @@ def _fold(word: str) -> str:
     return word
 
 
-def _unfolded(word: str) -> tuple[str, ...]:
-    """Every word _fold() turns into the same as `word`: the word folded, with "s", and "y" as "ies"."""
-    folded = _fold(word)
+def unfolded(word: str) -> tuple[str, ...]:
+    """Every word fold() turns into the same as `word`: the word folded, with "s", and "y" as "ies"."""
+    folded = fold(word)
     forms = (folded, folded + "s", folded[:-1] + "ies" if folded.endswith("y") else "")
-    return tuple(form for form in forms if form and _fold(form) == folded)
+    return tuple(form for form in forms if form and fold(form) == folded)
 
 
-class _QueryWords:
+class QueryWords:
     """The query's words by every form that folds like them (_unfolded): a candidate's words are matched with one
     set intersection instead of folding its ~400 lead words or trying each of the query's ~200 words."""
 
@@ -194,7 +200,7 @@ class _QueryWords:
         self.total = sum(self.weights) or 1.0
         self.by_form: dict[str, list[int]] = {}
         for index, word in enumerate(weights):
-            for form in _unfolded(word):
+            for form in unfolded(word):
                 self.by_form.setdefault(form, []).append(index)
         self.forms = set(self.by_form)
 
@@ -203,14 +209,14 @@ class _QueryWords:
         return [self.weights[index] for index in found]
 
 
-def _lexical(query: _QueryWords, query_title: set[str], row: dict, min_shared: int) -> tuple[float, float]:
+def lexical_features(query: QueryWords, query_title: set[str], row: dict, min_shared: int) -> tuple[float, float]:
     """(share of the query's word weight the candidate holds, share of the candidate's headline words in the query).
 
     Both are 0 when the candidate shares fewer than `min_shared` of the query's words: one word in common ("first",
     "record") says nothing about the story of a full text.
     """
-    title_words = [w for w in terms(row["title"] or "") if _useful(w)]
-    title = {_fold(w) for w in title_words}
+    title_words = [w for w in terms(row["title"] or "") if useful(w)]
+    title = {fold(w) for w in title_words}
     shared = query.shared(set(title_words).union(terms((row["text"] or "")[:LEAD_CHARS])))
     if len(shared) < min_shared:
         return 0.0, 0.0
@@ -225,8 +231,8 @@ def candidates(corpus, query: Query) -> list[dict]:
     (which cross languages). Only when that window holds no candidate at all does it widen to WIDE_DAYS.
     """
     qday = day_number(query.published)
-    weights, _idf, df, total = _weights(query, corpus)
-    chosen = _select(weights, df, total) if weights else []
+    weights, _idf, df, total = query_weights(query, corpus)
+    chosen = select_terms(weights, df, total) if weights else []
     found: dict[int, dict] = {}
     for days in WINDOWS:
         lo, hi = (qday - days, qday + days) if qday is not None else (-10**9, 10**9)
@@ -246,11 +252,11 @@ def candidates(corpus, query: Query) -> list[dict]:
             for article_id, sim in zip(stored, embed.cosines(b"".join(stored.values()), query.vector)):
                 found[article_id]["cos"] = float(sim)
     rows = corpus.rows(list(found))
-    query_title = {_fold(w) for w in terms(query.title) if _useful(w)}
-    query_words = _QueryWords(weights)
+    query_title = {fold(w) for w in terms(query.title) if useful(w)}
+    query_words = QueryWords(weights)
     min_shared = MIN_SHARED_WORDS if query.text else 1  # a headline alone has few words
     for row in rows:
-        cover, title = _lexical(query_words, query_title, row, min_shared)
+        cover, title = lexical_features(query_words, query_title, row, min_shared)
         apart = abs(row["day"] - qday) if row.get("day") is not None and qday is not None else UNKNOWN_DAYS
         row["features"] = {"cos": found[row["id"]].get("cos"), "cover": cover, "title": title, "days": apart}
         row["confidence"] = confidence(row["features"])
@@ -279,10 +285,10 @@ def rank(corpus, registry, query: Query, as_of: str, limit: int = 8, per_outlet:
         return []
     threshold = THRESHOLD if threshold is None else threshold
     scored = [r for r in candidates(corpus, query) if r["confidence"] >= threshold]
-    return _pick([(r["confidence"], r) for r in scored], registry, query, as_of, limit, per_outlet)
+    return pick([(r["confidence"], r) for r in scored], registry, query, as_of, limit, per_outlet)
 
 
-def _pick(scored, registry, query: Query, as_of: str, limit: int, per_outlet: int) -> list[dict]:
+def pick(scored, registry, query: Query, as_of: str, limit: int, per_outlet: int) -> list[dict]:
     seen: Counter = Counter()
     own_key = query.outlet_id or query.registered_domain
     results = []

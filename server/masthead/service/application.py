@@ -14,7 +14,7 @@ from ..curation import Curator
 from ..fetch import Refused
 from ..ingest import store_record
 from ..registry import LiveSources, Registry
-from ..related import query_for_page, related, stored_article
+from ..related import background, query_for_page, related, stored_article
 from .errors import ServiceError
 from .pages import Busy, ReaderPages
 from .tokens import TokenStore
@@ -22,6 +22,9 @@ from .tokens import TokenStore
 __all__ = ["Masthead"]
 
 log = logging.getLogger("masthead.service")
+
+COVERAGE_OUTLETS = 50  # same-event reports counted for "how this story was covered" (the answer lists `limit`)
+BACKGROUND_ITEMS = 5  # the same story at other times
 
 
 class Masthead:
@@ -70,25 +73,33 @@ class Masthead:
     # --- the answer for a page ---
 
     def answer(self, url: str, title: str | None = None, as_of: str | None = None, limit: int = 8) -> dict:
-        """The whole answer for a page: outlet, ownership chain, labels, control model, related coverage.
+        """The whole answer for a page: outlet, ownership chain, labels, control model, same-event coverage, the
+        same story at other times (background) and how it was covered.
 
         Raises urls.URLError or context.ContextError for a URL or date that cannot be answered."""
         registry = self.registry()
         page, match, date = resolve(registry, url, as_of)
-        rows = self._related(registry, page, match.outlet if match else None, title, date, limit) if limit else []
-        return build_context(registry, url, date, related=rows)
+        found = self._coverage(registry, page, match.outlet if match else None, title, date) if limit else ([], [], None)
+        related_rows, background_rows, published = found
+        return build_context(registry, url, date, related=related_rows, background=background_rows, limit=limit,
+                             published=published)
 
-    def _related(self, registry: Registry, page: urls.PageURL, outlet, title: str | None, as_of: str, limit: int) -> list[dict]:
+    def _coverage(self, registry: Registry, page: urls.PageURL, outlet, title: str | None, as_of: str):
+        """(same-event rows, every outlet that qualified; background rows; the page's own date when known)."""
         try:
             corpus = self.corpus()
             stored = stored_article(corpus, page)
             record = self._reader_page(page.url) if stored is None and self.fetch_pages else None
             query = query_for_page(corpus, page, outlet, title, as_of, stored=stored, page_record=record,
                                    encoder=self.encoder())
-            return related(corpus, registry, query, as_of, limit)
+            if query is None:
+                return [], [], None
+            same_event = related(corpus, registry, query, as_of, COVERAGE_OUTLETS)
+            earlier_later = background(corpus, registry, query, as_of, BACKGROUND_ITEMS, same_event)
+            return same_event, earlier_later, query.published if (stored or record) else None
         except CorpusUnavailable as exc:  # the rest of the answer (outlet, owners, labels) does not need the corpus
             log.warning("related coverage unavailable: %s", exc)
-            return []
+            return [], [], None
 
     def _reader_page(self, url: str) -> dict | None:
         found = self.pages.get(url)

@@ -72,6 +72,14 @@ _CONTEXT = {
         "labels": {"type": "array", "items": _LABEL},
         "control_model": {"type": "string"},
         "related": {"type": "array", "items": _RELATED},
+        "background": {"type": "array", "items": _RELATED,
+                       "description": "The same ongoing story at other times (more than a week from the page), from other "
+                                      "outlets, most confident first (at most 5); never an item of `related`."},
+        "coverage": {"type": ["object", "null"], "required": ["outlets", "by_control_model", "first"],
+                     "description": "How this story was covered: the outlets that reported it (the page's own included) by "
+                                    "control model, and the earliest report. Counts and dates only; null without coverage.",
+                     "properties": {"outlets": {"type": "integer"}, "by_control_model": {"type": "object"},
+                                    "first": {"type": ["object", "null"]}}},
     },
 }
 
