@@ -16,6 +16,7 @@ import sqlite_utils
 
 from .sqlite_schema import ID_BITS, MIGRATIONS, SCHEMA_VERSION, migrate as _migrate
 from .base import AddResult, Article, Corpus, CorpusUnavailable, RecordError
+from .feedstate import FeedStateStore
 from .text import NEAR_DUPLICATE, SKETCH_KEYS, authors_json as _authors_json, content_hash, day_number, sketch, similarity, terms
 from .text import vocabulary as _vocabulary
 from .sqlite_vectors import VectorStore
@@ -51,7 +52,7 @@ def _guarded(method):
     return wrapper
 
 
-class SQLiteCorpus(Corpus):
+class SQLiteCorpus(FeedStateStore, Corpus):
     """One connection to the corpus file. Not shared across threads: use local() in servers."""
 
     def __init__(self, path: str | os.PathLike):
@@ -364,6 +365,10 @@ class SQLiteCorpus(Corpus):
             self._df_delta.subtract(_vocabulary(title, text))
             self._df_added -= 1
         return [primary] + [u for u in urls if u != primary]
+
+    @_guarded
+    def _feed_sql(self, sql: str, params: tuple = ()) -> list[tuple]:
+        return self.conn.execute(sql, params).fetchall()
 
     # reading
 
