@@ -70,6 +70,7 @@ class FeedServer:
 
     def __init__(self) -> None:
         self.routes: dict[str, dict] = {}
+        self.published = lambda path: "2026-03-01T10:00:00Z"  # the date a generated article page gives
         self.requests: list[tuple[str, dict]] = []
         self.lock = threading.Lock()
         server = self
@@ -89,7 +90,7 @@ class FeedServer:
                 if route is None and path == "/robots.txt":
                     return self._send(200, b"User-agent: *\nDisallow: /private/\n", "text/plain")
                 if route is None and path.startswith("/a/"):
-                    route = {"body": article_html(path), "type": "text/html; charset=utf-8"}
+                    route = {"body": article_html(path, published=server.published(path)), "type": "text/html; charset=utf-8"}
                 if route is None:
                     return self._send(404, b"not found", "text/plain")
                 if route.get("delay"):

@@ -67,3 +67,45 @@ def test_a_homepage_advertises_its_feeds():
             b'<link rel="alternate" type="application/atom+xml" href="javascript:alert(1)"></head><body></body></html>')
     assert feed_links(html, "https://a.example/") == ["https://a.example/news/feed.xml"]
     assert looks_like_feed("text/xml", b"") and looks_like_feed("", b'<?xml version="1.0"?><rss>') and not looks_like_feed("text/html", b"<html>")
+
+
+def test_validate_checks_feed_entries(tmp_path):
+    from masthead.registry import validate
+
+    path = tmp_path / "sources.yaml"
+    path.write_text("""version: 1
+owners:
+  - {id: o1, name: Owner, kind: company, country: DE}
+outlets:
+  - id: a
+    name: A
+    homepage: https://a.example/
+    country: DE
+    domains: [a.example]
+    owner: o1
+    owner_sources: [https://example.org/a]
+    feeds:
+      - https://a.example/rss.xml
+      - {url: "https://rss.a.example/all", sources: [https://a.example/rss], checked: 2026-01-05, language: de}
+      - {url: "https://elsewhere.example/a.xml", note: hosted elsewhere}
+      - "https://user:pw@a.example/feed"
+      - "https://a.example\\\\feed"
+      - "ftp://a.example/feed"
+      - {url: "https://a.example/x", checked: 2026-13-01, colour: red}
+  - id: b
+    name: B
+    country: DE
+    domains: [b.example]
+    owner: o1
+    owner_sources: [https://example.org/a]
+    feeds: [https://a.example/rss.xml, "https://feeds.bbci.co.uk/news/rss.xml"]
+follow:
+  keep_days: 30
+""")
+    problems = validate(path)
+    errors = [p.message for p in problems if p.severity == "error"]
+    notes = [p.message for p in problems if p.severity == "info"]
+    assert sum("is not an http(s) URL" in e for e in errors) == 3  # userinfo, backslash, ftp
+    assert any("`checked`" in e for e in errors) and any("colour" in e for e in errors)
+    assert any("listed for several outlets: a, b" in e for e in errors)
+    assert notes == ["feed host elsewhere.example is neither a domain of 'a' nor a known feed host"]

@@ -235,3 +235,97 @@ def test_kill_9_mid_round_then_resume(tmp_path):
         assert connect(str(db)).count() == 30
         again = [p for p in server.paths(before) if p.startswith("/a/")]
         assert len(again) == 30 - stored  # what was committed is not fetched again
+
+
+def test_two_hosts_on_one_postgresql_one_follows_and_the_other_takes_over(tmp_path, pg_server):
+    import psycopg
+
+    url = pg_server.database()
+    with FeedServer() as server:
+        feeds = []
+        for n in range(6):
+            server.routes[f"/f{n}.xml"] = {"body": rss(items(server, f"h{n}", 2)), "etag": True}
+            feeds.append(server.base + f"/f{n}.xml")
+        sources = write_sources(tmp_path / "s.yaml", {f"o{n}": [u] for n, u in enumerate(feeds)})
+        env = {**os.environ, "PYTHONPATH": str(ROOT / "server"), "MASTHEAD_FOLLOW_LEASE": "6"}
+        cmd = [sys.executable, "-m", "masthead", "follow", "--db", url, "--sources", str(sources), "--delay", "0",
+               "--pause", "1", "--allow-network", "127.0.0.1/32", "--no-embed"]
+        logs = [open(tmp_path / f"host{n}.log", "w") for n in range(2)]
+        hosts = [subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT) for log in logs]
+
+        def holder():
+            with psycopg.connect(url) as conn:
+                row = conn.execute("SELECT holder, until FROM follow_lease WHERE name = 'follow'").fetchone()
+            return row[0] if row else None
+
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and connect(url).count() < 12:
+                time.sleep(0.3)
+            assert connect(url).count() == 12
+            time.sleep(3)  # both hosts have had rounds: only the leader polled
+            for path in (f"/f{n}.xml" for n in range(6)):
+                assert server.paths().count(path) == 1, server.paths()
+            leader = next(p for p in hosts if f":{p.pid}:" in holder())
+            other = next(p for p in hosts if p is not leader)
+            leader.send_signal(signal.SIGKILL)
+            leader.wait()
+            killed = time.monotonic()
+            while time.monotonic() - killed < 60 and f":{other.pid}:" not in (holder() or ""):
+                time.sleep(0.3)
+            taken = time.monotonic() - killed
+            assert f":{other.pid}:" in holder() and taken < 60, taken
+            assert other.poll() is None
+        finally:
+            for p in hosts:
+                if p.poll() is None:
+                    p.send_signal(signal.SIGTERM)
+                    p.wait(30)
+            for log in logs:
+                log.close()
+        assert "another host is following" in (tmp_path / f"host{hosts.index(other)}.log").read_text()
+        from masthead import corpus as corpus_module
+        corpus_module.close_shared(url)
+
+
+def _children_following(parent_pid: int) -> list[int]:
+    """Processes running `masthead follow --parent-pid parent_pid`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                args = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if b"follow" in args and str(parent_pid).encode() in args:
+                found.append(int(entry.name))
+    return found
+
+
+def test_serve_follow_runs_the_follower_beside_the_server_and_stops_it(tmp_path):
+    from servers import free_port
+
+    sources = write_sources(tmp_path / "s.yaml", {"a": ["https://a.example/rss.xml"]})
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "server"), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    log = open(tmp_path / "serve.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "masthead", "serve", "--follow", "--port", str(port), "--sources",
+                             str(sources), "--db", str(tmp_path / "c.db"), "--workers", "1"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not _children_following(proc.pid):
+            time.sleep(0.2)
+        [child] = _children_following(proc.pid)
+        deadline = time.monotonic() + 30  # it lowers its own priority once it has loaded the list
+        while time.monotonic() < deadline and os.getpriority(os.PRIO_PROCESS, child) < 10:
+            time.sleep(0.2)
+        assert os.getpriority(os.PRIO_PROCESS, child) >= 10
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(60)
+        log.close()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and _children_following(proc.pid):
+        time.sleep(0.2)
+    assert _children_following(proc.pid) == []
+    assert "following the feeds" in (tmp_path / "serve.log").read_text()

@@ -33,7 +33,8 @@ DEAD_AFTER = 3 * 86400  # failing this long (and at least DEAD_FAILURES times): 
 DEAD_FAILURES = 8
 DEAD_RETRY = 86400
 MAX_RETRY_AFTER = 86400  # a Retry-After further away than this is taken as this
-LEASE_SECONDS = 45  # a follower that stops renewing is replaced within a minute
+# A follower that stops renewing is replaced within a minute (tests set a shorter lease in the environment).
+LEASE_SECONDS = float(os.environ.get("MASTHEAD_FOLLOW_LEASE", "45"))
 ROUND_PAUSE = 60  # seconds between rounds when nothing is due sooner
 COMMIT_EVERY, COMMIT_SECONDS = 50, 2.0  # pages per commit, or seconds since the batch opened
 
@@ -360,18 +361,21 @@ class Follower:
     def run(self, once: bool = False, pause: float = ROUND_PAUSE) -> None:
         """Rounds until stop is set (or one, with once). Between rounds the lease is renewed (or sought) every few
         seconds, so a host that dies is replaced within a minute."""
+        leading = True
         try:
-            while not self.stop.is_set():
+            while not self.stop.wait(0):
                 report = self.round()
-                for line in report.lines():
-                    log.info("%s", line)
+                if report.leader or leading:  # a host that waits says so once, not every round
+                    for line in report.lines():
+                        log.info("%s", line)
+                leading = report.leader
                 if once:
                     return
-                waited = 0.0
-                while waited < pause and not self.stop.wait(min(10.0, pause - waited)):
-                    waited += 10.0
-                    if report.leader:
-                        self._lease()
+                waited, step = 0.0, LEASE_SECONDS / 3
+                while waited < pause and not self.stop.wait(min(step, pause - waited)):
+                    waited += step
+                    if report.leader and not self._lease():
+                        break  # another host took over while this one waited: ask again next round
         finally:
             try:
                 self.corpus.release_lease(self.holder)
