@@ -187,7 +187,7 @@ class Follower:
         if cutoff:
             report.pruned = self.corpus.prune(cutoff)
             if report.pruned:
-                self.corpus.checkpoint()
+                self.corpus.compact()
         self.corpus.note_round(_iso(self.clock()))
         report.seconds = time.monotonic() - started
         return report
@@ -299,9 +299,7 @@ class Follower:
                     batch=COMMIT_EVERY, batch_seconds=COMMIT_SECONDS) as writer:
             for url, (item, outlet_id), outcome in self._fetch_all([(u, "page", v) for u, v in items.items()]):
                 if isinstance(outcome, dict):
-                    outcome.setdefault("published", item["published"])
-                    if not outcome.get("published"):
-                        outcome["published"] = item["published"]
+                    outcome["published"] = outcome.get("published") or item["published"]  # the page's date first
                     if self.registry is not None and self.registry.match_url(url) is None:
                         outcome.setdefault("outlet", outlet_id)
                 elif isinstance(outcome, (RecordError, FetchError)) and len(item.get("content") or "") >= 200:

@@ -198,7 +198,7 @@ def prune(db, older):
     try:
         pruned = corpus.prune(before)
         corpus.refresh_term_stats()
-        corpus.checkpoint()
+        corpus.compact()
     finally:
         corpus.close()
     click.echo(f"pruned {pruned} articles published before {before}")

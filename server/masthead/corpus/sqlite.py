@@ -172,6 +172,15 @@ class SQLiteCorpus(FeedStateStore, Corpus):
         self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
     @_guarded
+    def compact(self) -> None:
+        """After a prune: VACUUM when more than a quarter of the file is free pages (a large prune); otherwise the
+        free pages are reused by the next articles, and the log is copied back and truncated."""
+        free, pages = (self.conn.execute(f"PRAGMA {p}").fetchone()[0] for p in ("freelist_count", "page_count"))
+        if self.path != ":memory:" and not self._in_transaction and free * 4 > pages:
+            self.conn.execute("VACUUM")
+        self.checkpoint()
+
+    @_guarded
     def begin(self, defer_index: bool = False) -> None:
         """Open a write transaction that add() calls join until commit(): fast bulk loading.
 
