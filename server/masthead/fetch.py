@@ -19,7 +19,7 @@ from urllib.parse import urljoin, urlsplit
 from . import __version__
 
 __all__ = [
-    "Fetcher", "Response", "FetchError", "Refused", "check_address",
+    "Fetcher", "Response", "FetchError", "HTTPStatusError", "Refused", "check_address",
     "USER_AGENT", "PAGE_TYPES", "FEED_TYPES",
 ]
 
@@ -29,6 +29,7 @@ USER_AGENT = f"Masthead/{__version__} (self-hosted news-context server; related-
 PAGE_TYPES = ("text/html", "application/xhtml+xml")
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/xml", "text/xml", "application/rdf+xml")
 ROBOTS_TYPES = ("text/plain",)
+CONDITIONAL = ("if-none-match", "if-modified-since")  # the request headers a caller may add
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 RESOLVER_THREADS = 4
 _resolver_pool: tuple[int, concurrent.futures.ThreadPoolExecutor] | None = None
@@ -47,6 +48,15 @@ def _resolvers() -> concurrent.futures.ThreadPoolExecutor:
 
 class FetchError(Exception):
     """A fetch that failed; the message is the reason shown in the ingest summary."""
+
+
+class HTTPStatusError(FetchError):
+    """The server answered with a status other than 200 (or 304 to a conditional request): `status`, and
+    `retry_after`, the Retry-After header as sent (seconds or an HTTP date), for a follower's backoff."""
+
+    def __init__(self, status: int, retry_after: str | None = None):
+        super().__init__(f"HTTP {status}")
+        self.status, self.retry_after = status, retry_after
 
 
 class Refused(FetchError):
@@ -163,13 +173,20 @@ class Fetcher:
         self._lock = threading.Lock()
         self._tls = ssl.create_default_context()
 
-    def fetch(self, url: str, accept: tuple[str, ...] = PAGE_TYPES) -> Response:
-        """GET `url`, following at most max_redirects redirects, each hop checked again, all within the deadline."""
+    def fetch(self, url: str, accept: tuple[str, ...] = PAGE_TYPES, headers: dict | None = None) -> Response:
+        """GET `url`, following at most max_redirects redirects, each hop checked again, all within the deadline.
+
+        `headers` adds request headers: only the conditional ones (If-None-Match, If-Modified-Since) are sent, and
+        with them a 304 answer is returned as a Response with status 304 and no body.
+        """
         deadline = time.monotonic() + self.deadline
+        extra = {k: v for k, v in (headers or {}).items() if k.lower() in CONDITIONAL and v}
         for _ in range(self.max_redirects + 1):
             if self.robots and not self._robots_allow(url, deadline):
                 raise Refused(f"robots.txt disallows {url}")
-            response = self._get(url, accept, deadline)
+            response = self._get(url, accept, deadline, extra)
+            if response.status == 304 and extra:
+                return response
             if response.status in (301, 302, 303, 307, 308):
                 location = response.headers.get("location")
                 if not location:
@@ -177,7 +194,7 @@ class Fetcher:
                 url = urljoin(url, location)
                 continue
             if response.status != 200:
-                raise FetchError(f"HTTP {response.status}")
+                raise HTTPStatusError(response.status, response.headers.get("retry-after"))
             return response
         raise FetchError(f"more than {self.max_redirects} redirects")
 
@@ -247,7 +264,7 @@ class Fetcher:
             time.sleep(pause)
         return lock
 
-    def _get(self, url: str, accept: tuple[str, ...], deadline: float) -> Response:
+    def _get(self, url: str, accept: tuple[str, ...], deadline: float, extra: dict | None = None) -> Response:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https"):
             raise Refused(f"refused scheme {parts.scheme or '(none)'}: only http and https")
@@ -274,7 +291,7 @@ class Fetcher:
             try:
                 conn.request("GET", path, headers={
                     "User-Agent": self.user_agent, "Accept": ", ".join(accept) + ", */*;q=0.1",
-                    "Accept-Encoding": "gzip, deflate", "Connection": "close",
+                    "Accept-Encoding": "gzip, deflate", "Connection": "close", **(extra or {}),
                 })
                 raw = conn.getresponse()
                 headers = {k.lower(): v for k, v in raw.getheaders()}

@@ -18,10 +18,12 @@ from urllib.parse import urlsplit
 from . import config, embed, urls
 from .corpus import AddResult, Article, Corpus, RecordError
 from .extract import extract_html
+from .feeds import looks_like_feed, parse_feed
 from .fetch import FEED_TYPES, PAGE_TYPES, FetchError, Fetcher
 from .records import prepare
 
-__all__ = ["ingest", "prepare_record", "store_record", "Summary", "parse_feed", "read_jsonl", "read_html_file", "read_warc", "classify", "IngestError"]
+__all__ = ["ingest", "prepare_record", "store_record", "Summary", "Writer", "fetch_record", "parse_feed", "read_jsonl",
+           "read_html_file", "read_warc", "classify", "IngestError"]
 
 log = logging.getLogger("masthead.ingest")
 
@@ -178,62 +180,25 @@ def read_url_list(path: Path) -> list[str]:
     return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
 
 
-# --- feeds -------------------------------------------------------------------------------------------
+# --- fetching one address ---------------------------------------------------------------------------
 
-def parse_feed(body: bytes) -> list[dict]:
-    """RSS 2.0, RSS 1.0 (RDF) or Atom -> [{url, title, published, summary}]; no DTDs, no entities, no network."""
-    from lxml import etree
-
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=True)
-    root = etree.fromstring(body, parser)
-    if root is None:
-        return []
-    entries = []
-    for node in root.iter():
-        tag = etree.QName(node).localname if isinstance(node.tag, str) else ""
-        if tag not in ("item", "entry"):
-            continue
-        fields = {etree.QName(c).localname: c for c in node if isinstance(c.tag, str)}
-        link = None
-        for child in node:
-            if isinstance(child.tag, str) and etree.QName(child).localname == "link":
-                href = child.get("href")
-                if href and child.get("rel", "alternate") == "alternate":
-                    link = href
-                    break
-                if not href and (child.text or "").strip():
-                    link = child.text.strip()
-                    break
-        if link is None and "guid" in fields and fields["guid"].get("isPermaLink", "true") == "true":
-            link = (fields["guid"].text or "").strip() or None
-        if not link:
-            continue
-        date = next((fields[k].text for k in ("pubDate", "published", "updated", "date") if k in fields), None)
-        summary = next(("".join(fields[k].itertext()) for k in ("description", "summary") if k in fields), "")
-        entries.append({"url": link, "title": "".join(fields["title"].itertext()).strip() if "title" in fields else "",
-                        "published": (date or "").strip() or None, "summary": summary.strip()})
-    return entries
-
-
-def _looks_like_feed(response) -> bool:
-    if response.content_type in FEED_TYPES:
-        return True
-    head = response.body[:512].lstrip().lower()
-    return head.startswith(b"<?xml") and (b"<rss" in response.body[:2048].lower() or b"<feed" in response.body[:2048].lower())
+def fetch_record(fetcher: Fetcher, url: str):
+    """An article page at `url` as a raw record for Writer.put(), or the RecordError/FetchError saying why not."""
+    return _fetch_one(fetcher, url, "page")
 
 
 # --- the run -----------------------------------------------------------------------------------------
 
-class _Writer:
+class Writer:
     """The one writer: commits every BATCH records or BATCH_SECONDS, so a kill loses only the open batch.
 
     Records reach the corpus in runs of RUN (add_many): a store on a server looks a run's duplicates up at once.
     """
 
     def __init__(self, corpus: Corpus, registry, summary: Summary, progress: Callable[[int, int], None],
-                 embedding: bool = False):
+                 embedding: bool = False, batch: int = BATCH, batch_seconds: float = BATCH_SECONDS):
         self.corpus, self.registry, self.summary, self.progress = corpus, registry, summary, progress
-        self.embedding = embedding
+        self.embedding, self.batch, self.batch_seconds = embedding, batch, batch_seconds
         self.pending = 0
         self.opened = 0.0
         self.run: list = []
@@ -269,7 +234,7 @@ class _Writer:
             self.pending += 1
             if len(self.run) >= RUN:
                 self._store()
-            if self.pending >= BATCH or time.monotonic() - self.opened > BATCH_SECONDS:
+            if self.pending >= self.batch or time.monotonic() - self.opened > self.batch_seconds:
                 self.flush()
         self.progress(1, 0)
 
@@ -354,7 +319,7 @@ def ingest(inputs: Iterable[str], corpus: Corpus, registry=None, *, from_sources
     corpus.bulk()
     if (expected + sum(_guess(kind, path) for kind, path in plan)) * 10 >= corpus.count():
         corpus.defer_term_stats()  # a large load relative to the corpus: recount once at the end
-    with _Writer(corpus, registry, summary, progress, embedding) as writer:
+    with Writer(corpus, registry, summary, progress, embedding) as writer:
         for where, item, kind in _prepared(plan, registry, helpers, embedding):
             writer.put(where, item, kind)
         if web or feeds:
@@ -494,7 +459,7 @@ def _guess(kind: str, path: Path) -> int:
         return 0
 
 
-def _crawl(pages: list[str], feeds: list[str], corpus: Corpus, writer: _Writer, fetcher: Fetcher,
+def _crawl(pages: list[str], feeds: list[str], corpus: Corpus, writer: Writer, fetcher: Fetcher,
            workers: int, refresh: bool, progress) -> None:
     """Fetch pages and feeds, parallel across hosts and sequential (with the fetcher's delay) within one."""
     todo = [(url, "page") for url in pages] + [(url, "feed") for url in feeds]
@@ -543,10 +508,10 @@ def _fetch_one(fetcher: Fetcher, url: str, role: str):
         response = fetcher.fetch(url, accept=PAGE_TYPES + FEED_TYPES)
     except FetchError as exc:
         return exc
-    if _looks_like_feed(response):
+    if looks_like_feed(response.content_type, response.body):
         try:
-            return parse_feed(response.body)
-        except Exception as exc:  # lxml raises several types for broken XML
+            return parse_feed(response.body, response.url)
+        except Exception as exc:  # a broken feed must not stop the run
             return RecordError(f"unreadable feed: {exc}")
     if role == "feed":
         return RecordError(f"not a feed: {response.content_type}")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -19,12 +22,14 @@ from .base import cli, db_option, sources_option
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Worker processes.")
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64), help="Threads per worker.")
 @click.option("--git-commit", is_flag=True, default=False, help="Commit each change made through the server when the source list is in a git repository.")
-def serve(host, port, sources, db, workers, threads, git_commit):
+@click.option("--follow", "follow", is_flag=True, default=False, help="Also run `masthead follow` (at lower priority) beside the server, stopped with it: the corpus fills itself from the listed feeds.")
+def serve(host, port, sources, db, workers, threads, git_commit, follow):
     """Run the HTTP server (gunicorn) for the extension and the API.
 
     \b
-    Example:
+    Examples:
         masthead serve --port 8765
+        masthead serve --follow
     """
     from ..corpus import describe
     from ..web.server import run
@@ -43,7 +48,24 @@ def serve(host, port, sources, db, workers, threads, git_commit):
         settings["REQUIRE_READ_TOKEN"] = True
         click.echo(f"warning: binding to {host} exposes Masthead beyond this machine; every request except /api/ping now needs the bearer token", err=True)
     click.echo(f"Masthead {__version__} on http://{'[' + host + ']' if ':' in host else host}:{port}/  (sources: {settings['SOURCES']}; corpus: {describe(settings['DB'])})", err=True)
-    run(settings, host=host, port=port, workers=workers, threads=threads)
+    follower = _start_follower(settings) if follow else None
+    try:
+        run(settings, host=host, port=port, workers=workers, threads=threads)
+    finally:
+        if follower is not None:
+            follower.terminate()  # it finishes the current fetch, commits and exits
+            try:
+                follower.wait(30)
+            except subprocess.TimeoutExpired:
+                follower.kill()
+
+
+def _start_follower(settings: dict) -> subprocess.Popen:
+    """`masthead follow` as its own process (it lowers its own priority), told to exit if this one goes away."""
+    command = [sys.executable, "-m", "masthead", "follow", "--sources", str(settings["SOURCES"]), "--db", str(settings["DB"]),
+               "--parent-pid", str(os.getpid())]
+    click.echo("following the feeds of the source list beside the server (masthead follow)", err=True)
+    return subprocess.Popen(command)
 
 
 def _check_sources(path: Path) -> None:

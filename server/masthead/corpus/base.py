@@ -103,6 +103,9 @@ class Corpus(ABC):
     def checkpoint(self) -> None:
         """A hint that a bulk load has ended (a store may compact its log); nothing by default."""
 
+    def compact(self) -> None:
+        """A hint that many articles were deleted (a prune): a store may give the space back; nothing by default."""
+
     def defer_term_stats(self) -> None:
         """A hint that statistics need not be kept up to date write by write during a bulk load."""
 

@@ -29,6 +29,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from .base import AddResult, Article, Corpus, CorpusUnavailable, RecordError
 from .dedup import decide
+from .feedstate import FeedStateStore
 from .text import SKETCH_KEYS, authors_json as _authors_json, content_hash, sketch
 from .text import vocabulary as _vocabulary
 from .postgres_rows import STAGE_ROWS, _Staged, _day, _day_bounds, _dicts, check_storable as _check_storable
@@ -80,7 +81,7 @@ def _guarded(method):
     return wrapper
 
 
-class PostgresCorpus(Corpus):
+class PostgresCorpus(FeedStateStore, Corpus):
     """The corpus in a PostgreSQL database. Unlike SQLite's, one instance serves every thread of a process:
     reads borrow a pooled connection per call; a write transaction (begin() ... commit(), or transaction())
     keeps one connection for its thread until it ends."""
@@ -381,6 +382,12 @@ class PostgresCorpus(Corpus):
             tx["added"] -= 1
             tx["urls"] -= len(known)
         return [primary] + [u for u in known if u != primary]
+
+    @_guarded
+    def _feed_sql(self, sql: str, params: tuple = ()) -> list[tuple]:
+        with self._conn() as conn:
+            cursor = conn.execute(sql.replace("?", "%s"), params)
+            return cursor.fetchall() if cursor.description else []
 
     # reading
 

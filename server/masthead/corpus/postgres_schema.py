@@ -3,6 +3,8 @@ text-search configuration for each article language."""
 
 from __future__ import annotations
 
+from .feedstate import POSTGRES_TABLES as FEED_TABLES
+
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "LANGUAGE_CONFIGS", "WRITE_LOCK", "search_config", "migrate"]
 
 WRITE_LOCK = 0x4D415354  # "MAST": pg_advisory_xact_lock key taken by every write transaction
@@ -89,6 +91,8 @@ INSERT INTO corpus_meta (key, value) VALUES ('articles', 0), ('urls', 0);
 -- The configurations in use, so that a query is parsed once per configuration that can match.
 CREATE TABLE corpus_configs (config regconfig PRIMARY KEY);
 """,
+    # 2: `masthead follow` (issue 22): each feed's polling state and the follower's lease (feedstate.py).
+    ";\n".join(FEED_TABLES) + ";\n",
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

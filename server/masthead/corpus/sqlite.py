@@ -17,6 +17,7 @@ import sqlite_utils
 from .sqlite_schema import ID_BITS, MIGRATIONS, SCHEMA_VERSION, migrate as _migrate
 from .base import AddResult, Article, Corpus, CorpusUnavailable, RecordError
 from .dedup import decide
+from .feedstate import FeedStateStore
 from .text import SKETCH_KEYS, authors_json as _authors_json, content_hash, day_number, sketch, terms
 from .text import vocabulary as _vocabulary
 from .sqlite_vectors import VectorStore
@@ -52,7 +53,7 @@ def _guarded(method):
     return wrapper
 
 
-class SQLiteCorpus(Corpus):
+class SQLiteCorpus(FeedStateStore, Corpus):
     """One connection to the corpus file. Not shared across threads: use local() in servers."""
 
     def __init__(self, path: str | os.PathLike):
@@ -170,6 +171,15 @@ class SQLiteCorpus(Corpus):
         if self.path == ":memory:":
             return
         self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
+    @_guarded
+    def compact(self) -> None:
+        """After a prune: VACUUM when more than a quarter of the file is free pages (a large prune); otherwise the
+        free pages are reused by the next articles, and the log is copied back and truncated."""
+        free, pages = (self.conn.execute(f"PRAGMA {p}").fetchone()[0] for p in ("freelist_count", "page_count"))
+        if self.path != ":memory:" and not self._in_transaction and free * 4 > pages:
+            self.conn.execute("VACUUM")
+        self.checkpoint()
 
     @_guarded
     def begin(self, defer_index: bool = False) -> None:
@@ -367,6 +377,10 @@ class SQLiteCorpus(Corpus):
             self._df_delta.subtract(_vocabulary(title, text))
             self._df_added -= 1
         return [primary] + [u for u in urls if u != primary]
+
+    @_guarded
+    def _feed_sql(self, sql: str, params: tuple = ()) -> list[tuple]:
+        return self.conn.execute(sql, params).fetchall()
 
     # reading
 

@@ -7,6 +7,7 @@ import sqlite3
 
 import sqlite_utils
 
+from .feedstate import SQLITE_TABLES as FEED_TABLES
 from .sqlite_vectors import VectorStore, create_tables
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "FTS_TOKENIZE", "FTS_HASH_SIZE", "FTS_KEY", "ID_BITS", "migrate"]
@@ -114,7 +115,13 @@ def _migration_6(db: sqlite_utils.Database) -> None:
     conn.execute("INSERT INTO articles_fts (rowid, title, text) SELECT fts_key, title, text FROM articles_fts_content ORDER BY fts_key")
 
 
-MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4, _migration_5, _migration_6]
+def _migration_7(db: sqlite_utils.Database) -> None:
+    # `masthead follow` (issue 22): each feed's polling state and the follower's lease (feedstate.py).
+    for statement in FEED_TABLES:
+        db.conn.execute(statement)
+
+
+MIGRATIONS = [_migration_1, _migration_2, _migration_3, _migration_4, _migration_5, _migration_6, _migration_7]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

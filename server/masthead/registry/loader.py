@@ -15,6 +15,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from .. import urls
 from ..untrusted import shown, surrogate_at
 from .crosscheck import CrossChecks
+from .feedlist import FeedReader
 from .fields import FieldReader, _closest, _item_pos, _key_pos
 from .incremental import needs_whole_parse, update_tree
 from .kept import BUILT, KEEP_LISTS, KEPT, KEPT_LOCK, PARSED, forget_kept, remember
@@ -32,7 +33,7 @@ ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 
-TOP_KEYS = {"version", "include", "owners", "outlets", "lists", "list"}
+TOP_KEYS = {"version", "include", "owners", "outlets", "lists", "list", "follow"}  # follow: defaults for `masthead follow`
 OWNER_KEYS = {"id", "name", "kind", "country", "owned_by", "sources", "note", "homepage", "wikidata", "aliases"}
 LINK_KEYS = {"owner", "share", "sources", "note", "since", "until"}
 OUTLET_KEYS = {
@@ -100,7 +101,7 @@ def load_with_problems(path: Path, contents: bytes | None = None,
     return registry, sorted(builder.problems, key=lambda p: (p.file != str(path), p.file, p.line, p.column))
 
 
-class _Builder(FieldReader, CrossChecks):
+class _Builder(FieldReader, FeedReader, CrossChecks):
     """Walks the YAML nodes, recording every problem with its position, and builds the registry."""
 
     def __init__(self, built: dict[int, tuple] | None = None, collected: dict[tuple, tuple] | None = None) -> None:
@@ -326,6 +327,7 @@ class _Builder(FieldReader, CrossChecks):
             outlets[outlet_id] = self._entry(self._outlet, file, node, curated)
         self._check_owner_refs(owners, outlets)
         self._check_cycles(owners)
+        self._check_feeds(outlets)
         hosts, paths = self._index(outlets)
         outlets, inheritances = inherit(outlets, hosts, paths)
         for record in inheritances:
@@ -403,11 +405,12 @@ class _Builder(FieldReader, CrossChecks):
         elif curated and not node.get("ownership_note"):
             self.ownerless[node["id"]] = (file, node)  # an error unless it inherits its parent's owner (build)
         labels = self._labels(file, node, curated)
+        feeds, feed_entries = self._feeds(file, node)
         return Outlet(
             id=node["id"], name=name or node["id"], homepage=homepage, country=country,
             languages=languages, domains=tuple(domains), paths=tuple(paths), owners=owners,
             funding=self._text(file, node, "funding"), funding_sources=self._urls(file, node, "funding_sources"),
-            feeds=tuple(self._urls(file, node, "feeds")), labels=tuple(labels), mirrors=tuple(mirrors),
+            feeds=feeds, feed_entries=feed_entries, labels=tuple(labels), mirrors=tuple(mirrors),
             note=self._text(file, node, "note"), ownership_note=self._text(file, node, "ownership_note"),
             source_file=file, curated=curated,
         )

@@ -145,6 +145,7 @@ class Outlet:
     feeds: tuple[str, ...]
     labels: tuple[Label, ...]
     mirrors: tuple[dict, ...] = ()
+    feed_entries: tuple[dict, ...] = ()  # the feeds as written: {url, sources?, checked?, language?, note?}
     note: str | None = None
     ownership_note: str | None = None
     source_file: str = ""

@@ -12,6 +12,7 @@ from ..context import build_context, resolve, with_outlet
 from ..corpus import CorpusUnavailable, RecordError
 from ..curation import Curator
 from ..fetch import Refused
+from ..follow import follow_health
 from ..ingest import store_record
 from ..registry import LiveSources, Registry
 from ..related import background, query_for_page, related, stored_article
@@ -171,6 +172,13 @@ class Masthead:
     def corpus_stats(self) -> dict:
         try:
             return self.corpus().stats()
+        except CorpusUnavailable as exc:
+            return {"error": str(exc)}
+
+    def follow_health(self) -> dict:
+        """The followed feeds in short: ok / failing / dead, articles added in the last 24 h, the last round."""
+        try:
+            return follow_health(self.corpus())
         except CorpusUnavailable as exc:
             return {"error": str(exc)}
 

@@ -161,6 +161,7 @@ def health():
         "counts": registry.counts(),
     }
     body["corpus"] = s.corpus_stats()
+    body["follow"] = s.follow_health()
     return jsonify(body)
 
 
