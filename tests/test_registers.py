@@ -142,6 +142,16 @@ def test_fara_dates_filing_url_and_latin1(runner, curated):
     assert "FARA_All_ForeignPrincipals" in read(curated.parent / "lists" / "fara.yaml")["list"]["url"]
 
 
+def test_fara_registrants_file(runner, curated):
+    output = run(runner, "import", "fara", DATA / "fara-registrants-2025-04-10.csv", "--sources", curated, "--retrieved", "2026-12-07")
+    assert output.splitlines()[0].startswith("fara: 7 rows -> added 2,")  # Xinhua's and China Daily's own registrants
+    text = (curated.parent / "lists" / "fara.yaml").read_text(encoding="utf-8")
+    assert "1540 Broadway" not in text and "Traville" not in text  # registrants' addresses are not copied
+    label = load(curated).match_url("https://xinhuanet.com/").outlet.labels[0]
+    assert (label.since, label.until, label.instrument) == ("2021-05-05", None, "FARA registration No. 6958")
+    assert load(curated).match_url("https://chinadaily.com.cn/").outlet.labels[0].since == "1983-04-19"
+
+
 def test_russian_register_exclusion_becomes_until_between_two_snapshots(runner, curated):
     run(runner, "import", "ru-foreign-agents", DATA / "ru-foreign-agents-2024-07-27.json", "--sources", curated,
         "--retrieved", "2024-08-01")
@@ -298,4 +308,4 @@ def test_freshness_warns_when_a_list_is_older_than_its_cadence(runner, curated):
     stale, = list_freshness(registry, today=dt.date(2026, 12, 7))
     assert stale["stale"] and stale["warning"].startswith("list uk-sanctions: its own date 2026-10-02 is 66 days old")
     output = run(runner, "stats", "--sources", curated)
-    assert "  snapshot: 2026-10-02 (the file's DateGenerated)" in output and "(published every 14 days); read 2026-12-07" in output
+    assert "  snapshot: 2026-10-02 (the file's DateGenerated)" in output and "(expected every 14 days); read 2026-12-07" in output

@@ -159,7 +159,7 @@ def stats(sources, as_json):
         click.echo(f"List {item['name']} ({item['file']}): {item['title']}, {item['issuer']}; {item['url']}")
         click.echo(f"  licence: {item['licence'] or 'not recorded'}")
         age = f", {item['age_days']} days old" if item["age_days"] is not None else ""
-        cadence = f" (published every {item['cadence_days']} days)" if item["cadence_days"] else ""
+        cadence = f" (expected every {item['cadence_days']} days)" if item["cadence_days"] else ""
         click.echo(f"  snapshot: {item['snapshot'] or 'not recorded'}" + (f" ({item['snapshot_basis']})" if item["snapshot_basis"] else "")
                    + f"{age}{cadence}; read {item['retrieved']}")
         if item["warning"]:

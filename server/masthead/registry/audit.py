@@ -87,7 +87,7 @@ def list_reports(registry: Registry) -> list[dict]:
 
 
 def list_freshness(registry: Registry, today: dt.date | None = None) -> list[dict]:
-    """Each included list's own date (the register's, not the day it was read), its age, the issuer's cadence, and a
+    """Each included list's own date (the register's, not the day it was read), its age, the expected cadence, and a
     warning when it is older than that cadence (for `/api/health` and `masthead stats`)."""
     today = today or dt.date.today()
     found = []
@@ -103,7 +103,7 @@ def list_freshness(registry: Registry, today: dt.date | None = None) -> list[dic
         name = str(entry.get("name") or Path(str(entry.get("file", ""))).stem)
         found.append({
             "name": name, "snapshot": snapshot, "age_days": age, "cadence_days": cadence, "stale": stale,
-            "warning": (f"list {name}: its own date {snapshot} is {age} days old, older than the issuer's cadence of "
+            "warning": (f"list {name}: its own date {snapshot} is {age} days old, older than its expected cadence of "
                         f"{cadence} days; refresh it with `masthead update-lists --only {name}`") if stale else None,
         })
     return found

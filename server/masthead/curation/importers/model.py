@@ -81,5 +81,5 @@ class Format:
     description: str
     licence: str = ""
     suffix: str = ".csv"  # what a downloaded copy is saved as (update-lists)
-    cadence_days: int | None = None  # how often the issuer publishes a new version: older lists get a warning
+    cadence_days: int | None = None  # how often a refresh is expected (our setting, not the issuer's): older lists get a warning
     register: bool = False  # an issuer's register: an entry that disappears ends (`until`) instead of vanishing
