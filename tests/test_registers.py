@@ -244,6 +244,16 @@ def test_update_lists_dry_run_on_two_snapshots_shows_new_ended_and_moved(runner,
     assert "added 0, updated 0, unchanged 1, removed 1" in again and "ended:" not in again  # ended once, kept as it was
 
 
+def test_an_entry_still_in_the_register_but_no_longer_imported_is_dropped_not_ended(runner, curated):
+    run(runner, "import", "ru-undesirable", DATA / "ru-undesirable-2024-09-05.json", "--sources", curated)
+    mapping = curated.parent / "lists" / "register-mapping.yaml"
+    mapping.write_text(mapping.read_text(encoding="utf-8").replace("    - match: SIA TV Rain\n      hosts: [tvrain.tv]\n      name: TV Rain\n", ""),
+                       encoding="utf-8")
+    output = run(runner, "import", "ru-undesirable", DATA / "ru-undesirable-2024-09-05.json", "--sources", curated)
+    assert "  no longer imported: tvrain-tv (the register still lists it" in output and "ended:" not in output
+    assert load(curated).match_url("https://tvrain.tv/") is None
+
+
 def test_a_moved_website_is_reported(runner, curated, tmp_path):
     run(runner, "import", "uk-sanctions", DATA / "uk-sanctions-1.xml", "--sources", curated)
     moved = tmp_path / "moved.xml"

@@ -41,6 +41,7 @@ def parse_eu_sanctions(path: Path, info: ListInfo, registers: RegisterMapping | 
         names = tuple(a.get("wholeName") or "" for a in aliases)
         texts = [a.get("function") or "" for a in aliases] + [r.text or "" for r in entity.iter() if local(r.tag) == "remark"]
         websites = [m.group(1) for text in texts for m in WEBSITE.finditer(text)]
+        out.saw("EU consolidated list", ref, websites)
         hosts, rule, why = media_hosts(registers, info.format, ref, names, websites, tuple(a.get("function") or "" for a in aliases))
         if why:
             out.skip(why)

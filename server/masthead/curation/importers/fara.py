@@ -5,11 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections import Counter
 from pathlib import Path
 
 from .model import ImportError_, ListInfo, Parsed
-from .registers import RegisterMapping, is_media_name, merge_candidate, parse_date, register_candidate, register_label, unique
+from .registers import Collected, RegisterMapping, is_media_name, parse_date, register_label
 
 __all__ = ["parse_fara", "FARA_URL", "FARA_ISSUER", "FARA_LICENCE"]
 
@@ -50,8 +49,7 @@ def parse_fara(path: Path, info: ListInfo, registers: RegisterMapping | None = N
     else:
         kind = "principals"
     registers = registers or RegisterMapping()
-    skipped: Counter = Counter()
-    found: dict = {}
+    out = Collected()
     dates: list[str] = []
     for number, row in enumerate(rows, start=2):
         number_ = (row.get("Registration Number") or "").strip()
@@ -66,21 +64,18 @@ def parse_fara(path: Path, info: ListInfo, registers: RegisterMapping | None = N
             until = parse_date(row.get("Termination Date") or "", "mdy")
             names = (row.get("Name") or "", row.get("Business Name") or "")
         dates += [d for d in (since, until) if d]
+        out.saw("FARA registration", number_)
         rule = registers.find(info.format, number_, *names)
         if rule is None:
-            skipped["a media principal or registrant the mapping does not give a website for" if is_media_name(*names)
-                    else "not a foreign media principal"] += 1
+            out.skip("a media principal or registrant the mapping does not give a website for" if is_media_name(*names)
+                     else "not a foreign media principal")
             continue
         if since is None:
-            skipped["no valid registration date"] += 1
+            out.skip("no valid registration date")
             continue
         instrument = f"FARA registration No. {number_}" + (f", foreign principal: {principal}" if principal else "")
         label = register_label(info, "fara-registrant", "US", since, until, instrument=instrument)
         if number_.isdigit():
             label["sources"] = [FILING_URL.format(number=number_), info.url]
-        candidate = register_candidate(number_, principal or names[0], list(rule.hosts), label, number, rule,
-                                       what="FARA registration")
-        if not merge_candidate(found, candidate):
-            skipped["the same outlet, date and registration as an earlier row"] += 1
-    return Parsed(unique(found), len(rows), skipped, snapshot=max(dates) if dates else None,
-                  snapshot_basis="the latest registration or termination date in the file")
+        out.add(number_, principal or names[0], list(rule.hosts), label, number, rule, "FARA registration")
+    return out.parsed(len(rows), max(dates) if dates else None, "the latest registration or termination date in the file")

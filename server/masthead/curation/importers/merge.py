@@ -61,12 +61,15 @@ class ImportReport:
     new: list[str] = field(default_factory=list)  # "id (hosts)" of entries the last import did not have
     ended: list[str] = field(default_factory=list)  # entries gone from the register, kept with `until`
     hosts_changed: list[str] = field(default_factory=list)  # "id: old hosts -> new hosts"
+    dropped: list[str] = field(default_factory=list)  # entries the register still lists but no longer imported
     snapshot: str = ""
 
     def changes(self) -> list[str]:
         """The difference against the last import, one line each (what `update-lists` prints and logs)."""
         return ([f"new: {n}" for n in self.new] + [f"ended: {e}" for e in self.ended]
-                + [f"websites changed: {h}" for h in self.hosts_changed])
+                + [f"websites changed: {h}" for h in self.hosts_changed]
+                + [f"no longer imported: {d} (the register still lists it: the media filter or the mapping changed)"
+                   for d in self.dropped])
 
     @property
     def skipped_total(self) -> int:
@@ -245,7 +248,7 @@ def run_import(
             entries.append(entry)
         report.removed = len(set(old_entries) - used_ids)
         if spec.register:
-            entries += _ended_entries(old_entries, used_ids, entries, info, report)
+            entries += _ended_entries(old_entries, used_ids, entries, info, report, parsed.seen)
         new_text = _render_list(info, spec, entries, covered)
         if old_text and _same_list(old_text, new_text):
             new_text = old_text
@@ -301,7 +304,7 @@ def _covered(host: str, outlet: str, candidate: Candidate) -> dict:
 
 
 def _ended_entries(old_entries: dict[str, dict], used_ids: set[str], entries: list[dict], info: ListInfo,
-                   report: ImportReport) -> list[dict]:
+                   report: ImportReport, seen: set) -> list[dict]:
     """Entries of the last import that the register no longer lists: kept, their open labels ended.
 
     A register that records exclusions (Russia's) gives `until` itself; one that drops an entry silently (a
@@ -311,6 +314,9 @@ def _ended_entries(old_entries: dict[str, dict], used_ids: set[str], entries: li
     kept = []
     for oid, old in old_entries.items():
         if oid in used_ids or taken & {str(d) for d in old.get("domains") or []}:
+            continue
+        if entry_key(old) in seen or seen & {str(d) for d in old.get("domains") or []}:
+            report.dropped.append(oid)  # still in the register: not an end, so not kept with one
             continue
         entry = {**old, "labels": [dict(label) for label in old.get("labels") or []]}
         ended = False

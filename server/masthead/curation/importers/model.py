@@ -69,6 +69,7 @@ class Parsed:
     skipped: Counter
     snapshot: str | None = None  # when the data itself says how recent it is (the latest decision in a register)
     snapshot_basis: str = ""
+    seen: set = field(default_factory=set)  # a register's entry keys and websites, imported or not
 
 
 @dataclass

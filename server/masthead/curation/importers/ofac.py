@@ -50,6 +50,7 @@ def parse_ofac_sdn(path: Path, info: ListInfo, registers: RegisterMapping | None
         names = (_text(entry, "lastName"),) + tuple(_text(a, "lastName") for l in _children(entry, "akaList") for a in _children(l, "aka"))
         ids = [i for l in _children(entry, "idList") for i in _children(l, "id")]
         websites = [_text(i, "idNumber") for i in ids if _text(i, "idType") == "Website"]
+        out.saw("OFAC SDN", uid, websites)
         kinds = tuple(_text(i, "idNumber") for i in ids if _text(i, "idType") == "Target Type")
         hosts, rule, why = media_hosts(registers, info.format, uid, names, websites, kinds)
         if why:

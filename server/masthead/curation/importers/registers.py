@@ -276,6 +276,16 @@ class Collected:
     def __init__(self) -> None:
         self.found: dict = {}
         self.skipped: Counter = Counter()
+        self.seen: set[str] = set()  # every entry's key and website, imported or not
+
+    def saw(self, what: str, entry_id: str, websites=()) -> None:
+        """Record an entry of the file, so that an outlet no longer imported is not taken for one the register dropped."""
+        if entry_id:
+            self.seen.add(f"{what} entry {entry_id}")
+        for text in websites:
+            host, _ = website_host(text)
+            if host:
+                self.seen.add(host)
 
     def skip(self, why: str) -> None:
         self.skipped[why] += 1
@@ -293,4 +303,5 @@ class Collected:
             self.skip("the same outlet, date and instrument as an earlier entry")
 
     def parsed(self, rows: int, snapshot: str | None, basis: str) -> Parsed:
-        return Parsed(unique(self.found), rows, self.skipped, snapshot=snapshot, snapshot_basis=basis if snapshot else "")
+        return Parsed(unique(self.found), rows, self.skipped, snapshot=snapshot, snapshot_basis=basis if snapshot else "",
+                      seen=self.seen)

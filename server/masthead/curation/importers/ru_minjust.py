@@ -9,9 +9,7 @@ from pathlib import Path
 from ... import untrusted
 from .guess import _read_csv, ru_date, website_host
 from .model import ImportError_, ListInfo, Parsed
-from .registers import (
-    RegisterMapping, is_media_name, merge_candidate, register_candidate, register_label, unique,
-)
+from .registers import Collected, RegisterMapping, is_media_name, register_label
 
 __all__ = ["parse_ru_foreign_agents", "parse_ru_undesirable", "resource_hosts", "RU_FA_URL", "RU_FA_ISSUER",
            "RU_FA_LICENCE", "RU_UNDESIRABLE_URL", "RU_UNDESIRABLE_LICENCE"]
@@ -93,8 +91,7 @@ def _rows(path: Path) -> list[dict]:
 def parse_ru_foreign_agents(path: Path, info: ListInfo, registers: RegisterMapping | None = None, **_) -> Parsed:
     """The unified register of foreign agents, as CSV (Russian column names) or as the JSON mirror of the PDF."""
     rows = _rows(path)
-    skipped: Counter = Counter()
-    found: dict = {}
+    out = Collected()
     dates: list[str] = []
     registers = registers or RegisterMapping()
     for number, row in enumerate(rows, start=2):
@@ -102,33 +99,32 @@ def parse_ru_foreign_agents(path: Path, info: ListInfo, registers: RegisterMappi
         name = re.sub(r"\s+", " ", (row.get(RU_COLUMNS["name"]) or "").strip())
         entry_id = (row.get("№ п/п") or "").strip()
         hosts, _ = resource_hosts(row.get(RU_COLUMNS["resource"]) or "")
+        out.saw("Register of foreign agents", entry_id, hosts)
         rule = registers.find(info.format, entry_id, name)
         if rule is not None:
             hosts = list(rule.hosts)
         if not hosts:
-            skipped["no website among its information resources"] += 1
+            out.skip("no website among its information resources")
             continue
         if rule is None and (row.get(RU_COLUMNS["born"]) or "").strip():
             # A person (the register gives a birth date): their pages are not an outlet, and their data stays out.
-            skipped["a person (personal data is not imported)"] += 1
+            out.skip("a person (personal data is not imported)")
             continue
         basis = re.sub(r"\s+", " ", (row.get(RU_COLUMNS["basis"]) or "").strip())
         if rule is None and not (RU_MEDIA_LAW.search(basis) or RU_MEDIA_NAME.search(name) or hosts[0].endswith(RU_MEDIA_TLDS)):
-            skipped["not a media entry (an association, NGO or person with a website)"] += 1
+            out.skip("not a media entry (an association, NGO or person with a website)")
             continue
         since = ru_date(row.get(RU_COLUMNS["included"]) or "")
         if since is None:
-            skipped["no valid inclusion date"] += 1
+            out.skip("no valid inclusion date")
             continue
         until = ru_date(row.get(RU_COLUMNS["excluded"]) or "")
         label = register_label(info, "foreign-agent", "RU", since, until, instrument=basis or None)
-        candidate = register_candidate(entry_id, name or hosts[0], hosts, label, number, rule, what="Register of foreign agents")
-        if not merge_candidate(found, candidate):
-            skipped["the same website and date as an earlier row"] += 1
-    return Parsed(unique(found), len(rows), skipped, snapshot=max(dates) if dates else None,
-                  snapshot_basis="the latest inclusion or exclusion decision in the file")
+        out.add(entry_id, name or hosts[0], hosts, label, number, rule, "Register of foreign agents")
+    return out.parsed(len(rows), max(dates) if dates else None, "the latest inclusion or exclusion decision in the file")
 
 
+UNDESIRABLE = "Register of undesirable organisations,"
 RU_UNDESIRABLE_KEYS = {"id": "id", "fullName": "name", "decisionInMinjust": "in_minjust", "decisionInGenproc": "in_prosecutor",
                        "decisionOutMinjust": "out_minjust", "decisionOutGenproc": "out_prosecutor",
                        "dateIn": "included", "dateOut": "excluded"}
@@ -138,30 +134,26 @@ def parse_ru_undesirable(path: Path, info: ListInfo, registers: RegisterMapping 
     """The register of undesirable organisations (JSON rows of the Ministry's table). It gives no websites: an
     organisation becomes an outlet only through the curated mapping, and only a media organisation is counted."""
     rows = _json_rows(path, RU_UNDESIRABLE_KEYS, "the register of undesirable organisations")
-    skipped: Counter = Counter()
-    found: dict = {}
+    out = Collected()
     dates: list[str] = []
     registers = registers or RegisterMapping()
     for number, row in enumerate(rows, start=1):
         dates += [d for d in (ru_date(row.get(k) or "") for k in ("included", "excluded")) if d]
         name = re.sub(r"\s+", " ", row.get("name") or "").strip()
+        out.saw(UNDESIRABLE, row.get("id", ""))
         rule = registers.find(info.format, row.get("id", ""), name)
         if rule is None:
-            skipped["a media organisation the mapping does not give a website for" if is_media_name(name)
-                    else "not a media organisation"] += 1
+            out.skip("a media organisation the mapping does not give a website for" if is_media_name(name)
+                     else "not a media organisation")
             continue
         since = ru_date(row.get("included") or "")
         if since is None:
-            skipped["no valid inclusion date"] += 1
+            out.skip("no valid inclusion date")
             continue
         decisions = [f"Prosecutor General's decision {row['in_prosecutor'].strip()}" if row.get("in_prosecutor", "").strip() else "",
                      f"Ministry of Justice decision {row['in_minjust'].strip()}" if row.get("in_minjust", "").strip() else ""]
         label = register_label(info, "undesirable-organisation", "RU", since, ru_date(row.get("excluded") or ""),
                                instrument="; ".join(d for d in decisions if d) or None,
                                note=f"Listed as: {name}")
-        candidate = register_candidate(row.get("id", ""), name, list(rule.hosts), label, number, rule,
-                                       what="Register of undesirable organisations,")
-        if not merge_candidate(found, candidate):
-            skipped["the same website and date as an earlier row"] += 1
-    return Parsed(unique(found), len(rows), skipped, snapshot=max(dates) if dates else None,
-                  snapshot_basis="the latest inclusion or exclusion decision in the file")
+        out.add(row.get("id", ""), name, list(rule.hosts), label, number, rule, UNDESIRABLE)
+    return out.parsed(len(rows), max(dates) if dates else None, "the latest inclusion or exclusion decision in the file")

@@ -48,6 +48,7 @@ def parse_uk_sanctions(path: Path, info: ListInfo, registers: RegisterMapping | 
             _text(n, "Name6") for n in all_names if _text(n, "NameType") != "Primary Name")
         names = tuple(name for name in names if name)
         websites = [w.text or "" for w in _all(item, "Websites/Website")]
+        out.saw("UK Sanctions List", uid, websites)
         kinds = tuple(t.text or "" for t in _all(item, "EntityDetails/Entity/TypeOfEntities/TypeOfEntity"))
         hosts, rule, why = media_hosts(registers, info.format, uid, names, websites, kinds)
         if why:
