@@ -203,6 +203,25 @@ def test_ofac_websites_programs_and_a_date_only_from_the_mapping(runner, curated
     assert str(read(curated.parent / "lists" / "ofac-sdn.yaml")["list"]["snapshot"]) == "2026-09-30"
 
 
+def test_ofac_legacy_csv_two_real_snapshots_show_a_new_website(runner, curated):
+    first = run(runner, "import", "ofac-sdn", DATA / "ofac-sdn-2021-04-25.csv", "--sources", curated, "--retrieved", "2021-04-26")
+    assert first.splitlines()[:7] == [
+        "ofac-sdn: 7 rows -> added 2, updated 0, unchanged 0, removed 0, skipped 5, conflicts 0 (curated entries win)",
+        "  new: southfront-org (southfront.org)", "  new: strategic-culture-org (strategic-culture.org)",
+        "  skipped 2: not a media entity", "  skipped 1: a person (personal data is not imported)",
+        "  skipped 1: a media entity without a designation date (the SDN file has none; give `since:` in the mapping)",
+        "  skipped 1: a media entity without a website in the register or the mapping"]
+    text = (curated.parent / "lists" / "ofac-sdn.yaml").read_text(encoding="utf-8")
+    assert "NORIEGA" not in text and "Digital Currency" not in text and "info@" not in text
+    southfront = load(curated).match_url("https://southfront.org/").outlet.labels[0]
+    assert (southfront.since, southfront.instrument) == ("2021-04", "SDN list, program NPWMD, CYBER2, ELECTION-EO13848")
+    assert southfront.sources[0] == "https://www.politico.com/news/2022/03/03/treasury-sanctions-russia-online-outlets-00013931"
+    # The next published state lists a second website for the same entry (uid 31212).
+    later = run(runner, "import", "ofac-sdn", DATA / "ofac-sdn-2022-01-31.csv", "--sources", curated, "--dry-run")
+    assert "  websites changed: southfront-org: southfront.org -> southfront.org, maps.southfront.org" in later
+    assert "new:" not in later and "ended:" not in later
+
+
 def test_uk_and_eu_labels(runner, curated):
     run(runner, "import", "uk-sanctions", DATA / "uk-sanctions-1.xml", "--sources", curated, "--retrieved", "2026-12-07")
     run(runner, "import", "eu-sanctions", DATA / "eu-sanctions.xml", "--sources", curated, "--retrieved", "2026-12-07")
@@ -298,7 +317,7 @@ def test_the_mapping_file_is_validated_before_anything_is_read(runner, curated, 
 
 def test_the_bundled_mapping_is_valid():
     rules = load_register_mapping(MAPPING).rules
-    assert {r.register for r in rules} <= set(FORMATS) and all(r.hosts for r in rules)
+    assert {r.register for r in rules} <= set(FORMATS) and all(r.hosts or r.since for r in rules)
 
 
 @pytest.mark.parametrize("text,order,expected", [

@@ -66,7 +66,7 @@ def parse_fara(path: Path, info: ListInfo, registers: RegisterMapping | None = N
         dates += [d for d in (since, until) if d]
         out.saw("FARA registration", number_)
         rule = registers.find(info.format, number_, *names)
-        if rule is None:
+        if rule is None or not rule.hosts:
             out.skip("a media principal or registrant the mapping does not give a website for" if is_media_name(*names)
                      else "not a foreign media principal")
             continue

@@ -23,8 +23,10 @@ MAPPING_FILE = "lists/register-mapping.yaml"
 # Names that mark an entity as a medium, in the languages the registers write (English, Russian, French, German).
 # A bank, a shipping firm or a person never matches; a name that does not match can still be mapped by a curator.
 MEDIA_NAME = re.compile(
-    r"\b(?:news|media|press|television|broadcast\w*|radio|tv|channel|newspaper|journal|magazine|"
-    r"news ?agency|information agency|publishing|periodical|telegraph)\b"
+    r"\b(?:news|media|press|television|broadcast\w*|tv|channel|newspaper|journal|magazine|"
+    r"news ?agency|information agency|publishing|periodical)\b"
+    # Radio, but not radio engineering ("Concern Radio-Electronic Technologies", "Uranis-Radiosistemy").
+    r"|\bradio\b(?![-\s]?(?:electr|techn|engineer|system|sistem|navig|locat|lokac|communic|frequen|component|pribor))"
     r"|информационн\w* (?:агентств|портал|ресурс)|телеканал|телевидени|радио|издани|журнал|газет|медиа|\bСМИ\b"
     r"|télévision|chaîne|rundfunk|fernseh|nachrichtenagentur",
     re.I,
@@ -142,7 +144,9 @@ def load_register_mapping(path: Path | None) -> RegisterMapping:
                 problems.append(f"{where}: needs `entry:` (the register's id) or `match:` (a phrase of its name)")
             hosts = item.get("hosts")
             checked: list[str] = []
-            if not isinstance(hosts, list) or not hosts:
+            if hosts is None and item.get("since") is not None:
+                pass  # dates an entry whose websites the register gives
+            elif not isinstance(hosts, list) or not hosts:
                 problems.append(f"{where}: needs `hosts:`, a list of the outlet's websites")
             else:
                 for host in hosts:
@@ -154,10 +158,13 @@ def load_register_mapping(path: Path | None) -> RegisterMapping:
             country = item.get("country")
             if country is not None and str(country) not in COUNTRIES:
                 problems.append(f"{where}: country {country!r} is not an ISO 3166-1 code")
-            since = parse_date(str(item["since"])) if item.get("since") is not None else None
+            since = None
+            if item.get("since") is not None:  # a day, or a month or year when only that is known
+                text = str(item["since"])
+                since = parse_date(text) or (text if re.fullmatch(r"\d{4}(-(0[1-9]|1[0-2]))?", text) else None)
             sources = item.get("sources") or []
             if item.get("since") is not None and since is None:
-                problems.append(f"{where}: since {item['since']!r} is not a date (YYYY-MM-DD)")
+                problems.append(f"{where}: since {item['since']!r} is not a date (YYYY-MM-DD, YYYY-MM or YYYY)")
             if since and (not isinstance(sources, list) or not all(str(s).startswith("https://") for s in sources) or not sources):
                 problems.append(f"{where}: a `since:` needs `sources:`, the https URLs it comes from")
             rules.append(MappingRule(
@@ -197,7 +204,8 @@ def register_candidate(entry_id: str, name: str, hosts: list[str], label: dict, 
     country = (rule.country if rule and rule.country else None) or country
     notes = [f"{what} entry {entry_id}." if entry_id else ""]  # entry_key() reads it back
     if rule is not None:
-        notes += [f"Mapped to this website by the curated register mapping ({MAPPING_FILE}).", rule.note or ""]
+        notes += [f"Mapped to this website by the curated register mapping ({MAPPING_FILE})." if rule.hosts else
+                  f"Dated by the curated register mapping ({MAPPING_FILE}), the register giving no date.", rule.note or ""]
     if not country:
         country = tld_country(hosts[0])
         notes.append("The register does not say where the outlet is based; " + (
@@ -247,9 +255,9 @@ def media_hosts(registers: RegisterMapping, register: str, entry_id: str, names:
     A curated mapping wins over the register's own website field; without one, the entry must be named (or typed,
     `hints`) as a medium and list a website of its own."""
     rule = registers.find(register, entry_id, *names)
-    if rule is not None:
+    if rule is not None and rule.hosts:
         return list(rule.hosts), rule, None
-    if not is_media_name(*names, *hints):
+    if rule is None and not is_media_name(*names, *hints):
         return [], None, "not a media entity"
     own = []
     for text in hosts:
@@ -257,8 +265,8 @@ def media_hosts(registers: RegisterMapping, register: str, entry_id: str, names:
         if host and host not in own:
             own.append(host)
     if not own:
-        return [], None, "a media entity without a website in the register or the mapping"
-    return own, None, None
+        return [], rule, "a media entity without a website in the register or the mapping"
+    return own, rule, None
 
 
 def not_an_entity(kind: str, entity: str, person: str) -> str | None:
@@ -267,7 +275,8 @@ def not_an_entity(kind: str, entity: str, person: str) -> str | None:
         return None
     if kind == person:
         return "a person (personal data is not imported)"
-    return f"a {kind.lower() or 'party'}, not an organisation"
+    kind = kind.lower() or "party"
+    return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}, not an organisation"
 
 
 class Collected:

@@ -101,7 +101,7 @@ def parse_ru_foreign_agents(path: Path, info: ListInfo, registers: RegisterMappi
         hosts, _ = resource_hosts(row.get(RU_COLUMNS["resource"]) or "")
         out.saw("Register of foreign agents", entry_id, hosts)
         rule = registers.find(info.format, entry_id, name)
-        if rule is not None:
+        if rule is not None and rule.hosts:
             hosts = list(rule.hosts)
         if not hosts:
             out.skip("no website among its information resources")
@@ -142,7 +142,7 @@ def parse_ru_undesirable(path: Path, info: ListInfo, registers: RegisterMapping 
         name = re.sub(r"\s+", " ", row.get("name") or "").strip()
         out.saw(UNDESIRABLE, row.get("id", ""))
         rule = registers.find(info.format, row.get("id", ""), name)
-        if rule is None:
+        if rule is None or not rule.hosts:
             out.skip("a media organisation the mapping does not give a website for" if is_media_name(name)
                      else "not a media organisation")
             continue
