@@ -59,13 +59,14 @@ def coverage(registry: Registry, entry: dict) -> dict:
     today = dt.date.today().isoformat()
     for item in covered:
         match = registry.match_url(f"https://{item.get('host')}/")
-        active = match is not None and any(l.type == item.get("type") and l.status(today) == "active" for l in match.outlet.labels)
+        labels = [l for l in match.outlet.labels if l.type == item.get("type")] if match is not None else []
+        active = any(l.status(today) == "active" for l in labels)
         dates = [str(d) for d in item.get("dates") or []]
-        # A register's entry that has ended (every period closed) while the curated outlet still carries the label.
+        # A register's entry that has ended (every period closed): the curated label should have ended too.
         ended = bool(dates) and not any(d.endswith("..") for d in dates)
-        if active and ended:
+        if ended and active:
             disagree.append(f"{item.get('outlet')} ({item.get('type')}: the register gives {', '.join(dates)})")
-        elif active:
+        elif active or (ended and labels):
             carried += 1
     listed = len(outlets) + len(covered)
     with_label = sum(1 for o in outlets if o.labels) + carried
