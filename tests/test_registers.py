@@ -142,6 +142,16 @@ def test_fara_dates_filing_url_and_latin1(runner, curated):
     assert "FARA_All_ForeignPrincipals" in read(curated.parent / "lists" / "fara.yaml")["list"]["url"]
 
 
+def test_a_zipped_download_is_read(runner, curated, tmp_path):
+    import zipfile
+
+    archive = tmp_path / "FARA_All_ForeignPrincipals.csv.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.write(DATA / "fara-principals-2025-04-10.csv", "FARA_All_ForeignPrincipals.csv")
+    output = run(runner, "import", "fara", archive, "--sources", curated, "--dry-run")
+    assert EXPECTED["fara"][2]["summary"] in output.splitlines()
+
+
 def test_fara_registrants_file(runner, curated):
     output = run(runner, "import", "fara", DATA / "fara-registrants-2025-04-10.csv", "--sources", curated, "--retrieved", "2026-12-07")
     assert output.splitlines()[0].startswith("fara: 7 rows -> added 2,")  # Xinhua's and China Daily's own registrants

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from .model import ImportError_, ListInfo, Parsed
-from .registers import Collected, RegisterMapping, is_media_name, parse_date, register_label
+from .registers import Collected, RegisterMapping, is_media_name, parse_date, read_bytes, register_label
 
 __all__ = ["parse_fara", "FARA_URL", "FARA_ISSUER", "FARA_LICENCE"]
 
@@ -25,7 +25,7 @@ REGISTRANTS = ("Registration Number", "Registration Date", "Termination Date", "
 
 
 def _read(path: Path) -> list[dict]:
-    raw = Path(path).read_bytes()
+    raw = read_bytes(path, "a FARA bulk file")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .model import ImportError_, ListInfo, Parsed
 from .registers import (
-    Collected, RegisterMapping, local, media_hosts, parse_date, read_xml, register_label,
+    Collected, RegisterMapping, local, media_hosts, parse_date, read_bytes, read_xml, register_label,
 )
 
 __all__ = ["parse_ofac_sdn", "OFAC_URL", "OFAC_ISSUER", "OFAC_LICENCE"]
@@ -38,7 +38,7 @@ CSV_KINDS = {"-0-": "Entity", "individual": "Individual", "vessel": "Vessel", "a
 
 def _csv_entries(path: Path) -> list[dict]:
     """SDN.CSV rows as the XML's fields: uid, names, kind, programs, websites, organisation type, links."""
-    text = Path(path).read_bytes().decode("utf-8", errors="replace")
+    text = read_bytes(path, "OFAC's SDN.CSV").decode("utf-8", errors="replace")
     entries = []
     for row in csv.reader(io.StringIO(text, newline="")):
         if not row or (len(row) == 1 and row[0].strip() in ("", "\x1a")):  # the file ends with a SUB character
@@ -84,7 +84,7 @@ def parse_ofac_sdn(path: Path, info: ListInfo, registers: RegisterMapping | None
     entry without one is reported, not dated by the day the list was read. Programs and "Linked To" relations of
     the remarks become the label's instrument and note; names of individuals, birth dates, addresses, passport
     and other id numbers are never read."""
-    head = Path(path).read_bytes()[:256].lstrip(b"\xef\xbb\xbf \r\n\t")
+    head = read_bytes(path, "OFAC's SDN file")[:256].lstrip(b"\xef\xbb\xbf \r\n\t")
     entries, published = _xml_entries(path) if head.startswith(b"<") else (_csv_entries(path), None)
     registers = registers or RegisterMapping()
     out = Collected()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import xml.etree.ElementTree as ET
+import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ from .model import MAX_DOWNLOAD, Candidate, ImportError_, Parsed
 
 __all__ = [
     "MEDIA_NAME", "is_media_name", "RegisterMapping", "MappingRule", "load_register_mapping", "parse_date",
-    "read_xml", "local", "register_candidate", "register_label", "merge_candidate", "unique", "media_hosts", "entry_key", "not_an_entity", "Collected", "MAPPING_FILE",
+    "read_xml", "read_bytes", "local", "register_candidate", "register_label", "merge_candidate", "unique", "media_hosts", "entry_key", "not_an_entity", "Collected", "MAPPING_FILE",
 ]
 
 MAPPING_FILE = "lists/register-mapping.yaml"
@@ -57,12 +58,33 @@ def parse_date(text: str, order: str = "dmy") -> str | None:
         return None
 
 
+def read_bytes(path: Path, what: str) -> bytes:
+    """A register file's bytes; a zip (FARA's and OFAC's downloads are zipped) gives its one data member."""
+    path = Path(path)
+    with path.open("rb") as handle:
+        zipped = handle.read(4) == b"PK\x03\x04"
+    if not zipped:
+        raw = path.read_bytes()
+    else:
+        try:
+            with zipfile.ZipFile(path) as archive:
+                members = [m for m in archive.infolist() if m.filename.lower().endswith((".csv", ".xml", ".json"))]
+                if len(members) != 1:
+                    raise ImportError_(f"{path}: a zip with {len(members)} CSV, XML or JSON files; {what} has one")
+                if members[0].file_size > MAX_DOWNLOAD:
+                    raise ImportError_(f"{path}: {members[0].filename} is larger than {MAX_DOWNLOAD // (1024 * 1024)} MB")
+                raw = archive.read(members[0])
+        except zipfile.BadZipFile as exc:
+            raise ImportError_(f"{path}: not a readable zip ({exc})") from None
+    if len(raw) > MAX_DOWNLOAD:
+        raise ImportError_(f"{path}: larger than {MAX_DOWNLOAD // (1024 * 1024)} MB; is it {what}?")
+    return raw
+
+
 def read_xml(path: Path, what: str, root: str) -> ET.Element:
     """Parse a register's XML: bounded in size, no document type (entity expansion) allowed, the expected root
     element; a clear error otherwise."""
-    raw = Path(path).read_bytes()
-    if len(raw) > MAX_DOWNLOAD:
-        raise ImportError_(f"{path}: larger than {MAX_DOWNLOAD // (1024 * 1024)} MB; is it {what}?")
+    raw = read_bytes(path, what)
     if b"<!DOCTYPE" in raw[:4096] or b"<!ENTITY" in raw[:65536]:
         raise ImportError_(f"{path}: an XML document type or entity declaration; {what} has none, so it is refused")
     try:
