@@ -422,7 +422,7 @@ def subscriptions(sources: str | Path) -> list[dict]:
 
 
 LIST_TYPES = ("text/csv", "application/csv", "text/plain", "application/json", "text/json", "application/xml", "text/xml",
-              "application/octet-stream")
+              "application/zip", "application/x-zip-compressed", "application/octet-stream")
 
 
 def download(url: str, target: Path, fetcher) -> None:
