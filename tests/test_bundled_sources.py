@@ -207,7 +207,7 @@ def test_bundled_lists_record_licence_source_and_snapshot(registry):
     for entry in lists.values():
         assert entry["licence"] and entry["url"].startswith("https://") and entry["snapshot"] and entry["retrieved"]
     assert lists["state-media-matrix"]["licence"].startswith("MIT")
-    assert str(lists["ru-foreign-agents"]["snapshot"]) == "2024-02-02"
+    assert str(lists["ru-foreign-agents"]["snapshot"]) == "2024-09-25"  # the register's state of 2024-10-01 (issue 25)
 
 
 def test_a_fresh_server_identifies_1000_hosts_and_the_matrix_typology(registry):
@@ -218,7 +218,10 @@ def test_a_fresh_server_identifies_1000_hosts_and_the_matrix_typology(registry):
     matrix = reports["state-media-matrix"]
     assert matrix["listed"] >= 960 and matrix["share_with_label"] >= 0.9
     register = reports["ru-foreign-agents"]
-    assert register["share_with_label"] == 1.0  # every media website in the register carries its designation
+    # Every media website in the register carries its designation, but for a curated label the register has ended
+    # and the curated list has not (yet): `masthead stats` names those.
+    assert register["with_label"] + len(register["ended_in_register"]) == register["listed"]
+    assert all(e.startswith("mediazona ") for e in register["ended_in_register"])
 
 
 def test_no_bundled_label_rests_on_weak_sources_alone(registry):

@@ -9,8 +9,25 @@ import click
 from .base import cli, sources_option, sources_path
 
 
+class FormatChoice(click.Choice):
+    """The formats of curation.importers.FORMATS, read when a command runs (not when the CLI is imported)."""
+
+    def __init__(self) -> None:
+        super().__init__([])
+
+    @property
+    def choices(self):
+        from ..curation.importers import FORMATS
+
+        return list(FORMATS)
+
+    @choices.setter
+    def choices(self, value) -> None:
+        pass
+
+
 @cli.command(name="import")
-@click.argument("fmt", metavar="FORMAT", type=click.Choice(["state-media-matrix", "ru-foreign-agents", "opensources", "csv"]))
+@click.argument("fmt", metavar="FORMAT", type=FormatChoice())
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @sources_option("The curated list that includes the imported one (default: $MASTHEAD_SOURCES, else the bundled sources.yaml).")
 @click.option("--into", default=None, help="The list file to write, relative to the sources file (default: lists/NAME.yaml).")
@@ -22,7 +39,9 @@ from .base import cli, sources_option, sources_path
 @click.option("--retrieved", default=None, help="When the list was read (YYYY-MM-DD; default today).")
 @click.option("--licence", default=None, help="The terms the list is published under (the formats know theirs).")
 @click.option("--snapshot", default=None, help="The date the list's contents are as of (default: the latest date in it, else the day it is read).")
-def import_(fmt, file, sources, into, dry_run, mapping, list_name, issuer, url, retrieved, licence, snapshot):
+@click.option("--mapping-file", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="For registers: the curated mapping of register entries to outlets (default: lists/register-mapping.yaml next to the sources file).")
+def import_(fmt, file, sources, into, dry_run, mapping, list_name, issuer, url, retrieved, licence, snapshot, mapping_file):
     """Merge a published list into a separate list file that the source list includes.
 
     Curated entries are never changed: a domain or id they already have is reported as a
@@ -33,6 +52,8 @@ def import_(fmt, file, sources, into, dry_run, mapping, list_name, issuer, url, 
     Examples:
         masthead import state-media-matrix State_Media_Matrix.csv --dry-run
         masthead import ru-foreign-agents registry.csv
+        masthead import fara FARA_All_ForeignPrincipals.csv --dry-run
+        masthead import uk-sanctions UK-Sanctions-List.xml
         masthead import csv regulators.csv --name ofcom --issuer Ofcom --url https://www.ofcom.org.uk/list \\
             --map domain=Website --map country=Country --map type==licence-revoked --map since=Date
     """
@@ -41,7 +62,8 @@ def import_(fmt, file, sources, into, dry_run, mapping, list_name, issuer, url, 
     path = sources_path(sources)
     try:
         report = run_import(path, fmt, file, into=into, dry_run=dry_run, mapping=list(mapping) or None,
-                            list_name=list_name, issuer=issuer, url=url, retrieved=retrieved, licence=licence, snapshot=snapshot)
+                            list_name=list_name, issuer=issuer, url=url, retrieved=retrieved, licence=licence, snapshot=snapshot,
+                            mapping_file=mapping_file)
     except ImportError_ as exc:
         raise click.ClickException(str(exc))
     _print_report(report, dry_run)
@@ -51,6 +73,8 @@ def _print_report(report, dry_run: bool) -> None:
     if dry_run and report.diff:
         click.echo(report.diff, nl=False)
     click.echo(report.summary())
+    for line in report.changes():
+        click.echo(f"  {line}")
     for reason, count in report.skipped.most_common():
         click.echo(f"  skipped {count}: {reason}")
     for conflict in report.conflicts[:50]:

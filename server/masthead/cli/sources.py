@@ -138,13 +138,17 @@ def stats(sources, as_json):
     Example:
         masthead stats
     """
-    from ..registry.audit import list_reports, source_counts
+    from ..registry.audit import list_freshness, list_reports, source_counts
 
     registry = load_registry(sources)
     counts = registry.counts()
     counts["countries_list"] = sorted({o.country for o in registry.outlets.values() if o.country})
     counts.update(source_counts(registry))
     counts["lists"] = list_reports(registry)
+    freshness = {f["name"]: f for f in list_freshness(registry)}
+    for item in counts["lists"]:
+        fresh = freshness.get(item["name"] or "", {})
+        item.update({k: fresh.get(k) for k in ("age_days", "cadence_days", "stale", "warning")})
     if as_json:
         click.echo(json.dumps(counts, indent=2, ensure_ascii=False))
         return
@@ -158,12 +162,18 @@ def stats(sources, as_json):
     for item in counts["lists"]:
         click.echo(f"List {item['name']} ({item['file']}): {item['title']}, {item['issuer']}; {item['url']}")
         click.echo(f"  licence: {item['licence'] or 'not recorded'}")
+        age = f", {item['age_days']} days old" if item["age_days"] is not None else ""
+        cadence = f" (expected every {item['cadence_days']} days)" if item["cadence_days"] else ""
         click.echo(f"  snapshot: {item['snapshot'] or 'not recorded'}" + (f" ({item['snapshot_basis']})" if item["snapshot_basis"] else "")
-                   + f"; read {item['retrieved']}")
+                   + f"{age}{cadence}; read {item['retrieved']}")
+        if item["warning"]:
+            click.echo(f"  warning: {item['warning']}")
         share = f"{item['share_with_label']:.1%}" if item["share_with_label"] is not None else "-"
         click.echo(f"  {item['outlets']} outlets on {item['hosts']} hosts; {item['covered_by_curated']} entries taken over by curated "
                    f"outlets, {item['curated_carrying_label']} of them with the list's label; {share} of the {item['listed']} "
                    "listed outlets carry it")
+        for item_ in item["ended_in_register"]:
+            click.echo(f"  ended in the register, still in force in the curated list: {item_}")
     click.echo("Countries: " + " ".join(counts["countries_list"]))
     click.echo("Labels by type:")
     for label_type, n in counts["labels_by_type"].items():

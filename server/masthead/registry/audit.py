@@ -13,7 +13,7 @@ from .control import control_basis
 from .model import Label, Outlet, Registry
 from .quality import source_quality
 
-__all__ = ["StaleLabel", "stale_labels", "list_reports", "coverage", "source_counts"]
+__all__ = ["StaleLabel", "stale_labels", "list_reports", "list_freshness", "coverage", "source_counts"]
 
 
 @dataclass(frozen=True)
@@ -55,16 +55,24 @@ def coverage(registry: Registry, entry: dict) -> dict:
     hosts = sum(1 for oid in registry.hosts.values() if registry.outlets[oid].source_file == file)
     covered = [c for c in entry.get("covered_by_curated") or [] if isinstance(c, dict)]
     carried = 0
+    disagree = []
+    today = dt.date.today().isoformat()
     for item in covered:
         match = registry.match_url(f"https://{item.get('host')}/")
-        if match is not None and any(l.type == item.get("type") and l.status(dt.date.today().isoformat()) == "active"
-                                     for l in match.outlet.labels):
+        labels = [l for l in match.outlet.labels if l.type == item.get("type")] if match is not None else []
+        active = any(l.status(today) == "active" for l in labels)
+        dates = [str(d) for d in item.get("dates") or []]
+        # A register's entry that has ended (every period closed): the curated label should have ended too.
+        ended = bool(dates) and not any(d.endswith("..") for d in dates)
+        if ended and active:
+            disagree.append(f"{item.get('outlet')} ({item.get('type')}: the register gives {', '.join(dates)})")
+        elif active or (ended and labels):
             carried += 1
     listed = len(outlets) + len(covered)
     with_label = sum(1 for o in outlets if o.labels) + carried
     return {"outlets": len(outlets), "hosts": hosts, "covered_by_curated": len(covered),
             "curated_carrying_label": carried, "listed": listed, "with_label": with_label,
-            "share_with_label": round(with_label / listed, 4) if listed else None}
+            "share_with_label": round(with_label / listed, 4) if listed else None, "ended_in_register": disagree}
 
 
 def list_reports(registry: Registry) -> list[dict]:
@@ -77,6 +85,29 @@ def list_reports(registry: Registry) -> list[dict]:
         report.update(coverage(registry, entry))
         reports.append(report)
     return reports
+
+
+def list_freshness(registry: Registry, today: dt.date | None = None) -> list[dict]:
+    """Each included list's own date (the register's, not the day it was read), its age, the expected cadence, and a
+    warning when it is older than that cadence (for `/api/health` and `masthead stats`)."""
+    today = today or dt.date.today()
+    found = []
+    for entry in registry.lists:
+        snapshot = str(entry.get("snapshot")) if entry.get("snapshot") is not None else None
+        try:
+            age = (today - _as_date(snapshot)).days if snapshot else None
+        except ValueError:
+            age = None
+        cadence = entry.get("cadence_days")
+        cadence = cadence if isinstance(cadence, int) and not isinstance(cadence, bool) and cadence > 0 else None
+        stale = age is not None and cadence is not None and age > cadence
+        name = str(entry.get("name") or Path(str(entry.get("file", ""))).stem)
+        found.append({
+            "name": name, "snapshot": snapshot, "age_days": age, "cadence_days": cadence, "stale": stale,
+            "warning": (f"list {name}: its own date {snapshot} is {age} days old, older than its expected cadence of "
+                        f"{cadence} days; refresh it with `masthead update-lists --only {name}`") if stale else None,
+        })
+    return found
 
 
 def source_counts(registry: Registry, as_of: str | None = None) -> dict:

@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import difflib
 import io
+import logging
 import os
 import re
 import tempfile
@@ -32,8 +33,11 @@ from ..yamldoc import Style, YamlDoc, _yaml, to_plain
 from .model import Candidate, Format, ImportError_, ListInfo, MAX_DOWNLOAD
 from .guess import slug
 from .parsers import FORMATS
+from .registers import MAPPING_FILE, entry_key, load_register_mapping
 
 __all__ = ["ImportReport", "run_import", "subscriptions", "download", "update_lists"]
+
+log = logging.getLogger("masthead.lists")
 
 
 # --- merging into the list file ----------------------------------------------------------------
@@ -54,6 +58,18 @@ class ImportReport:
     diff: str = ""
     written: bool = False
     include_added: bool = False
+    new: list[str] = field(default_factory=list)  # "id (hosts)" of entries the last import did not have
+    ended: list[str] = field(default_factory=list)  # entries gone from the register, kept with `until`
+    hosts_changed: list[str] = field(default_factory=list)  # "id: old hosts -> new hosts"
+    dropped: list[str] = field(default_factory=list)  # entries the register still lists but no longer imported
+    snapshot: str = ""
+
+    def changes(self) -> list[str]:
+        """The difference against the last import, one line each (what `update-lists` prints and logs)."""
+        return ([f"new: {n}" for n in self.new] + [f"ended: {e}" for e in self.ended]
+                + [f"websites changed: {h}" for h in self.hosts_changed]
+                + [f"no longer imported: {d} (the register still lists it: the media filter or the mapping changed)"
+                   for d in self.dropped])
 
     @property
     def skipped_total(self) -> int:
@@ -115,6 +131,8 @@ def _render_list(info: ListInfo, fmt: Format, entries: list[dict], covered: list
         if info.snapshot_basis:
             provenance["snapshot_basis"] = info.snapshot_basis
     provenance["retrieved"] = info.retrieved
+    if fmt.cadence_days:
+        provenance["cadence_days"] = fmt.cadence_days
     if covered:
         # Entries a curated outlet takes over, with the label the list gives them: `masthead stats` checks
         # that the curated outlet carries it too.
@@ -135,6 +153,7 @@ def run_import(
     sources: str | Path, fmt: str, file: str | Path, *, into: str | Path | None = None, dry_run: bool = False,
     mapping=None, list_name: str | None = None, issuer: str | None = None, url: str | None = None,
     retrieved: str | None = None, who: str = "import", licence: str | None = None, snapshot: str | None = None,
+    mapping_file: str | Path | None = None,
 ) -> ImportReport:
     """Merge one published list into its own list file, which sources.yaml then includes."""
     if fmt not in FORMATS:
@@ -163,7 +182,9 @@ def run_import(
     if lists_dir not in into_path.parents or into_path.suffix not in (".yaml", ".yml"):
         raise ImportError_(f"{shown(str(into))}: an import writes only a .yaml file under lists/ next to {sources.name}; "
                            "choose another --into (e.g. lists/NAME.yaml)")
-    parsed = spec.parse(file, info, mapping=mapping)
+    # Which register entries are which outlets, where the register's own website field does not settle it.
+    registers = load_register_mapping(Path(mapping_file) if mapping_file else sources.parent / MAPPING_FILE)
+    parsed = spec.parse(file, info, mapping=mapping, registers=registers)
     info.licence = licence or spec.licence
     if snapshot:
         if registry_module.parse_partial_date(snapshot) is None:
@@ -171,7 +192,8 @@ def run_import(
         info.snapshot, info.snapshot_basis = snapshot, "given when importing"
     else:
         info.snapshot, info.snapshot_basis = parsed.snapshot or info.retrieved, parsed.snapshot_basis or "the day the list was read"
-    report = ImportReport(format=fmt, list_name=name, into=into_path, rows=parsed.rows, skipped=parsed.skipped)
+    report = ImportReport(format=fmt, list_name=name, into=into_path, rows=parsed.rows, skipped=parsed.skipped,
+                          snapshot=info.snapshot)
 
     curator = Curator(sources)
     with curator.lock():
@@ -182,13 +204,21 @@ def run_import(
         entries: list[dict] = []
         covered: list[dict] = []
         used_ids: set[str] = set()
+        # A register entry keeps its outlet id when its website changes: the old entry is found by the entry's key.
+        by_key = {entry_key(e): oid for oid, e in old_entries.items() if spec.register and entry_key(e)}
         for candidate in parsed.candidates:
+            previous = by_key.get(candidate.key) if candidate.key else None
+            if previous and candidate.id not in old_entries and previous not in used_ids:
+                candidate.id = previous
             clash = _clash(registry, others, candidate)
             if clash:
                 report.conflicts.append(clash)
-                match = registry.match_url(f"https://{candidate.domains[0]}/")
-                if match is not None and match.outlet.curated and candidate.labels:
-                    covered.append({"host": candidate.domains[0], "outlet": match.outlet.id, "type": candidate.labels[0]["type"]})
+                # The host a curated outlet has (a register may list another site first).
+                for host in candidate.domains:
+                    match = registry.match_url(f"https://{host}/")
+                    if match is not None and match.outlet.curated and candidate.labels:
+                        covered.append(_covered(host, match.outlet.id, candidate))
+                        break
                 continue
             if candidate.id in taken_ids or candidate.id in used_ids:
                 alternative = f"{candidate.id[:70]}-{name[:9]}".strip("-")
@@ -206,13 +236,19 @@ def run_import(
                 _carry_over_dates(old, entry)
             if old is None:
                 report.added += 1
+                report.new.append(f"{candidate.id} ({', '.join(candidate.domains)})")
             elif _same(old, entry):
                 report.unchanged += 1
                 entry = old  # keep the date it was first read, so a re-import changes nothing
             else:
                 report.updated += 1
+            if old is not None and list(old.get("domains") or []) != list(entry.get("domains") or []):
+                report.hosts_changed.append(f"{candidate.id}: {', '.join(map(str, old.get('domains') or []))} -> "
+                                            f"{', '.join(entry['domains'])}")
             entries.append(entry)
         report.removed = len(set(old_entries) - used_ids)
+        if spec.register:
+            entries += _ended_entries(old_entries, used_ids, entries, info, report, parsed.seen)
         new_text = _render_list(info, spec, entries, covered)
         if old_text and _same_list(old_text, new_text):
             new_text = old_text
@@ -258,6 +294,45 @@ def run_import(
             curator.changelog.confirm(change["id"])
         report.written = True
     return report
+
+
+def _covered(host: str, outlet: str, candidate: Candidate) -> dict:
+    """A register entry a curated outlet takes over, with the register's own dates, so the curated label can cite it."""
+    item = {"host": host, "outlet": outlet, "type": candidate.labels[0]["type"], "entry": candidate.name[:120]}
+    item["dates"] = [f"{l['since']}..{l.get('until') or ''}" for l in candidate.labels]
+    return item
+
+
+def _ended_entries(old_entries: dict[str, dict], used_ids: set[str], entries: list[dict], info: ListInfo,
+                   report: ImportReport, seen: set) -> list[dict]:
+    """Entries of the last import that the register no longer lists: kept, their open labels ended.
+
+    A register that records exclusions (Russia's) gives `until` itself; one that drops an entry silently (a
+    delisting) does not, so the end is the list's own date of the first snapshot without it, and the label says so.
+    """
+    taken = {str(d) for e in entries for d in e.get("domains") or []}
+    kept = []
+    for oid, old in old_entries.items():
+        if oid in used_ids or taken & {str(d) for d in old.get("domains") or []}:
+            continue
+        if entry_key(old) in seen or seen & {str(d) for d in old.get("domains") or []}:
+            report.dropped.append(oid)  # still in the register: not an end, so not kept with one
+            continue
+        entry = {**old, "labels": [dict(label) for label in old.get("labels") or []]}
+        ended = False
+        for label in entry["labels"]:
+            if label.get("list") == info.name and not label.get("until"):
+                label["until"] = info.snapshot
+                label["until_sources"] = [info.url]
+                remark = (f"Ended: the entry is missing from the register's snapshot of {info.snapshot}, which gives no "
+                          "exclusion date; that snapshot's date stands for the end.")
+                label["note"] = f"{label['note']} {remark}" if label.get("note") else remark
+                ended = True
+        if ended:
+            report.ended.append(f"{oid} until {info.snapshot} (missing from that snapshot)")
+        used_ids.add(oid)
+        kept.append(entry)
+    return kept
 
 
 def _carry_over_dates(old: dict, new: dict) -> None:
@@ -346,7 +421,8 @@ def subscriptions(sources: str | Path) -> list[dict]:
     return found
 
 
-LIST_TYPES = ("text/csv", "application/csv", "text/plain", "application/json", "text/json", "application/octet-stream")
+LIST_TYPES = ("text/csv", "application/csv", "text/plain", "application/json", "text/json", "application/xml", "text/xml",
+              "application/zip", "application/x-zip-compressed", "application/octet-stream")
 
 
 def download(url: str, target: Path, fetcher) -> None:
@@ -380,8 +456,7 @@ def update_lists(sources: str | Path, only: tuple[str, ...] = (), dry_run: bool 
         with tempfile.TemporaryDirectory(prefix="masthead-list-") as tmp:
             try:
                 if entry.get("url"):
-                    suffix = ".json" if entry["format"] == "opensources" else ".csv"
-                    local = Path(tmp) / f"list{suffix}"
+                    local = Path(tmp) / f"list{FORMATS[entry['format']].suffix}"
                     download(entry["url"], local, fetcher)
                 else:
                     local = (sources.parent / entry["file"]).resolve()
@@ -390,6 +465,8 @@ def update_lists(sources: str | Path, only: tuple[str, ...] = (), dry_run: bool 
                     list_name=entry["name"], issuer=entry.get("issuer"), url=entry.get("source"), retrieved=retrieved,
                     who="update-lists",
                 )
+                for line in report.changes():
+                    log.info("%s: %s%s", entry["name"], line, " (dry run)" if dry_run else "")
                 results.append((entry, report))
             except (ImportError_, EditError, OSError, ValueError) as exc:
                 results.append((entry, f"{entry['name']}: {exc}"))

@@ -32,6 +32,7 @@ class Candidate:
     note: str | None = None
     ownership_note: str | None = None
     row: int = 0
+    key: str | None = None  # the register's own id for the entry, which outlives a change of website
 
     def entry(self) -> dict:
         data: dict = {"id": self.id, "name": self.name}
@@ -68,6 +69,7 @@ class Parsed:
     skipped: Counter
     snapshot: str | None = None  # when the data itself says how recent it is (the latest decision in a register)
     snapshot_basis: str = ""
+    seen: set = field(default_factory=set)  # a register's entry keys and websites, imported or not
 
 
 @dataclass
@@ -79,3 +81,6 @@ class Format:
     parse: Callable[..., Parsed]
     description: str
     licence: str = ""
+    suffix: str = ".csv"  # what a downloaded copy is saved as (update-lists)
+    cadence_days: int | None = None  # how often a refresh is expected (our setting, not the issuer's): older lists get a warning
+    register: bool = False  # an issuer's register: an entry that disappears ends (`until`) instead of vanishing

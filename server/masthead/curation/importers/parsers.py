@@ -1,4 +1,4 @@
-"""One parser per published list format: the State Media Matrix, Russia's foreign-agent register, OpenSources, a mapped CSV."""
+"""The formats table, and the parsers of peer lists: the State Media Matrix, OpenSources, a mapped CSV (registers have modules of their own)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,17 @@ from ... import registry as registry_module
 from ... import untrusted
 from ...registry.vocabulary import JURISDICTIONS, LABEL_TYPES, SMM_CODES
 from .guess import (
-    country_code, host_id, ru_date, slug, tld_country, website_host, _read_csv,
+    country_code, host_id, ru_date, slug, website_host, _read_csv,
 )
 from .model import Candidate, Format, ImportError_, ListInfo, Parsed
+from .eu_sanctions import EU_ISSUER, EU_LICENCE, EU_URL, parse_eu_sanctions
+from .fara import FARA_ISSUER, FARA_LICENCE, FARA_URL, parse_fara
+from .ofac import OFAC_ISSUER, OFAC_LICENCE, OFAC_URL, parse_ofac_sdn
+from .ru_minjust import (
+    RU_FA_ISSUER, RU_FA_LICENCE, RU_FA_URL, RU_UNDESIRABLE_LICENCE, RU_UNDESIRABLE_URL, parse_ru_foreign_agents,
+    parse_ru_undesirable, resource_hosts,
+)
+from .uk_sanctions import UK_ISSUER, UK_LICENCE, UK_URL, parse_uk_sanctions
 
 __all__ = ["FORMATS", "parse_state_media_matrix", "parse_ru_foreign_agents", "parse_opensources", "parse_generic_csv", "parse_mapping", "resource_hosts"]
 
@@ -67,101 +75,6 @@ def parse_state_media_matrix(path: Path, info: ListInfo, **_) -> Parsed:
         )
     return Parsed(list(found.values()), len(rows), skipped,
                   snapshot_basis="the matrix carries no date: the day this copy was read")
-
-
-# --- Russia's register of foreign agents -------------------------------------------------------
-
-RU_FA_URL = "https://minjust.gov.ru/ru/documents/7755/"
-RU_FA_ISSUER = "Ministry of Justice of the Russian Federation"
-RU_FA_LICENCE = ("official publication of a state body, not an object of copyright (Civil Code of the Russian "
-                 "Federation, Art. 1259(6)); parsed from its PDF by the public foreign-agents project")
-# Media entries of the register: entered under the mass-media law (the register of foreign media until
-# December 2022), or, under the later laws, named or hosted as a media outlet (publication, journal, TV
-# channel, media project ...). Associations, NGOs and people with a website are not media (issue 12).
-RU_MEDIA_LAW = re.compile(r"2124-1|О средствах массовой информации", re.I)
-RU_MEDIA_NAME = re.compile(r"издани|журнал|газет|медиа|media|телеканал|радио|информационн\w* (?:портал|агентств)|\bСМИ\b", re.I)
-RU_MEDIA_TLDS = (".media", ".tv", ".news", ".press")
-RU_COLUMNS = {
-    "name": "Полное наименование/ФИО",
-    "resource": "Информационный ресурс",
-    "basis": "Основания включения",
-    "included": "Дата принятия решения о включении",
-    "excluded": "Дата принятия решения об исключении",
-}
-
-
-def resource_hosts(text: str) -> tuple[list[str], Counter]:
-    """The websites in an 'Информационный ресурс' cell (URLs run together, social profiles mixed in)."""
-    skipped: Counter = Counter()
-    spaced = re.sub(r"(https?://)", r" \1", text or "")
-    hosts: list[str] = []
-    for token in re.split(r"[\s,;«»]+", spaced):
-        token = token.strip()
-        if not token or "." not in token:
-            continue
-        host, why = website_host(token)
-        if host is None:
-            skipped[why] += 1
-            continue
-        if host not in hosts:
-            hosts.append(host)
-    return hosts, skipped
-
-
-def parse_ru_foreign_agents(path: Path, info: ListInfo, **_) -> Parsed:
-    rows = _read_csv(path)
-    if rows and RU_COLUMNS["resource"] not in rows[0]:
-        raise ImportError_(f"{path} has no column '{RU_COLUMNS['resource']}'; is it the register's CSV export?")
-    skipped: Counter = Counter()
-    by_host: dict[str, Candidate] = {}
-    candidates: list[Candidate] = []
-    dates: list[str] = []
-    for number, row in enumerate(rows, start=2):
-        dates += [d for d in (ru_date(row.get(RU_COLUMNS[k]) or "") for k in ("included", "excluded")) if d]
-        hosts, _ = resource_hosts(row.get(RU_COLUMNS["resource"]) or "")
-        if not hosts:
-            skipped["no website among its information resources"] += 1
-            continue
-        name = re.sub(r"\s+", " ", (row.get(RU_COLUMNS["name"]) or "").strip()) or hosts[0]
-        basis = re.sub(r"\s+", " ", (row.get(RU_COLUMNS["basis"]) or "").strip())
-        if not (RU_MEDIA_LAW.search(basis) or RU_MEDIA_NAME.search(name) or hosts[0].endswith(RU_MEDIA_TLDS)):
-            skipped["not a media entry (an association, NGO or person with a website)"] += 1
-            continue
-        since = ru_date(row.get(RU_COLUMNS["included"]) or "")
-        if since is None:
-            skipped["no valid inclusion date"] += 1
-            continue
-        until = ru_date(row.get(RU_COLUMNS["excluded"]) or "")
-        label = {
-            "type": "foreign-agent", "issuer": info.issuer, "jurisdiction": "RU", "since": since,
-        }
-        if until:
-            label["until"] = until
-        if basis:
-            label["instrument"] = basis[:500]
-        label.update({"sources": [info.url], "list": info.name, "retrieved": info.retrieved})
-        if until:
-            label["until_sources"] = [info.url]  # the register records the exclusion decision
-        known = next((by_host[h] for h in hosts if h in by_host), None)
-        if known is not None:
-            # The same website again (re-included, or a second entity): one outlet, one more label.
-            if any(l["since"] == since for l in known.labels):
-                skipped["the same website and date as an earlier row"] += 1
-            else:
-                known.labels.append(label)
-            continue
-        country = tld_country(hosts[0])
-        note = ("The register does not say where the outlet is based; "
-                + (f"the country is that of the domain's country-code TLD (.{hosts[0].rsplit('.', 1)[-1]})." if country
-                   else "INT stands for 'not stated'."))
-        candidate = Candidate(id=host_id(hosts[0]), name=name[:200], country=country or "INT", domains=hosts,
-                              homepage=f"https://{hosts[0]}/", labels=[label], note=note, row=number,
-                              ownership_note="The register names the entity it lists, not its owners.")
-        for host in hosts:
-            by_host[host] = candidate
-        candidates.append(candidate)
-    return Parsed(candidates, len(rows), skipped, snapshot=max(dates) if dates else None,
-                  snapshot_basis="the latest inclusion or exclusion decision in the file")
 
 
 # --- OpenSources -------------------------------------------------------------------------------
@@ -306,10 +219,25 @@ FORMATS: dict[str, Format] = {
         Format("state-media-matrix", "State Media Matrix", SMM_ISSUER, SMM_URL, parse_state_media_matrix,
                "State_Media_Matrix.csv: typology codes SC/CaPu/CaPr/ISFM/ISF/ISM/IP become control labels", SMM_LICENCE),
         Format("ru-foreign-agents", "Register of foreign agents (Russia)", RU_FA_ISSUER, RU_FA_URL, parse_ru_foreign_agents,
-               "the Ministry of Justice register as CSV; media entries with a website become outlets with a foreign-agent label",
-               RU_FA_LICENCE),
+               "the Ministry of Justice register as CSV (or its JSON mirror); media entries with a website become outlets "
+               "with a foreign-agent label", RU_FA_LICENCE, cadence_days=14, register=True),
+        Format("ru-undesirable", "Register of undesirable organisations (Russia)", RU_FA_ISSUER, RU_UNDESIRABLE_URL,
+               parse_ru_undesirable, "the Ministry of Justice register (JSON rows of its table); mapped media organisations "
+               "get an undesirable-organisation label", RU_UNDESIRABLE_LICENCE, suffix=".json", cadence_days=14, register=True),
+        Format("fara", "FARA registrations (US)", FARA_ISSUER, FARA_URL, parse_fara,
+               "the FARA eFile bulk CSV of foreign principals (or registrants); mapped media principals get a "
+               "fara-registrant label", FARA_LICENCE, cadence_days=7, register=True),
+        Format("ofac-sdn", "OFAC SDN list (US)", OFAC_ISSUER, OFAC_URL, parse_ofac_sdn,
+               "OFAC's SDN.XML; media entities (Website ids or the mapping) get a sanctioned label", OFAC_LICENCE,
+               suffix=".xml", cadence_days=14, register=True),
+        Format("uk-sanctions", "UK Sanctions List", UK_ISSUER, UK_URL, parse_uk_sanctions,
+               "the FCDO's UK-Sanctions-List.xml; media entities get a sanctioned label with regime and reasons",
+               UK_LICENCE, suffix=".xml", cadence_days=14, register=True),
+        Format("eu-sanctions", "EU consolidated financial sanctions list", EU_ISSUER, EU_URL, parse_eu_sanctions,
+               "the EU's xmlFullSanctionsList; media enterprises get a sanctioned label with the regulation",
+               EU_LICENCE, suffix=".xml", cadence_days=14, register=True),
         Format("opensources", "OpenSources", "OpenSources", OPENSOURCES_URL, parse_opensources,
-               "sources.json; its ratings are opinions: imported as notes, never as labels"),
+               "sources.json; its ratings are opinions: imported as notes, never as labels", suffix=".json"),
         Format("csv", "CSV", "", "", parse_generic_csv,
                "any CSV with --map FIELD=COLUMN (fields: " + ", ".join(GENERIC_FIELDS) + ")"),
     ]

@@ -1,0 +1,159 @@
+"""Russia's Ministry of Justice registers: foreign agents (CSV parsed from the PDF, or its JSON mirror) and undesirable organisations."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+from ... import untrusted
+from .guess import _read_csv, ru_date, website_host
+from .model import ImportError_, ListInfo, Parsed
+from .registers import Collected, RegisterMapping, is_media_name, register_label
+
+__all__ = ["parse_ru_foreign_agents", "parse_ru_undesirable", "resource_hosts", "RU_FA_URL", "RU_FA_ISSUER",
+           "RU_FA_LICENCE", "RU_UNDESIRABLE_URL", "RU_UNDESIRABLE_LICENCE"]
+
+RU_FA_URL = "https://minjust.gov.ru/ru/documents/7755/"
+RU_FA_ISSUER = "Ministry of Justice of the Russian Federation"
+RU_FA_LICENCE = ("official publication of a state body, not an object of copyright (Civil Code of the Russian "
+                 "Federation, Art. 1259(6)); parsed from its PDF by the public foreign-agents project")
+RU_UNDESIRABLE_URL = "https://minjust.gov.ru/ru/documents/7756/"
+RU_UNDESIRABLE_LICENCE = ("official publication of a state body, not an object of copyright (Civil Code of the Russian "
+                          "Federation, Art. 1259(6)); read from the Ministry's web page by the public fz255 project")
+
+# Media entries of the register: entered under the mass-media law (the register of foreign media until
+# December 2022), or, under the later laws, named or hosted as a media outlet (publication, journal, TV
+# channel, media project ...). Associations, NGOs and people with a website are not media (issue 12).
+RU_MEDIA_LAW = re.compile(r"2124-1|О средствах массовой информации", re.I)
+RU_MEDIA_NAME = re.compile(r"издани|журнал|газет|медиа|media|телеканал|радио|информационн\w* (?:портал|агентств)|\bСМИ\b", re.I)
+RU_MEDIA_TLDS = (".media", ".tv", ".news", ".press")
+RU_COLUMNS = {
+    "name": "Полное наименование/ФИО",
+    "resource": "Информационный ресурс",
+    "basis": "Основания включения",
+    "included": "Дата принятия решения о включении",
+    "excluded": "Дата принятия решения об исключении",
+    "born": "Дата рождения",  # read only to tell a person from an organisation; never copied
+}
+# The JSON mirror of the same register (github.com/fz255/foreign-agents) names the PDF's columns in English.
+# Only these are read: birth dates, OGRN/INN/SNILS, addresses and members (personal data) never are.
+RU_JSON_KEYS = {"fullName": RU_COLUMNS["name"], "resources": RU_COLUMNS["resource"], "law": RU_COLUMNS["basis"],
+                "dateIn": RU_COLUMNS["included"], "dateOut": RU_COLUMNS["excluded"], "id": "№ п/п",
+                "dob": RU_COLUMNS["born"]}
+
+
+def resource_hosts(text: str) -> tuple[list[str], Counter]:
+    """The websites in an 'Информационный ресурс' cell (URLs run together, social profiles mixed in)."""
+    skipped: Counter = Counter()
+    spaced = re.sub(r"(https?://)", r" \1", text or "")
+    hosts: list[str] = []
+    for token in re.split(r"[\s,;«»]+", spaced):
+        token = token.strip()
+        if not token or "." not in token:
+            continue
+        host, why = website_host(token)
+        if host is None:
+            skipped[why] += 1
+            continue
+        if host not in hosts:
+            hosts.append(host)
+    return hosts, skipped
+
+
+def _json_rows(path: Path, keys: dict[str, str], what: str) -> list[dict]:
+    try:
+        data = untrusted.loads(Path(path).read_bytes(), str(path))
+    except untrusted.UntrustedError as exc:
+        raise ImportError_(str(exc)) from None
+    except ValueError as exc:
+        raise ImportError_(f"{path} is not JSON: {exc}") from None
+    if isinstance(data, dict) and isinstance(data.get("values"), list):
+        data = data["values"]  # a page of the register's REST answer keeps its rows under `values`
+    if not isinstance(data, list) or (data and not all(isinstance(r, dict) for r in data)):
+        raise ImportError_(f"{path}: expected a list of {what} rows")
+    if data and not set(keys) <= set(data[0]):
+        missing = ", ".join(sorted(set(keys) - set(data[0])))
+        raise ImportError_(f"{path}: rows lack {missing}; is it {what}?")
+    return [{keys[k]: str(v) if v is not None else "" for k, v in row.items() if k in keys} for row in data]
+
+
+def _rows(path: Path) -> list[dict]:
+    head = Path(path).read_bytes()[:64].lstrip(b"\xef\xbb\xbf \r\n\t")
+    if head.startswith((b"[", b"{")):
+        return _json_rows(path, RU_JSON_KEYS, "the foreign-agent register")
+    rows = _read_csv(path)
+    if rows and RU_COLUMNS["resource"] not in rows[0]:
+        raise ImportError_(f"{path} has no column '{RU_COLUMNS['resource']}'; is it the register's CSV export?")
+    return rows
+
+
+def parse_ru_foreign_agents(path: Path, info: ListInfo, registers: RegisterMapping | None = None, **_) -> Parsed:
+    """The unified register of foreign agents, as CSV (Russian column names) or as the JSON mirror of the PDF."""
+    rows = _rows(path)
+    out = Collected()
+    dates: list[str] = []
+    registers = registers or RegisterMapping()
+    for number, row in enumerate(rows, start=2):
+        dates += [d for d in (ru_date(row.get(RU_COLUMNS[k]) or "") for k in ("included", "excluded")) if d]
+        name = re.sub(r"\s+", " ", (row.get(RU_COLUMNS["name"]) or "").strip())
+        entry_id = (row.get("№ п/п") or "").strip()
+        hosts, _ = resource_hosts(row.get(RU_COLUMNS["resource"]) or "")
+        out.saw("Register of foreign agents", entry_id, hosts)
+        rule = registers.find(info.format, entry_id, name)
+        if rule is not None and rule.hosts:
+            hosts = list(rule.hosts)
+        if not hosts:
+            out.skip("no website among its information resources")
+            continue
+        if rule is None and (row.get(RU_COLUMNS["born"]) or "").strip():
+            # A person (the register gives a birth date): their pages are not an outlet, and their data stays out.
+            out.skip("a person (personal data is not imported)")
+            continue
+        basis = re.sub(r"\s+", " ", (row.get(RU_COLUMNS["basis"]) or "").strip())
+        if rule is None and not (RU_MEDIA_LAW.search(basis) or RU_MEDIA_NAME.search(name) or hosts[0].endswith(RU_MEDIA_TLDS)):
+            out.skip("not a media entry (an association, NGO or person with a website)")
+            continue
+        since = ru_date(row.get(RU_COLUMNS["included"]) or "")
+        if since is None:
+            out.skip("no valid inclusion date")
+            continue
+        until = ru_date(row.get(RU_COLUMNS["excluded"]) or "")
+        label = register_label(info, "foreign-agent", "RU", since, until, instrument=basis or None)
+        out.add(entry_id, name or hosts[0], hosts, label, number, rule, "Register of foreign agents")
+    return out.parsed(len(rows), max(dates) if dates else None, "the latest inclusion or exclusion decision in the file")
+
+
+UNDESIRABLE = "Register of undesirable organisations,"
+RU_UNDESIRABLE_KEYS = {"id": "id", "fullName": "name", "decisionInMinjust": "in_minjust", "decisionInGenproc": "in_prosecutor",
+                       "decisionOutMinjust": "out_minjust", "decisionOutGenproc": "out_prosecutor",
+                       "dateIn": "included", "dateOut": "excluded"}
+
+
+def parse_ru_undesirable(path: Path, info: ListInfo, registers: RegisterMapping | None = None, **_) -> Parsed:
+    """The register of undesirable organisations (JSON rows of the Ministry's table). It gives no websites: an
+    organisation becomes an outlet only through the curated mapping, and only a media organisation is counted."""
+    rows = _json_rows(path, RU_UNDESIRABLE_KEYS, "the register of undesirable organisations")
+    out = Collected()
+    dates: list[str] = []
+    registers = registers or RegisterMapping()
+    for number, row in enumerate(rows, start=1):
+        dates += [d for d in (ru_date(row.get(k) or "") for k in ("included", "excluded")) if d]
+        name = re.sub(r"\s+", " ", row.get("name") or "").strip()
+        out.saw(UNDESIRABLE, row.get("id", ""))
+        rule = registers.find(info.format, row.get("id", ""), name)
+        if rule is None or not rule.hosts:
+            out.skip("a media organisation the mapping does not give a website for" if is_media_name(name)
+                     else "not a media organisation")
+            continue
+        since = ru_date(row.get("included") or "")
+        if since is None:
+            out.skip("no valid inclusion date")
+            continue
+        decisions = [f"Prosecutor General's decision {row['in_prosecutor'].strip()}" if row.get("in_prosecutor", "").strip() else "",
+                     f"Ministry of Justice decision {row['in_minjust'].strip()}" if row.get("in_minjust", "").strip() else ""]
+        label = register_label(info, "undesirable-organisation", "RU", since, ru_date(row.get("excluded") or ""),
+                               instrument="; ".join(d for d in decisions if d) or None,
+                               note=f"Listed as: {name}")
+        out.add(row.get("id", ""), name, list(rule.hosts), label, number, rule, UNDESIRABLE)
+    return out.parsed(len(rows), max(dates) if dates else None, "the latest inclusion or exclusion decision in the file")
