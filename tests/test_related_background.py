@@ -65,9 +65,10 @@ def background_urls(corpus, record: dict, encoder) -> list[str]:
 
 @needs_seeds
 @needs_encoder
-def test_each_seed_page_lists_the_other_as_background(tmp_path):
+def test_each_seed_page_lists_the_other_as_background(db, tmp_path):
+    """On both stores; the thread set is the rest of the corpus."""
     sputnik, times = seed_records()
-    corpus = _corpus(tmp_path / "c.db", [sputnik, times] + THREADS)
+    corpus = _corpus(tmp_path / "c.db", [sputnik, times] + THREADS, db=db)
     encoder = embed.encoder()
     for page, other, outlet in ((sputnik, times, "the-moscow-times"), (times, sputnik, "sputnik")):
         answer = background_for_page(corpus, REGISTRY, urls.normalise(page["url"]), None, None, "2026-12-01",
