@@ -24,7 +24,6 @@ import random
 import statistics
 import sys
 import tempfile
-import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -39,6 +38,9 @@ from masthead.registry import load  # noqa: E402
 from related_dev import pick  # noqa: E402  (own site left out, one result per site)
 
 SHARED = ROOT.parent / "shared" / "data"
+# Our own headlines: 12 events in same-week pairs of one kind (two earthquakes, two rate decisions, two summits, two
+# elections, two resignations), each told four ways by four outlets with few words in common.
+PARAPHRASES = ROOT / "bench" / "data" / "same-week-paraphrases.jsonl"
 SHOWN = 5
 PER_WEEK = 8
 
@@ -70,8 +72,14 @@ def headlines(seed: int, max_stories: int | None = None) -> list[dict]:
                     ts = int(r["TIMESTAMP"]) / 1000 - middle + target
                     out.append({"url": r["URL"], "title": r["TITLE"], "text": "", "language": "en",
                                 "published": dt.datetime.fromtimestamp(ts, dt.timezone.utc).isoformat(),
-                                "site_name": r["PUBLISHER"], "_story": s, "_publisher": r["PUBLISHER"]})
+                                "site_name": r["PUBLISHER"], "_story": s, "_publisher": r["PUBLISHER"], "_set": "uci"})
     return out
+
+
+def paraphrases() -> list[dict]:
+    records = [json.loads(line) for line in PARAPHRASES.read_text(encoding="utf-8").splitlines()]
+    return [{**{k: v for k, v in r.items() if k != "story"}, "_story": r["story"], "_publisher": r["site_name"],
+             "_set": "paraphrases"} for r in records]
 
 
 def build(tmp: Path, registry, records: list[dict], cache: Path | None):
@@ -109,13 +117,14 @@ def queries(corpus, truth, sample: int, seed: int):
     by_story = defaultdict(set)
     for a, r in truth.items():
         by_story[r["_story"]].add(a)
-    out = []
+    out = {"uci": [], "paraphrases": []}
     for a, r in truth.items():
         relevant = {b for b in by_story[r["_story"]] if b != a and domain[b] != domain[a]
                     and truth[b]["_publisher"] != r["_publisher"]}
         if relevant:
-            out.append((a, relevant))
-    return random.Random(seed).sample(sorted(out, key=lambda q: q[0]), min(sample, len(out))), domain
+            out[r["_set"]].append((a, relevant))
+    uci = random.Random(seed).sample(sorted(out["uci"], key=lambda q: q[0]), min(sample, len(out["uci"])))
+    return uci + out["paraphrases"], domain
 
 
 def ranking_system(corpus, registry, domain, threshold=None):
@@ -176,18 +185,19 @@ def main() -> None:
     registry = load(ROOT / "sources.yaml")
     with tempfile.TemporaryDirectory() as tmp:
         cache = Path(args.vector_cache) / "hard-use.json" if args.vector_cache else None
-        corpus, truth = build(Path(tmp), registry, headlines(args.seed, args.stories), cache)
+        corpus, truth = build(Path(tmp), registry, headlines(args.seed, args.stories) + paraphrases(), cache)
         qs, domain = queries(corpus, truth, args.sample, args.seed)
-        print(f"corpus {corpus.count()} headlines; {len(qs)} queries")
+        sets = {"all": qs, "UCI": [q for q in qs if truth[q[0]]["_set"] == "uci"],
+                "paraphrases": [q for q in qs if truth[q[0]]["_set"] == "paraphrases"]}
+        print(f"corpus {corpus.count()} headlines; queries: " + ", ".join(f"{k} {len(v)}" for k, v in sets.items()))
         systems = {"story ranking (related.rank)": ranking_system(corpus, registry, domain),
                    "TF-IDF cosine x date prior": prior_system(corpus, domain, "tfidf"),
                    "bare USE cosine x date prior": prior_system(corpus, domain, "use")}
-        print(f"{'system':40} {'recall@5':>8} {'MRR@10':>7} {'precision':>9} {'shown/q':>7}")
+        print(f"{'system':40} {'set':12} {'recall@5':>8} {'MRR@10':>7} {'precision':>9} {'shown/q':>7}")
         for name, system in systems.items():
-            started = time.perf_counter()
-            m = measure(system, qs)
-            print(f"{name:40} {m['recall@5']:8.3f} {m['MRR@10']:7.3f} {m['precision']:9.3f} {m['shown/q']:7.2f}"
-                  f"   ({1000 * (time.perf_counter() - started) / len(qs):.1f} ms/query)")
+            for label, part in sets.items():
+                m = measure(system, part)
+                print(f"{name:40} {label:12} {m['recall@5']:8.3f} {m['MRR@10']:7.3f} {m['precision']:9.3f} {m['shown/q']:7.2f}")
         corpus.close()
 
 

@@ -230,7 +230,7 @@ def main() -> None:
                 results[f"  background @ {t}"] = measure(runs[t], relevant, info)
         saved = background_module.SCAN_LIMIT
         background_module.SCAN_LIMIT = 0
-        results[f"background @ {threshold}, no full vector scan (> 200k articles)"] = measure(
+        results[f"background @ {threshold}, no full vector scan (> 50k articles)"] = measure(
             run_background(corpus, registry, truth, [threshold])[threshold], relevant, info)
         background_module.SCAN_LIMIT = saved
         for name, kind in (("TF-IDF cosine, all time (best F1)", "tfidf"), ("bare USE cosine, all time (best F1)", "use")):

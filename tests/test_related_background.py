@@ -43,10 +43,10 @@ def seed_records() -> list[dict]:
     ]
 
 
-def _corpus(path: Path, records: list[dict], embedding: bool = True):
+def _corpus(path: Path, records: list[dict], embedding: bool = True, db: str | None = None):
     source = path.parent / f"{path.stem}.jsonl"
     source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), encoding="utf-8")
-    corpus = connect(path)
+    corpus = connect(db or path)
     ingest([str(source)], corpus, REGISTRY, helpers=0, embedding=embedding)
     return corpus
 
@@ -65,9 +65,10 @@ def background_urls(corpus, record: dict, encoder) -> list[str]:
 
 @needs_seeds
 @needs_encoder
-def test_each_seed_page_lists_the_other_as_background(tmp_path):
+def test_each_seed_page_lists_the_other_as_background(db, tmp_path):
+    """On both stores; the thread set is the rest of the corpus."""
     sputnik, times = seed_records()
-    corpus = _corpus(tmp_path / "c.db", [sputnik, times] + THREADS)
+    corpus = _corpus(tmp_path / "c.db", [sputnik, times] + THREADS, db=db)
     encoder = embed.encoder()
     for page, other, outlet in ((sputnik, times, "the-moscow-times"), (times, sputnik, "sputnik")):
         answer = background_for_page(corpus, REGISTRY, urls.normalise(page["url"]), None, None, "2026-12-01",
@@ -147,9 +148,10 @@ def test_confidence_rises_with_similarity_and_not_with_time():
     assert background_confidence({**alike, "cos": 0.25, "cover": 0.0, "title": 0.0, "actors": 0.5}) < 0.1
 
 
-def test_without_vectors_an_earlier_report_in_the_same_words_is_found(tmp_path):
+def test_without_vectors_an_earlier_report_in_the_same_words_is_found(db, tmp_path):
+    """On both stores (the `db` fixture): the paths over years are the interface's window reads."""
     records = [r for r in THREADS if r["story"] in ("t07-theranos-holmes", "d26-msft-openai")]
-    corpus = _corpus(tmp_path / "c.db", records, embedding=False)
+    corpus = _corpus(tmp_path / "c.db", records, embedding=False, db=db)
     verdict = next(r for r in records if r["published"] == "2022-11-18")
     shown = background_urls(corpus, verdict, None)
     assert next(r["url"] for r in records if r["published"] == "2018-06-15") in shown

@@ -18,12 +18,15 @@ LEXICAL_LIMIT = 100  # best matches over the span by the engine's own score (the
 MAX_TERMS, POSTINGS = 10, 8_000  # fewer words and postings than same-event ranking: the span holds every year
 BRIDGES = 2  # same-event reports in other languages whose words are searched for too (how a story crosses languages)
 HOPS, HOP_DAYS, HOP_K = 3, 2, 8  # around the likeliest earlier and later reports, the query's nearest vectors
-SCAN_LIMIT = 200_000  # up to this many articles, every vector of the span is searched as well (~13 MB of signs)
+RESCORED = 40  # candidates nearest by vector whose words are compared (a candidate's words cost ~0.1 ms)
+SCAN_LIMIT = 50_000  # up to this many articles, every vector of the span is searched too: signs in chunks of a day, so
+# a corpus spread thinly over years costs one row a day (6,400 articles over 15 years: ~50 ms of 60 ms on a loaded VM)
 
-# P(same ongoing story | how alike): a logistic model fitted on bench/related_threads.py's candidates (`--fit`, C=10,
-# rounded; held out by thread, two folds gave 0.87 / 0.82 precision of candidates at 0.5). cos = cosine of the two USE vectors; cover, title as in same-event ranking; actors =
-# share of the query's names (capitalised words inside a sentence) in the candidate's headline and lead; cross = 1
-# when the two are in different languages (their words cannot be compared). No date prior: a story may run for years.
+# P(same ongoing story | how alike): a logistic model fitted on bench/related_threads.py's candidates (`--fit`,
+# C=10, rounded; held out by thread, two folds gave 0.87 / 0.82 precision of candidates at 0.5). cos = cosine of the
+# two USE vectors; cover, title as in same-event ranking; actors = share of the names in the query's headline and lead
+# (capitalised words inside a sentence) found in the candidate's headline and lead; cross = 1 when the two are in
+# different languages (their words cannot be compared). No date prior: a story may run for years.
 # cross is large because USE gives the same content in two languages a lower cosine than in one (0.66-0.78 for the
 # same statement in English and Russian; see TECH-NOTES).
 WITH_VECTORS = {"bias": -14.7, "cos": 21.4, "cover": 3.65, "title": 2.25, "actors": 2.4, "cross": 3.55}
@@ -83,6 +86,8 @@ def background_candidates(corpus, query: Query, related: list[dict] = ()) -> lis
     if query.vector is not None:
         _cosines(corpus, query, found, rows)
         rows += _hops(corpus, query, found, rows, qday, shown)
+        # Below the RESCORED nearest, a candidate's cosine is too low for its words to lift it over the threshold.
+        rows = sorted(rows, key=lambda r: -(found[r["id"]].get("cos") or -1.0))[:RESCORED]
     # The principal actors are those of the headline and lead (what is embedded), not every name further down.
     names = {fold(w) for w in names_in(query.title, " ".join(query.text.split()[:embed.LEAD_WORDS]))}
     query_title = {fold(w) for w in terms(query.title) if useful(w)}

