@@ -329,3 +329,31 @@ def test_serve_follow_runs_the_follower_beside_the_server_and_stops_it(tmp_path)
         time.sleep(0.2)
     assert _children_following(proc.pid) == []
     assert "following the feeds" in (tmp_path / "serve.log").read_text()
+
+
+def test_a_stop_mid_round_commits_what_was_fetched_and_keeps_the_rest_for_next_time(tmp_path):
+    with FeedServer() as server:
+        server.routes["/rss.xml"] = {"body": rss(items(server, "s", 12)), "etag": True}
+        sources = write_sources(tmp_path / "s.yaml", {"a": [server.base + "/rss.xml"]})
+        f = follower(str(tmp_path / "c.db"), sources)
+        stored = []
+        f.fetcher.fetch = _counting(f.fetcher.fetch, lambda url: stored.append(url) if "/a/" in url else None,
+                                    lambda: len(stored) == 5 and f.stop.set())
+        f.round()
+        assert f.corpus.count() == 5  # the fetches before the stop are committed
+        assert f.corpus.feed_states() == []  # the feed is not marked polled until its last items are in
+        f.stop.clear()
+        f.fetcher.fetch = Fetcher(delay=0, allow=["127.0.0.1/32"]).fetch
+        f.round()  # the feed is due (never saved as polled), read whole, and only the 7 missing pages fetched
+        assert f.corpus.count() == 12
+        assert len([p for p in server.paths() if p.startswith("/a/")]) == 12
+
+
+def _counting(fetch, note, after):
+    def wrapped(url, *args, **kwargs):
+        note(url)
+        try:
+            return fetch(url, *args, **kwargs)
+        finally:
+            after()
+    return wrapped

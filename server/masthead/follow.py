@@ -182,6 +182,8 @@ class Follower:
             else:
                 self.corpus.save_feed_state(state)
         self._store(pages, report.summary)
+        if self.stop.is_set() or self.lost.is_set():
+            return report  # some items were left unfetched: their feeds are read whole again next time
         for state in pending_states:
             self.corpus.save_feed_state(state)
         if cutoff:
