@@ -203,7 +203,7 @@ def test_designations_made_in_response_to_others_are_linked(registry):
 
 def test_bundled_lists_record_licence_source_and_snapshot(registry):
     lists = {entry["name"]: entry for entry in registry.lists}
-    assert set(lists) == {"state-media-matrix", "ru-foreign-agents"}
+    assert set(lists) == {"state-media-matrix", "ru-foreign-agents", "ru-undesirable", "fara"}
     for entry in lists.values():
         assert entry["licence"] and entry["url"].startswith("https://") and entry["snapshot"] and entry["retrieved"]
     assert lists["state-media-matrix"]["licence"].startswith("MIT")

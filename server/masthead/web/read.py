@@ -11,6 +11,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from .. import __version__, urls
 from ..context import ContextError, outlet_card
+from ..registry.audit import list_freshness
 from ..registry.vocabulary import BADGE_KINDS, LABEL_TYPES, vocabulary_document
 from .api import APIError, outlet_or_404, limit_fetches, query_arg, query_as_of, query_int, state
 from .openapi import openapi_document
@@ -159,6 +160,7 @@ def health():
             "warnings": len(registry.warnings),
         },
         "counts": registry.counts(),
+        "lists": list_freshness(registry),
     }
     body["corpus"] = s.corpus_stats()
     body["follow"] = s.follow_health()
