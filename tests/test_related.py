@@ -301,3 +301,14 @@ def test_page_cache_is_bounded_in_bytes_not_only_in_count():
         cache.get(f"https://a.example/{n}")
     assert cache.bytes <= 10_000 and 5 <= len(cache.items) <= 10  # ~1.3 KB each: the newest few stay
     assert "https://a.example/49" in cache.items and "https://a.example/0" not in cache.items
+
+
+def test_the_story_page_folds_wire_copies_under_the_report_they_repeat(app):
+    """The state outlet's text, run word for word by a commercial outlet, is stored once with both URLs: the story
+    page shows the report once, with "2 outlets ran the same text" and the copy's outlet under it."""
+    original = json.loads(next(line for line in SMALL.read_text().splitlines() if STATENEWS in line))
+    copy = {**original, "url": "https://bignews.example/world/2026/02/26/customs-union", "outlet": "bignews"}
+    fill(app.config["DB"], copy).close()
+    html = app.test_client().get("/stories", query_string={"url": FREEPRESS}).get_data(as_text=True)
+    assert html.count(STATENEWS) == 1 and "2 outlets ran the same text" in html
+    assert "https://bignews.example/world/2026/02/26/customs-union" in html

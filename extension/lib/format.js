@@ -188,3 +188,15 @@ export function displayHost(url) {
     return "";
   }
 }
+
+/** "2026-02-26T09:14:00+03:00" -> "26 Feb 2026, 09:14" (the time as the outlet gave it); a bare date as formatDate. */
+export function formatDateTime(value) {
+  const time = /T(\d{2}):(\d{2})/.exec(String(value ?? ""));
+  const day = formatDate(value);
+  return time && !(time[1] === "00" && time[2] === "00") ? `${day}, ${time[1]}:${time[2]}` : day;
+}
+
+/** The server's page about the story a page reports: its coverage over time, outlet by outlet. */
+export function storyPageUrl(serverUrl, pageUrl) {
+  return apiUrl(serverUrl, "/stories", { url: pageUrl });
+}

@@ -140,3 +140,17 @@ export function groupRelated(related, vocabulary) {
   }
   return [...groups.values()].filter((group) => group.items.length > 0);
 }
+
+/**
+ * How a story was covered, in one line of counts: "12 outlets: 5 state-controlled · 3 public · 4 unknown",
+ * in the vocabulary's order of control models. No verdict: counts only.
+ */
+export function coverageSummary(coverage, vocabulary) {
+  if (!coverage?.outlets) return "";
+  const counts = coverage.by_control_model ?? {};
+  const order = controlModels(vocabulary).map((model) => model.id);
+  const ids = [...order.filter((id) => counts[id]), ...Object.keys(counts).filter((id) => !order.includes(id))];
+  const parts = ids.map((id) => `${counts[id]} ${controlModelName(id, vocabulary).toLowerCase()}`);
+  const noun = coverage.outlets === 1 ? "outlet" : "outlets";
+  return `${coverage.outlets} ${noun}: ${parts.join(" · ")}`;
+}

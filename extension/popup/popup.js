@@ -8,18 +8,20 @@
  * mark "masthead-ready" is set; the measure "masthead-answer" times the round trip through the worker.
  */
 
-import { controlModelName, groupRelated, kindInfo, splitLabels, summariseLabels } from "../lib/labels.js";
+import { controlModelName, coverageSummary, groupRelated, kindInfo, splitLabels, summariseLabels } from "../lib/labels.js";
 import {
   addOutletUrl,
   countryName,
   displayHost,
   formatDate,
+  formatDateTime,
   formatPeriod,
   formatShare,
   jurisdictionName,
   ownerKindName,
   outletPageUrl,
   ownerPath,
+  storyPageUrl,
 } from "../lib/format.js";
 import { isWebPage, schemeOf } from "../lib/match.js";
 
@@ -302,9 +304,19 @@ function relatedItem(item) {
   );
 }
 
-function relatedSection(related) {
-  const groups = groupRelated(related, vocabulary);
-  const parts = [h("h2", { id: "related-heading" }, "Related coverage")];
+function coverageLine(answer, serverUrl) {
+  const coverage = answer.coverage;
+  if (!coverage) return null;
+  const first = coverage.first;
+  return h("p", { class: "coverage-line" },
+    h("span", { class: "coverage-counts" }, coverageSummary(coverage, vocabulary)),
+    first ? h("span", { class: "muted coverage-first" }, ` · first: ${first.name}, ${formatDateTime(first.published)}`) : null,
+    serverUrl ? [" · ", externalLink(storyPageUrl(serverUrl, answer.url), "the whole story", { class: "story-page", title: "This story's coverage over time, outlet by outlet, on your server" })] : null);
+}
+
+function relatedSection(answer, serverUrl) {
+  const groups = groupRelated(answer.related, vocabulary);
+  const parts = [h("h2", { id: "related-heading" }, "Related coverage"), coverageLine(answer, serverUrl)];
   if (!groups.length) {
     // The server lists only articles it is confident report this story (issue 16): none is an answer, not a gap.
     parts.push(h("p", { class: "muted empty-related", role: "status" }, "No coverage of this story was found in your server's articles."));
@@ -318,6 +330,28 @@ function relatedSection(related) {
     );
   }
   return h("section", { class: "related-section", "aria-labelledby": "related-heading" }, parts);
+}
+
+function backgroundItem(item) {
+  const outletName = item.outlet?.name ?? item.site_name ?? item.registered_domain ?? displayHost(item.url);
+  return h("li", { class: "background-item" },
+    h("time", { class: "background-date", datetime: item.published ?? "" }, formatDate(item.published) || "undated"),
+    " ",
+    externalLink(item.url, item.title || item.url, { class: "related-title" }),
+    h("span", { class: "related-meta" },
+      h("span", { class: "related-outlet" }, outletName),
+      h("span", { class: "muted" }, ` · ${controlModelName(item.control_model, vocabulary)}`)),
+    miniChips(item.outlet?.labels ?? item.labels ?? []),
+  );
+}
+
+/** The same ongoing story at other times, oldest first: shown only when the server found some. */
+function backgroundSection(background) {
+  if (!background?.length) return null;
+  const items = [...background].sort((a, b) => String(a.published ?? "").localeCompare(String(b.published ?? "")));
+  return h("section", { class: "background-section", "aria-labelledby": "background-heading" },
+    h("h2", { id: "background-heading" }, "This story earlier and later"),
+    h("ul", { class: "related-list background-list" }, items.map(backgroundItem)));
 }
 
 function outletHeader(answer, serverUrl) {
@@ -337,7 +371,8 @@ function outletHeader(answer, serverUrl) {
 }
 
 function showOutlet(answer, serverUrl) {
-  show("outlet", outletHeader(answer, serverUrl), ownershipSection(answer), labelsSection(answer.labels), relatedSection(answer.related));
+  show("outlet", outletHeader(answer, serverUrl), ownershipSection(answer), labelsSection(answer.labels), relatedSection(answer, serverUrl),
+    backgroundSection(answer.background));
 }
 
 function showUnknown(answer, serverUrl) {
@@ -357,7 +392,8 @@ function showUnknown(answer, serverUrl) {
         }, "Add this outlet")),
       h("p", { class: "muted" }, "Opens your server's edit page in a new tab."),
     ),
-    relatedSection(answer.related),
+    relatedSection(answer, serverUrl),
+    backgroundSection(answer.background),
   );
 }
 

@@ -85,6 +85,38 @@ class Masthead:
         return build_context(registry, url, date, related=related_rows, background=background_rows, limit=limit,
                              published=published)
 
+    def story(self, url: str, title: str | None = None, as_of: str | None = None) -> dict:
+        """The whole story a page reports, for /stories: the answer with every outlet that covered the event (not
+        only the first few), its background, and for each report the other outlets that ran the same text."""
+        registry = self.registry()
+        page, match, date = resolve(registry, url, as_of)
+        same_event, earlier_later, published = self._coverage(registry, page, match.outlet if match else None, title, date)
+        answer = build_context(registry, url, date, related=same_event, background=earlier_later,
+                               limit=COVERAGE_OUTLETS, published=published)
+        answer["published"] = published
+        for item in answer["related"] + answer["background"]:
+            item["copies"] = self._copies(registry, item, date)
+        return answer
+
+    def _copies(self, registry: Registry, item: dict, as_of: str) -> list[dict]:
+        """Other outlets' URLs stored as the same (or a near-identical) text: wire copies of this report."""
+        try:
+            stored = self.corpus().article(item["url"])
+        except CorpusUnavailable:
+            return []
+        own = (item.get("outlet") or {}).get("id") or item.get("registered_domain")
+        copies, seen = [], {own}
+        for known in (stored or {}).get("urls", []):
+            if known["url"] == item["url"]:
+                continue
+            card = with_outlet(registry, dict(known), as_of)
+            key = (card["outlet"] or {}).get("id") or known["registered_domain"]
+            if key not in seen:
+                seen.add(key)
+                copies.append({"url": known["url"], "name": (card["outlet"] or {}).get("name") or known["site_name"] or key,
+                               "control_model": card["control_model"]})
+        return copies
+
     def _coverage(self, registry: Registry, page: urls.PageURL, outlet, title: str | None, as_of: str):
         """(same-event rows, every outlet that qualified; background rows; the page's own date when known)."""
         try:

@@ -10,7 +10,7 @@ from flask import Flask, request
 
 from .. import config as config_module
 from ..service import Masthead
-from . import corpus_api, edit_api, edit_page, outlet_page
+from . import corpus_api, edit_api, edit_page, outlet_page, story_page
 from .api import FETCH_LIMITER, error_response, register_error_handlers
 from .auth import bearer
 from .read import bp as read_bp
@@ -38,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(edit_api.bp)
     app.register_blueprint(edit_page.bp)
     app.register_blueprint(outlet_page.bp)
+    app.register_blueprint(story_page.bp)
 
     app.register_blueprint(read_bp)
     register_error_handlers(app)
