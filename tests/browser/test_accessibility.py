@@ -1,9 +1,10 @@
-"""axe-core (npm) on the popup, the options page and the server's /edit page, in Chromium and Firefox: no serious
+"""axe-core (npm) on the popup, the options page and the server's /edit and /stories pages, in Chromium and Firefox: no serious
 or critical violation, in the light and the dark theme."""
 
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 
 import pytest
 
@@ -21,6 +22,7 @@ def _pages(extension_url, server_url):
         "popup-unknown": extension_url(f"popup/popup.html?url={UNKNOWN_URL}"),
         "options": extension_url("options/options.html"),
         "edit": f"{server_url}/edit?domain=unknown-news.example",
+        "story": f"{server_url}/stories?url={quote(STORY_URL, safe='')}",
     }
 
 
