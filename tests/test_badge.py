@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+from masthead.registry.control import badge_word
 from masthead.registry.vocabulary import BADGE_KINDS, LABEL_TYPES
 
 
 def badge(types: list[str]) -> str | None:
-    """The word the badge shows for an outlet with these labels in force (context.outlet_card's rule)."""
-    if not types:
-        return None
-    return LABEL_TYPES[max(types, key=lambda t: LABEL_TYPES[t].rank)].badge
+    """The word the badge shows for an outlet with these labels in force: the rule outlet cards use."""
+    return badge_word([{"type": t} for t in types])
 
 
 @pytest.mark.parametrize(("labels", "word", "kind"), [

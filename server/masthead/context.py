@@ -6,6 +6,7 @@ import datetime as dt
 from . import urls
 from .related import outlet_of
 from .registry import Label, Outlet, Registry, control_model, label_summary, parse_partial_date
+from .registry.control import badge_word
 from .registry.vocabulary import LABEL_TYPES
 
 __all__ = ["build_context", "resolve", "coverage", "outlet_card", "outlet_fields", "with_outlet", "parse_as_of", "ContextError", "outlet_answer"]
@@ -162,5 +163,5 @@ def _outlet_card(registry: Registry, outlet: Outlet, as_of: str) -> dict:
         **outlet.summary(),
         "control_model": control_model(registry, outlet, as_of),
         "labels": top,
-        "badge": LABEL_TYPES[top[0]["type"]].badge if top else None,
+        "badge": badge_word(top),
     }

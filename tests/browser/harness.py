@@ -77,6 +77,38 @@ def _serve(handler, server_class=ThreadingHTTPServer) -> ThreadingHTTPServer:
 # ---------------------------------------------------------------------------------------- masthead serve
 
 
+def holds_for(check, seconds: float = 0.5, every: float = 0.05) -> bool:
+    """A negative assertion with a deadline: True when `check()` stays true for `seconds`, False the moment it fails
+    (a fixed sleep before one look would pass on a slow machine for the wrong reason)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not check():
+            return False
+        time.sleep(every)
+    return bool(check())
+
+
+def delete_outlet_and_wait(server_url: str, outlet_id: str, token: str, timeout: float = 15) -> None:
+    """Delete an outlet a test added, and wait until the server answers without it: the next test starts from the
+    list as it was, whatever the order tests run in."""
+    request = urllib.request.Request(f"{server_url}/api/outlets/{outlet_id}", method="DELETE",
+                                     headers={"Authorization": f"Bearer {token}"})
+    try:
+        urllib.request.urlopen(request, timeout=10).read()
+    except urllib.error.HTTPError as error:
+        if error.code != 404:
+            raise
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{server_url}/api/outlets/{outlet_id}", timeout=5).read()
+        except urllib.error.HTTPError as error:
+            if error.code == 404:
+                return
+        time.sleep(0.1)
+    raise AssertionError(f"the server still serves {outlet_id} {timeout} s after it was deleted")
+
+
 def start_masthead(workdir: Path, env_extra: dict | None = None, articles: bool = True, sources: Path = SOURCES):
     """`masthead serve` (tests/servers.py) on a free loopback port with a copy of a source list (the add-outlet
     test writes to it through the server) and, unless `articles` is false, the test articles ingested first."""

@@ -13,7 +13,7 @@ import urllib.parse
 
 import pytest
 
-from harness import STORY_URL, UNKNOWN_URL
+from harness import STORY_URL, UNKNOWN_URL, delete_outlet_and_wait, holds_for
 
 FREEPRESS_URL = "http://freepress.example/news/2026/02/26/dorvik-treaty-velmaria-sovereignty"
 
@@ -87,8 +87,7 @@ def test_badge_is_set_locally_without_sending_the_visited_url(extension, on_prox
     tab.goto(STORY_URL)
     badge = extension.wait_badge(tab, "STATE")
     assert "State News" in badge["title"] and "Broadcasting ban" in badge["title"]
-    time.sleep(0.3)
-    assert not [path for path in on_proxy.requests if not path.startswith("/api/domains")], on_proxy.requests
+    assert holds_for(lambda: not [path for path in on_proxy.requests if not path.startswith("/api/domains")]), on_proxy.requests
 
 
 @pytest.mark.parametrize(
@@ -116,8 +115,7 @@ def test_badge_can_be_switched_off(extension, masthead_server, tab):
     extension.configure(masthead_server.url, badge=False)
     extension.wait_badge(tab, "")
     tab.goto(FREEPRESS_URL)
-    time.sleep(0.3)
-    assert extension.badge(tab)["text"] == ""
+    assert holds_for(lambda: extension.badge(tab)["text"] == "")
 
 
 def test_domain_map_is_revalidated_with_its_etag(extension, on_proxy, tab):
@@ -428,9 +426,6 @@ def _wait(page, condition, message, timeout=10):
 
 def test_add_this_outlet_from_the_popup_through_the_edit_page(extension, on_server, tab, browser_context):
     """Unknown outlet -> "Add this outlet" -> the server's /edit page with the domain filled in -> saved -> known."""
-    import json
-    import urllib.request
-
     from harness import WRITE_TOKEN
 
     tab.goto(UNKNOWN_URL)
@@ -469,10 +464,7 @@ def test_add_this_outlet_from_the_popup_through_the_edit_page(extension, on_serv
             time.sleep(0.5)
         assert "Unknown News" in name
     finally:
-        request = urllib.request.Request(f"{on_server.url}/api/outlets/unknown-news", method="DELETE",
-                                         headers={"Authorization": f"Bearer {WRITE_TOKEN}"})
-        json.loads(urllib.request.urlopen(request, timeout=10).read() or b"{}")
-        time.sleep(1.2)  # let the server see the file change before the next test
+        delete_outlet_and_wait(on_server.url, "unknown-news", WRITE_TOKEN)
 
 
 def test_pages_are_added_to_the_corpus_only_for_a_reader_who_opted_in(extension, page_server, tab, tmp_path):

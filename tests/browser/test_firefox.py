@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.request
 
-from harness import SCREENSHOTS, STORY_URL, UNKNOWN_URL, WRITE_TOKEN, free_port
+from harness import SCREENSHOTS, STORY_URL, UNKNOWN_URL, WRITE_TOKEN, delete_outlet_and_wait, free_port
 
 FREEPRESS_URL = "http://freepress.example/news/2026/02/26/dorvik-treaty-velmaria-sovereignty"
 
@@ -101,10 +100,4 @@ def test_add_this_outlet_from_the_popup(firefox, masthead_server, ff_tab):
         assert "Unknown News" in state["text"]
     finally:
         firefox.close_tab(edit)
-        request = urllib.request.Request(f"{masthead_server.url}/api/outlets/unknown-news", method="DELETE",
-                                         headers={"Authorization": f"Bearer {WRITE_TOKEN}"})
-        try:
-            urllib.request.urlopen(request, timeout=10).read()
-        except urllib.error.HTTPError:
-            pass
-        time.sleep(1.2)  # let the server see the file change before the next test
+        delete_outlet_and_wait(masthead_server.url, "unknown-news", WRITE_TOKEN)

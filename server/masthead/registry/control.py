@@ -84,3 +84,11 @@ def _intermediate_kinds(registry: Registry, outlet: Outlet) -> set[str]:
             kinds.add(owner.kind)
             stack.extend(link.owner for link in owner.owned_by)
     return kinds
+
+
+def badge_word(summary: list[dict]) -> str | None:
+    """The word the toolbar badge shows for labels in force (label_summary()'s, most significant first): the
+    highest-ranked type's badge (docs/LABELS.md, "The toolbar badge"); None without labels."""
+    if not summary:
+        return None
+    return LABEL_TYPES[max(summary, key=lambda label: LABEL_TYPES[label["type"]].rank)["type"]].badge
