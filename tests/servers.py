@@ -16,6 +16,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).parent / "data"
 SMALL_SOURCES = DATA / "sources-small.yaml"
+SHARED = ROOT.parent / "shared"  # ../shared beside the checkout: the one place tests look for it
 
 
 def free_port() -> int:

@@ -10,10 +10,11 @@ from masthead.cli import cli
 from masthead.context import build_context
 from masthead.registry import load, validate
 from masthead.registry.vocabulary import COUNTRIES, LABEL_TYPES
+from servers import SHARED
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ROOT / "sources.yaml"
-SEEDS = ROOT.parent / "shared" / "seeds"
+SEEDS = SHARED / "seeds"
 
 
 @pytest.fixture(scope="module")

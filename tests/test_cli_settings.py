@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 
 from masthead.cli import cli
+from servers import SHARED
 
 DATA = Path(__file__).parent / "data"
 SMALL = DATA / "sources-small.yaml"
-SMM = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "state-media-matrix" / "State_Media_Matrix.csv"
+SMM = SHARED / "data" / "state-media-matrix" / "State_Media_Matrix.csv"
 
 
 @pytest.fixture

@@ -2,17 +2,20 @@
 
 import gzip
 import json
+import re
+import statistics
 import time
 from pathlib import Path
 
 import pytest
 
 from local_site import LocalSite
+from servers import SHARED
 from masthead.extract import extract_html
 from masthead.fetch import Fetcher, FetchError, Refused, check_address
 
 DATA = Path(__file__).parent / "data"
-ARTICLE_PAGES = Path(__file__).resolve().parents[2] / "shared" / "data" / "article-pages"
+ARTICLE_PAGES = SHARED / "data" / "article-pages"
 LOCAL = ["127.0.0.1/32"]
 
 
@@ -44,18 +47,26 @@ def test_extract_saved_page(case):
         assert words not in record["text"]
 
 
+# A pinned quality gate, as trafilatura keeps one: the mean share of the ground truth's distinct words found in the
+# extracted text (recall) and of the extracted words found in the ground truth (precision), over the first 40 pages.
+# Measured 0.984 / 0.959 (2026-12-07); the floors leave a margin for a trafilatura release that shifts a page or two.
+QUALITY_PAGES, RECALL_FLOOR, PRECISION_FLOOR = 40, 0.95, 0.92
+
+
+@pytest.mark.skipif(not (ARTICLE_PAGES / "ground-truth.json").exists(), reason="../shared is not beside the project")
 def test_extract_real_pages_against_ground_truth():
     truth = json.loads((ARTICLE_PAGES / "ground-truth.json").read_text())
-    checked = 0
-    for path in sorted((ARTICLE_PAGES / "html").glob("*.html.gz"))[:5]:
-        html = gzip.open(path).read()
+    recall, precision = [], []
+    for path in sorted((ARTICLE_PAGES / "html").glob("*.html.gz"))[:QUALITY_PAGES]:
         expected = truth[path.name.split(".")[0]]
-        record = extract_html(html, url=expected["url"])
-        assert record is not None and record["title"]
-        first_sentence = expected["articleBody"].strip().split(". ")[0][:60]
-        assert first_sentence.split()[0] in record["text"]
-        checked += 1
-    assert checked == 5
+        record = extract_html(gzip.open(path).read(), url=expected["url"])
+        got = set(re.findall(r"\w+", record["text"].lower())) if record else set()
+        want = set(re.findall(r"\w+", expected["articleBody"].lower()))
+        recall.append(len(got & want) / max(1, len(want)))
+        precision.append(len(got & want) / max(1, len(got)))
+    assert len(recall) == QUALITY_PAGES
+    assert statistics.mean(recall) >= RECALL_FLOOR and statistics.mean(precision) >= PRECISION_FLOOR, (
+        statistics.mean(recall), statistics.mean(precision))
 
 
 def test_extract_returns_none_for_empty_page():

@@ -13,14 +13,15 @@ from ruamel.yaml import YAML
 from masthead.cli import cli
 from masthead.curation.importers import country_code, resource_hosts, ru_date, tld_country, website_host
 from masthead.registry import load, validate
+from servers import SHARED
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared" / "data"
+SHARED_DATA = SHARED / "data"
 SMALL = Path(__file__).parent / "data" / "sources-small.yaml"
 SAMPLES = {
-    "state-media-matrix": SHARED / "state-media-matrix" / "State_Media_Matrix.csv",
-    "ru-foreign-agents": SHARED / "ru-foreign-agents" / "registry.csv",
-    "opensources": SHARED / "opensources" / "sources.json",
+    "state-media-matrix": SHARED_DATA / "state-media-matrix" / "State_Media_Matrix.csv",
+    "ru-foreign-agents": SHARED_DATA / "ru-foreign-agents" / "registry.csv",
+    "opensources": SHARED_DATA / "opensources" / "sources.json",
 }
 needs_samples = pytest.mark.skipif(not all(p.exists() for p in SAMPLES.values()), reason="../shared/data samples not present")
 
@@ -232,7 +233,7 @@ def test_generic_csv_mapping_errors(runner, curated, tmp_path, args, message):
 
 @needs_samples
 def test_update_lists_from_a_local_http_server_and_a_local_file(runner, curated):
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(SHARED))
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(SHARED_DATA))
     handler.log_message = lambda *a, **k: None
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -18,12 +18,12 @@ from masthead.cli import cli
 from masthead.corpus import CorpusUnavailable, connect, terms
 from masthead.fetch import Fetcher
 from masthead.registry import load
+from servers import SHARED
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = DATA / "articles-small.jsonl"
 SOURCES = DATA / "sources-small.yaml"
-SHARED = next((p for p in (ROOT.parent / "shared", ROOT.parent.parent / "shared") if p.exists()), ROOT.parent / "shared")
 ARTICLE_PAGES = SHARED / "data" / "article-pages"  # ../shared beside the checkout (or beside a worktree's folder)
 
 

