@@ -46,8 +46,10 @@ from zipf_corpus import articles  # noqa: E402
 PICKS = 2000  # (url, title) pairs kept from the generated articles, for requests
 
 
-def serve(db: str, sources: Path, workers: int, threads: int, wait: float = 120.0) -> tuple[subprocess.Popen, str]:
-    """A real `masthead serve` on a free loopback port; waits up to `wait` s (a loaded machine starts slowly)."""
+def serve(db: str, sources: Path, workers: int, threads: int, wait: float = 120.0,
+          server: Path = ROOT / "server") -> tuple[subprocess.Popen, str]:
+    """A real `masthead serve` (the package under `server`) on a free loopback port; waits up to `wait` s (a loaded
+    machine starts slowly)."""
     import socket
 
     with socket.socket() as s:
@@ -55,7 +57,7 @@ def serve(db: str, sources: Path, workers: int, threads: int, wait: float = 120.
         port = s.getsockname()[1]
     cmd = [sys.executable, "-m", "masthead", "serve", "--port", str(port), "--sources", str(sources), "--db", db,
            "--workers", str(workers), "--threads", str(threads)]
-    proc = subprocess.Popen(cmd, env={**os.environ, "PYTHONPATH": str(ROOT / "server")},
+    proc = subprocess.Popen(cmd, env={**os.environ, "PYTHONPATH": str(server)},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + wait

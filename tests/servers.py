@@ -29,7 +29,8 @@ class RunningServer:
     """`masthead serve` in a subprocess: the real WSGI server, a real corpus (a SQLite file or a PostgreSQL URL),
     loopback only."""
 
-    def __init__(self, sources: Path, db: Path | str, env: dict | None = None, workers: int = 1, config: Path | None = None):
+    def __init__(self, sources: Path, db: Path | str, env: dict | None = None, workers: int = 1, config: Path | None = None,
+                 wait: float = 20.0):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.sources, self.db = sources, db
@@ -42,23 +43,23 @@ class RunningServer:
         # A file, not a pipe: a chatty server must never block on a full pipe nobody reads.
         self.log = tempfile.NamedTemporaryFile(prefix="masthead-serve-", suffix=".log", delete=False)
         self.proc = subprocess.Popen(cmd, env=full_env, stdout=self.log, stderr=subprocess.STDOUT)
-        self._wait()
+        self._wait(wait)
 
     def output(self) -> str:
         return Path(self.log.name).read_text(errors="replace")
 
-    def _wait(self) -> None:
-        deadline = time.monotonic() + 20
+    def _wait(self, wait: float) -> None:
+        deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError("server exited:\n" + self.output())
             try:
                 if requests.get(self.url + "/api/ping", timeout=1).ok:
                     return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # a worker still starting has not read it yet
                 time.sleep(0.1)
         self.stop()
-        raise RuntimeError("server did not start in 20 s")
+        raise RuntimeError(f"server did not start in {wait:.0f} s")
 
     def get(self, path: str, **kwargs):
         return requests.get(self.url + path, timeout=10, **kwargs)

@@ -3,6 +3,7 @@ connections, and a URL that never becomes a path. Against a real server (tests/p
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import threading
@@ -185,6 +186,38 @@ def test_time_window_candidates_and_vectors(url):
     assert c.window_vectors(day + 1, day + 30) == ([], b"")
     assert c.vectors(list(ids.values())) == {ids["https://w1.example/a"]: vector}
     assert {r["day"] for r in c.rows(list(ids.values()))} == {day - 6, day, dt.date(2026, 3, 30).toordinal()}
+    c.close()
+
+
+def test_a_corpus_of_schema_1_gets_the_signs_of_its_vectors(url):
+    """Migration 3 (issue 27): vectors stored before it get their signs, so the server-side nearest search finds
+    them; the bits are embed.signs()'s, and vectors written after it get theirs as they are written."""
+    import numpy as np
+
+    from masthead import embed
+
+    rng = np.random.default_rng(8)
+    vectors = rng.standard_normal((2, embed.DIM)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    with psycopg.connect(url, autocommit=True) as conn:  # a database as Masthead left it at schema 1, with a vector
+        conn.execute("CREATE TABLE schema_version (version integer NOT NULL)")
+        conn.execute(pg_corpus.MIGRATIONS[0])
+        conn.execute("INSERT INTO schema_version VALUES (1)")
+        conn.execute("INSERT INTO articles (url, title, text, published, content_hash, embedding) "
+                     "VALUES ('https://old.example/a', 'Old', 'Old text', '2026-11-02', 'h', %s)", (embed.pack(vectors[0]),))
+    c = connect(url)
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT version FROM schema_version").fetchone()[0] == pg_corpus.SCHEMA_VERSION
+        stored = conn.execute("SELECT id, signs FROM articles").fetchall()
+    expected = np.unpackbits(np.frombuffer(embed.signs(embed.pack(vectors[0]), embed.DIM), dtype=np.uint8))
+    assert [bit == "1" for bit in stored[0][1]] == [bool(b) for b in expected]
+    new = c.add(prepare({"url": "https://new.example/a", "title": "New", "text": "New text", "published": "2026-11-02"},
+                        REGISTRY)).article_id
+    c.set_vectors([(new, embed.pack(vectors[1]))])
+    day = dt.date(2026, 11, 2).toordinal()
+    found = c.nearest_in_window(day, day, vectors[1], 5)
+    assert [i for i, _ in found] == [new, stored[0][0]] and abs(found[0][1] - 1.0) < 0.01
+    assert c.nearest_in_window(day + 1, day + 1, vectors[1], 5) == []
     c.close()
 
 

@@ -206,6 +206,34 @@ def test_real_server_on_a_real_corpus(sources_copy, db):
         server.stop()
 
 
+def test_a_worker_encodes_with_one_blas_thread_and_a_loaded_encoder():
+    """Issue 27: a title request's encode must not wait for a second BLAS thread that a busy CPU has not
+    scheduled, nor for the weights to load on a reader's first request."""
+    code = ("from masthead import embed\n"
+            "from threadpoolctl import threadpool_info\n"
+            "enc = embed.serving()\n"
+            "assert enc is embed.encoder() and enc.threads == 1\n"
+            "print([i['num_threads'] for i in threadpool_info() if i['user_api'] == 'blas'])\n")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True,
+                         env={"PYTHONPATH": str(ROOT / "server"), "PATH": ""})
+    counts = json.loads(out.stdout)
+    assert counts and set(counts) == {1}
+
+
+def test_a_real_server_with_embeddings_answers_a_title(sources_copy, db):
+    """The workers load the encoder as they start (server.py's post_worker_init), then answer titles."""
+    subprocess.run([sys.executable, "-m", "masthead", "ingest", str(SMALL), "--db", db, "--sources", str(sources_copy)],
+                   check=True, capture_output=True, env={"PYTHONPATH": str(ROOT / "server"), "PATH": "", "MASTHEAD_EMBED": "1"})
+    server = RunningServer(sources_copy, db, workers=2, env={"MASTHEAD_EMBED": "1"}, wait=120)  # loading, on a busy CPU
+    try:
+        for _ in range(4):  # both workers
+            answer = server.get("/api/context", params={"url": "https://unknown.example/a", "as_of": "2026-03-01",
+                                                        "title": "Velmaria signs the customs treaty in Dorvik"}).json()
+            assert answer["related"]
+    finally:
+        server.stop()
+
+
 def test_missing_corpus_still_answers_context(server):
     answer = server.get("/api/context", params={"url": STATENEWS}).json()
     assert answer["outlet"]["id"] == "statenews" and answer["related"] == []

@@ -183,13 +183,14 @@ def _unit_vectors(rng, n: int, dim: int = 512):
     return v / np.linalg.norm(v, axis=1, keepdims=True)
 
 
-def test_the_nearest_in_a_window_carry_exact_cosines_and_match_an_exact_search(tmp_path):
+def test_the_nearest_in_a_window_carry_exact_cosines_and_match_an_exact_search(db):
+    """On both backends: SQLite picks by the signs in its chunks, PostgreSQL by the `signs` column in the server."""
     import numpy as np
 
     from masthead import embed
     from masthead.corpus.base import Corpus
 
-    corpus = connect(tmp_path / "c.db")
+    corpus = connect(db)
     rng = np.random.default_rng(3)
     base = _unit_vectors(rng, 40)
     ids = []
@@ -212,15 +213,16 @@ def test_the_nearest_in_a_window_carry_exact_cosines_and_match_an_exact_search(t
         overlap.append(len(exact_cos.keys() & {a for a, _ in got}) / 30)
     assert min(overlap) >= 0.9, overlap
     assert corpus.nearest_in_window(lo, hi, base[0], 30)[0][1] > 0.9
+    corpus.close()
 
 
-def test_a_small_window_is_searched_exactly(tmp_path):
+def test_a_small_window_is_searched_exactly(db):
     import numpy as np
 
     from masthead import embed
     from masthead.corpus.base import Corpus
 
-    corpus = connect(tmp_path / "c.db")
+    corpus = connect(db)
     rng = np.random.default_rng(5)
     for n, v in enumerate(_unit_vectors(rng, 100)):
         corpus.add(article(n, "2026-11-02", embed.pack(v)))
@@ -228,3 +230,4 @@ def test_a_small_window_is_searched_exactly(tmp_path):
     day = day_number("2026-11-02")
     assert [a for a, _ in corpus.nearest_in_window(day, day, query, 10)] == [a for a, _ in Corpus.nearest_in_window(corpus, day, day, query, 10)]
     assert corpus.nearest_in_window(day + 1, day + 3, query, 10) == []
+    corpus.close()

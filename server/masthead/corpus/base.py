@@ -10,11 +10,12 @@ from typing import Iterable, Iterator
 from .text import terms
 
 __all__ = ["Corpus", "Article", "AddResult", "RecordError", "CorpusUnavailable", "SearchPlan",
-           "MAX_SEARCH_WORDS", "COMMON_SHARE", "COMMON_MIN"]
+           "MAX_SEARCH_WORDS", "COMMON_SHARE", "COMMON_MIN", "RESCORE"]
 
 MAX_SEARCH_WORDS = 8  # distinct words searched for; each costs a posting-list read (issue 13 B8)
 COMMON_SHARE = 0.5  # a word in more than this share of the articles is left out while the query has a rarer one
 COMMON_MIN = 1_000  # ... and in more than this many: below, a posting list is cheap and the query stays exact
+RESCORE = 4  # x the neighbours asked for: how many of a window's nearest vectors by sign get an exact cosine
 
 
 class RecordError(ValueError):
@@ -227,7 +228,8 @@ class Corpus(ABC):
     def nearest_in_window(self, first_day: int, last_day: int, vector, k: int) -> list[tuple[int, float]]:
         """Up to k articles of the window [first_day, last_day] whose vectors have the highest cosine with the unit
         `vector` (numpy float32), as (id, cosine), highest first. Here: every vector of the window, exactly; a store
-        may approximate, as long as what it returns carries exact cosines (SQLite: by the vectors' signs first)."""
+        may approximate, as long as what it returns carries exact cosines (SQLite and PostgreSQL: the RESCORE x k
+        nearest by the vectors' signs first)."""
         from .. import embed
 
         ids, packed = self.window_vectors(first_day, last_day)

@@ -5,7 +5,8 @@ already runs, replicates and backs up. Schema: ordered plain-SQL migrations (MIG
 list's length, kept in `schema_version`), the miniflux model: one `document` tsvector per article, the title
 weighted A and the text B, built with the text-search configuration of the article's language (`simple` when
 the language is unknown or PostgreSQL has no stemmer for it), a GIN index on it, a date index, the URL table,
-the near-duplicate sketch tables and a column for the article's embedding vector.
+the near-duplicate sketch tables and a column for the article's embedding vector, with its signs beside it (a
+window's nearest vectors are picked in the server by Hamming distance; only their vectors travel).
 
 Writes are serialised by one transaction-level advisory lock, as SQLite serialises them with BEGIN IMMEDIATE:
 duplicate detection then sees every committed article, whichever host wrote it. Readers never wait for it.
@@ -27,13 +28,13 @@ from typing import Iterable, Iterator
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from .base import AddResult, Article, Corpus, CorpusUnavailable, RecordError
+from .base import RESCORE, AddResult, Article, Corpus, CorpusUnavailable, RecordError
 from .dedup import decide
 from .feedstate import FeedStateStore
 from .text import SKETCH_KEYS, authors_json as _authors_json, content_hash, sketch
 from .text import vocabulary as _vocabulary
-from .postgres_rows import STAGE_ROWS, _Staged, _day, _day_bounds, _dicts, check_storable as _check_storable
-from .postgres_schema import LANGUAGE_CONFIGS, MIGRATIONS, SCHEMA_VERSION, WRITE_LOCK, migrate as _migrate, search_config
+from .postgres_rows import STAGE_ROWS, _Staged, _day, _day_bounds, _dicts, check_storable as _check_storable, sign_bits
+from .postgres_schema import LANGUAGE_CONFIGS, MIGRATIONS, SCHEMA_VERSION, WRITE_LOCK, configure, migrate as _migrate, search_config
 
 __all__ = ["PostgresCorpus", "MIGRATIONS", "SCHEMA_VERSION", "LANGUAGE_CONFIGS", "search_config"]
 
@@ -43,17 +44,6 @@ CONFIGS_TTL = 30.0  # seconds a process trusts its list of the text-search confi
 def _tsquery_word(word: str) -> str:
     """A word as a quoted tsquery operand (terms() never yields quotes, but a caller might)."""
     return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
-
-
-def _configure(conn) -> None:
-    """Session settings of every pooled connection.
-
-    The planner prices a tsvector match at one operator cost and does not count decompressing each stored
-    document, so up to a few hundred thousand articles it prefers reading every document to the GIN index: a
-    ranking at 3,000 articles took 1 s instead of 30 ms. Every query of this store is meant to run from an index;
-    a sequential scan is still chosen where there is none.
-    """
-    conn.execute("SET enable_seqscan = off")
 
 
 def _unavailable(exc: Exception) -> CorpusUnavailable:
@@ -95,7 +85,7 @@ class PostgresCorpus(FeedStateStore, Corpus):
         self.location = describe(url)
         max_size = max_size or int(os.environ.get("MASTHEAD_DB_POOL", "8"))
         self.pool = ConnectionPool(url, min_size=min_size, max_size=max(min_size, max_size), timeout=timeout,
-                                   kwargs={"autocommit": True, "application_name": "masthead"}, configure=_configure,
+                                   kwargs={"autocommit": True, "application_name": "masthead"}, configure=configure,
                                    open=False)
         self._local = threading.local()  # this thread's open write transaction
         self._configs: set[str] | None = None
@@ -526,6 +516,22 @@ class PostgresCorpus(FeedStateStore, Corpus):
                 "SELECT id, embedding FROM articles WHERE published >= %s AND published < %s AND embedding IS NOT NULL",
                 (first, last)).fetchall()
         return [r[0] for r in rows], b"".join(bytes(r[1]) for r in rows)
+
+    @_guarded
+    def nearest_in_window(self, first_day: int, last_day: int, vector, k: int) -> list[tuple[int, float]]:
+        """The window's k nearest to the unit `vector`, highest cosine first: the server picks the RESCORE x k whose
+        signs differ least from the query's (reading the day index, which carries them) and sends their vectors."""
+        from .. import embed
+
+        query, (first, last) = embed.pack(vector), _day_bounds(first_day, last_day)
+        with self._conn() as conn:
+            rows = conn.execute(
+                "WITH near AS (SELECT id FROM articles WHERE published >= %s AND published < %s AND signs IS NOT NULL "
+                "AND length(signs) = %s ORDER BY bit_count(signs # %s::bit varying) LIMIT %s) "
+                "SELECT a.id, a.embedding FROM near JOIN articles a ON a.id = near.id",
+                (first, last, len(query), sign_bits(query), RESCORE * int(k))).fetchall()
+        sims = embed.cosines(b"".join(bytes(r[1]) for r in rows), vector).tolist()
+        return sorted(((r[0], cos) for r, cos in zip(rows, sims)), key=lambda item: -item[1])[:k]
 
     @_guarded
     def vectors(self, ids: list[int]) -> dict[int, bytes]:

@@ -9,7 +9,7 @@ import struct
 from .base import Article, RecordError
 from .text import SKETCH_KEYS, authors_json as _authors_json
 
-__all__ = ["STAGE_ROWS", "check_storable"]  # and the private helpers postgres.py uses
+__all__ = ["STAGE_ROWS", "check_storable", "sign_bits"]  # and the private helpers postgres.py uses
 
 STAGE_ROWS = 1000  # new articles held in memory before one COPY writes them (inside the open transaction)
 
@@ -111,6 +111,12 @@ def _unpack(blob) -> list[float] | None:
         return None
     blob = bytes(blob)
     return list(struct.unpack(f"<{len(blob) // 4}f", blob))
+
+
+def sign_bits(packed: bytes) -> str:
+    """embed.pack() bytes as the bit string the `signs` column holds (masthead_signs(), migration 2): '1' where
+    the int8 component is >= 0, first component first."""
+    return "".join("1" if b < 128 else "0" for b in packed)
 
 
 def _day(published: str | None) -> int | None:

@@ -18,11 +18,11 @@ import sys
 from array import array
 
 from .. import embed
+from .base import RESCORE
 
 __all__ = ["CHUNK", "RESCORE", "VectorStore", "create_tables"]
 
 CHUNK = 256  # articles a chunk: 16 KB of USE signs
-RESCORE = 4  # x the neighbours asked for: how many of the nearest by sign get an exact cosine
 
 
 def create_tables(conn: sqlite3.Connection) -> None:

@@ -68,6 +68,14 @@ class _Gunicorn(BaseApplication):
         return self.app
 
 
+def _ready_worker(worker) -> None:
+    """Each worker, once forked: one BLAS thread and the sentence encoder loaded (embed.serving)."""
+    from .. import embed
+
+    if embed.available():
+        embed.serving()
+
+
 def run(settings: dict, host: str, port: int, workers: int = 2, threads: int = 4) -> None:
     bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     options = {
@@ -84,6 +92,8 @@ def run(settings: dict, host: str, port: int, workers: int = 2, threads: int = 4
         "preload_app": True,  # a broken sources.yaml fails before workers start
         "limit_request_line": 8190,  # its maximum; longer request lines get 414
     }
+    if settings.get("EMBED", True):
+        options["post_worker_init"] = _ready_worker
     server = _Gunicorn(settings, options)
 
     def post_fork(_arbiter, _worker):  # each worker prepares its own editor document (a thread does not survive fork)
