@@ -140,6 +140,9 @@ def context_during_round(feeds: int, items: int, workdir: Path, requests_n: int 
             seconds = time.monotonic() - started
             added = connect(str(db)).count() - before
         finally:
+            if "follow" in locals() and follow.poll() is None:
+                follow.terminate()
+                follow.wait(60)
             host.stop()
     p95 = lambda times: round(times[int(0.95 * len(times)) - 1], 1)  # noqa: E731
     return {"idle_p95_ms": p95(idle), "idle_p50_ms": round(statistics.median(idle), 1), "during_p95_ms": p95(busy),

@@ -9,8 +9,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from feed_server import FeedServer, article_html, atom, rdf, rss
 from masthead.cli import cli
 from masthead.corpus import Article, connect

@@ -201,7 +201,9 @@ class Follower:
         by_host: dict[str, list] = defaultdict(list)
         for job in jobs:
             by_host[urlsplit(job[0]).hostname or ""].append(job)
-        results: queue.Queue = queue.Queue()
+        # Bounded: fetching never runs far ahead of storing (and embedding), so memory stays small and a stop
+        # leaves little fetched-but-unstored work to finish.
+        results: queue.Queue = queue.Queue(maxsize=4 * max(1, self.workers))
 
         def work(host_jobs):
             for url, role, payload in host_jobs:
