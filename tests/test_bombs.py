@@ -113,3 +113,36 @@ def test_a_jsonl_gz_with_one_giant_line_is_refused_and_the_next_line_is_read(tmp
     result = ingest_measured(path, tmp_path)
     assert_refused_and_went_on(result, baseline_mb, "jsonl.gz")
     assert [f["source"] for f in result["summary"]["failures"]] == ["bomb.jsonl.gz:1"]
+
+
+# --- 4. one element with tens of thousands of attributes ------------------------------------------------
+
+def attribute_page(count: int) -> str:
+    body = "<p>The Dorvik treaty was signed by the ministers of both countries today, after years of talks.</p>" * 10
+    return ("<html><head><title>Dorvik treaty signed</title></head><body><article><h1>Dorvik treaty signed</h1>" + body
+            + "<div " + " ".join(f"a{i}=x" for i in range(count)) + ">the end of the story</div></article></body></html>")
+
+
+@pytest.mark.parametrize("as_bytes", [False, True])
+def test_a_page_with_one_element_of_40k_attributes_extracts_in_well_under_a_second(as_bytes):
+    extract_html(attribute_page(10), url="https://freepress.example/a")  # trafilatura's first call loads its data
+    page = attribute_page(40_000)
+    page = page.encode() if as_bytes else page
+    started = time.perf_counter()
+    record = extract_html(page, url="https://freepress.example/a")
+    seconds = time.perf_counter() - started
+    print(f"40,000 attributes ({len(page) / 1e6:.2f} MB): extracted in {seconds:.3f} s")
+    assert seconds < 1.0
+    assert "Dorvik treaty was signed" in record["text"]
+
+
+def test_ordinary_markup_passes_the_attribute_bound_unchanged():
+    from masthead.extract import MAX_ATTRIBUTES, bounded_markup
+
+    many = "<img " + " ".join(f'data-a{i}="v {i} > <b>"' for i in range(MAX_ATTRIBUTES - 1)) + " src='x.png'>"
+    for page in (ARTICLE, ARTICLE.encode(), many, "<p title='a > b'>text</p><a href=\"x\"", "<div <<<>"):
+        assert bounded_markup(page) == page
+    too_many = "<p>keep</p><img " + " ".join(f"a{i}" for i in range(MAX_ATTRIBUTES + 1)) + "><p>me</p>"
+    assert bounded_markup(too_many) == "<p>keep</p><img><p>me</p>"
+    hidden = '<div title="<" ' + " ".join(f"a{i}=x" for i in range(MAX_ATTRIBUTES + 1)) + ">x</div>"
+    assert bounded_markup(hidden) == "<div>x</div>"  # a `<` inside a quoted value does not hide the tag
