@@ -12,12 +12,13 @@ from __future__ import annotations
 import contextlib
 import hmac
 import json
+import os
 import re
 import secrets
 from pathlib import Path
 
 from ..config import config_dir
-from ..curation.files import atomic_write
+from ..curation.files import atomic_write, open_no_follow
 
 __all__ = ["TokenStore", "ensure_token", "add_token", "config_path", "ENV_TOKEN_NAME"]
 
@@ -54,13 +55,16 @@ def add_token(settings: dict | None, name: str, token: str | None = None) -> str
     import fcntl
 
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with open(path.parent / ".config.json.lock", "a") as lock:
+    lock = open_no_follow(path.parent / ".config.json.lock", os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+    try:
         fcntl.flock(lock, fcntl.LOCK_EX)
         data = _read_config(path)
         tokens = data.get("tokens") if isinstance(data.get("tokens"), dict) else {}
         tokens[name] = token or secrets.token_urlsafe(32)
         data["tokens"] = tokens
         _write_config(path, data)
+    finally:
+        os.close(lock)  # releases the lock
     return tokens[name]
 
 
