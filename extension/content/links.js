@@ -15,8 +15,11 @@
  * - A classic script (content scripts cannot be modules everywhere): everything it needs is here.
  */
 (() => {
-  if (globalThis.__mastheadLinks) return;
-  globalThis.__mastheadLinks = true;
+  // Run once per page. The mark is a Symbol: a page element <div id="__mastheadLinks"> is a named property of
+  // window and would read as a string-named mark (DOM clobbering, issue 26), but no element names a Symbol.
+  const RUNNING = Symbol.for("masthead.links");
+  if (Object.prototype.hasOwnProperty.call(globalThis, RUNNING)) return;
+  Object.defineProperty(globalThis, RUNNING, { value: true });
 
   const ext = globalThis.browser ?? globalThis.chrome;
   const BATCH_DELAY_MS = 100;
@@ -61,8 +64,7 @@
   /**
    * The address a link stands for, from its href attribute (cheaper than the resolved .href): absolute and
    * protocol-relative links, and relative ones that carry an address (a redirect wrapper), since any other
-   * relative link stays on the site the reader is on; for X's t.co
-   * links, the address the link shows.
+   * relative link stays on the site the reader is on; for X's t.co links on X itself, the address the link shows.
    */
   function linkTarget(link) {
     let href = link.getAttribute("href");
@@ -74,11 +76,16 @@
       href = link.href;
     }
     if (href.startsWith("https://t.co/")) {
+      // Only X writes the destination as a t.co link's text; elsewhere the text is the page's word, not the
+      // link's (on google.com <a href="https://t.co/x">www.rt.com</a> leads wherever it likes, issue 26).
+      if (!ON_X) return null;
       const shown = (link.textContent || "").replace(/…$/, "").trim();
       return /^(https?:\/\/)?[a-z0-9.-]+\.[a-z]{2,}(\/\S*)?$/i.test(shown) ? (shown.startsWith("http") ? shown : "https://" + shown) : null;
     }
     return href;
   }
+
+  const ON_X = /(^|\.)(x\.com|twitter\.com)$/i.test(location.hostname);
 
   // What linkTarget() can use: absolute and protocol-relative links, and relative ones carrying an address.
   const OFFSITE = 'a[href^="http:" i], a[href^="https:" i], a[href^="//"], a[href*="http%3a" i], a[href*="https%3a" i], a[href*="http:" i], a[href*="https:" i]';
