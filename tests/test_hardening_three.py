@@ -278,3 +278,16 @@ def test_with_postgresql_down_requests_fail_fast_and_recover(sources_copy, tmp_p
             time.sleep(0.5)
     finally:
         server.stop()
+
+
+def test_past_its_ranking_slots_a_process_answers_at_once_without_related_coverage(edit_app):
+    masthead = edit_app.extensions["masthead"]
+    taken = 0
+    while masthead.ranking_slots.acquire(blocking=False):  # as many rankings as the process runs at once
+        taken += 1
+    try:
+        answer = masthead.answer("https://freepress.example/a", title="Dorvik treaty " * 100)
+        assert answer["outlet"]["id"] == "freepress" and answer["related"] == [] and taken >= 1
+    finally:
+        for _ in range(taken):
+            masthead.ranking_slots.release()

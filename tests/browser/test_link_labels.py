@@ -169,6 +169,8 @@ def _assert_refused(answers, settings_after, server_url):
 
 def test_a_content_script_may_only_match_links_in_chromium(chromium_links, extension, masthead_server):
     page = chromium_links
+    extension.configure(masthead_server.url)
+    extension.wait_for_domains(masthead_server.url)
     extension.worker.evaluate(f"() => {SET_TOKEN}")
     page.goto("http://www.google.com/search?q=velmaria")
     page.wait_for_selector("a[data-masthead-badge]")

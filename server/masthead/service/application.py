@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import threading
 
 from .. import corpus as corpus_module
 from .. import embed, urls
@@ -23,6 +24,11 @@ __all__ = ["Masthead"]
 
 log = logging.getLogger("masthead.service")
 
+# Rankings (words searched, a sentence encoded, candidates scored) one process runs at once. Thirty-two clients with
+# distinct 2,000-character titles held every thread and /api/ping waited behind them (issue 26); past this, an
+# answer comes at once without related coverage, and the threads stay free for everything else.
+RANKING_SLOTS = 2
+
 
 class Masthead:
     """One server's (or one command's) Masthead: built once from the settings, shared by every request.
@@ -40,6 +46,7 @@ class Masthead:
         self.store_pages = bool(settings.get("STORE_PAGES"))
         self.pages = ReaderPages(allow=settings.get("FETCH_ALLOW") or ()) if self.fetch_pages or self.store_pages else None
         self.use_vectors = bool(settings.get("EMBED", True)) and embed.available()
+        self.ranking_slots = threading.BoundedSemaphore(settings.get("RANKING_SLOTS", RANKING_SLOTS))
 
     # --- what every operation reads ---
 
@@ -70,9 +77,15 @@ class Masthead:
             corpus = self.corpus()
             stored = stored_article(corpus, page)
             record = self._reader_page(page.url) if stored is None and self.fetch_pages else None
-            query = query_for_page(corpus, page, outlet, title, as_of, stored=stored, page_record=record,
-                                   encoder=self.encoder())
-            return related(corpus, registry, query, as_of, limit)
+            if not self.ranking_slots.acquire(blocking=False):
+                log.info("related coverage skipped: %d rankings already running in this process", RANKING_SLOTS)
+                return []
+            try:
+                query = query_for_page(corpus, page, outlet, title, as_of, stored=stored, page_record=record,
+                                       encoder=self.encoder())
+                return related(corpus, registry, query, as_of, limit)
+            finally:
+                self.ranking_slots.release()
         except CorpusUnavailable as exc:  # the rest of the answer (outlet, owners, labels) does not need the corpus
             log.warning("related coverage unavailable: %s", exc)
             return []
