@@ -91,24 +91,20 @@ def _open(path: Path):
     return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
 
 
-class TooLarge(RecordError):
-    """A record larger than MAX_PAGE_BYTES once decompressed: refused unread, the run goes on (issue 26)."""
-
-    def __init__(self, what: str = "the record"):
-        super().__init__(f"too large: {what} is more than {MAX_PAGE_BYTES} bytes (decompressed); refused")
+def too_large(what: str) -> RecordError:
+    return RecordError(f"too large: {what} is more than {MAX_PAGE_BYTES} bytes (decompressed); refused")
 
 
-def read_capped(stream, what: str = "the record") -> bytes:
-    """All of `stream`, or TooLarge once it passes MAX_PAGE_BYTES: a gzip bomb stops at the cap, not in memory."""
+def read_capped(stream, what: str = "the page") -> bytes:
+    """All of `stream`, or RecordError past MAX_PAGE_BYTES: a gzip bomb stops at the cap, not in memory (issue 26)."""
     data = stream.read(MAX_PAGE_BYTES + 1)
     if len(data) > MAX_PAGE_BYTES:
-        raise TooLarge(what)
+        raise too_large(what)
     return data
 
 
-def _lines(handle) -> Iterator[bytes | TooLarge]:
-    """The lines of a JSON Lines file, each read with the cap; a longer line becomes TooLarge and is skipped
-    (read in pieces, never held whole)."""
+def _lines(handle) -> Iterator[bytes | RecordError]:
+    """The lines of a JSON Lines file, each read with the cap; a longer one is skipped in pieces, never held whole."""
     while True:
         line = handle.readline(MAX_PAGE_BYTES + 1)
         if not line:
@@ -116,7 +112,7 @@ def _lines(handle) -> Iterator[bytes | TooLarge]:
         if len(line) > MAX_PAGE_BYTES and not line.endswith(b"\n"):
             while (rest := handle.readline(1 << 20)) and not rest.endswith(b"\n"):
                 pass
-            yield TooLarge("the line")
+            yield too_large("the line")
         else:
             yield line
 
@@ -125,22 +121,20 @@ def read_jsonl(path: Path) -> Iterator[tuple[str, dict | Exception]]:
     with _open(path) as handle:
         for number, line in enumerate(_lines(handle), start=1):
             where = f"{path.name}:{number}"
-            if isinstance(line, TooLarge):
+            if isinstance(line, RecordError):
                 yield where, line
-                continue
-            if not line.strip():
-                continue
-            try:
-                yield where, json.loads(line)
-            except ValueError as exc:
-                yield where, RecordError(f"bad JSON: {exc}")
+            elif line.strip():
+                try:
+                    yield where, json.loads(line)
+                except ValueError as exc:
+                    yield where, RecordError(f"bad JSON: {exc}")
 
 
 def read_html_file(path: Path) -> Iterator[tuple[str, dict | Exception]]:
     try:
         with _open(path) as handle:
-            html = read_capped(handle, "the page")
-    except TooLarge as exc:
+            html = read_capped(handle)
+    except RecordError as exc:
         yield path.name, exc
         return
     record = extract_html(html)
@@ -152,32 +146,29 @@ def read_html_file(path: Path) -> Iterator[tuple[str, dict | Exception]]:
         yield path.name, record
 
 
-def _warc_responses(path: Path) -> Iterator[tuple[str, tuple[str, str, bytes] | TooLarge]]:
-    """(where, (url, capture date, HTML)) for each successful HTML response in a WARC file; TooLarge for one whose
-    page (its Content-Encoding undone) passes the cap."""
+def _warc_responses(path: Path) -> Iterator[tuple[str, tuple[str, str, bytes] | RecordError]]:
+    """(where, (url, capture date, HTML)) for each successful HTML response in a WARC file (RecordError past the cap)."""
     from warcio.archiveiterator import ArchiveIterator
 
     with open(path, "rb") as handle:
         for number, rec in enumerate(ArchiveIterator(handle), start=1):
-            if rec.rec_type != "response" or rec.http_headers is None:
-                continue
-            if rec.http_headers.get_statuscode() != "200":
+            if rec.rec_type != "response" or rec.http_headers is None or rec.http_headers.get_statuscode() != "200":
                 continue
             content_type = (rec.http_headers.get_header("Content-Type") or "").split(";")[0].strip().lower()
             if content_type not in PAGE_TYPES:
                 continue
             url = rec.rec_headers.get_header("WARC-Target-URI")
-            where = f"{path.name}#{number} {url}"
-            try:
-                yield where, (url, rec.rec_headers.get_header("WARC-Date"), read_capped(rec.content_stream(), "the page"))
-            except TooLarge as exc:
-                yield where, exc
+            try:  # content_stream() undoes the Content-Encoding: read it under the cap
+                captured = (url, rec.rec_headers.get_header("WARC-Date"), read_capped(rec.content_stream()))
+            except RecordError as exc:
+                captured = exc
+            yield f"{path.name}#{number} {url}", captured
 
 
 def read_warc(path: Path) -> Iterator[tuple[str, dict | Exception]]:
     """Article records from a WARC file; each is identified by the address it was captured at."""
     for where, captured in _warc_responses(path):
-        if isinstance(captured, TooLarge):
+        if isinstance(captured, RecordError):
             yield where, captured
             continue
         url, date, html = captured
@@ -424,7 +415,7 @@ def _units(plan: list[tuple[str, Path]]) -> Iterator[list[tuple[str, str, object
             if kind == "jsonl":
                 with _open(path) as handle:
                     for number, line in enumerate(_lines(handle), start=1):
-                        if isinstance(line, TooLarge):
+                        if isinstance(line, RecordError):
                             unit.append((f"{path.name}:{number}", "error", str(line)))
                         elif line.strip():
                             unit.append((f"{path.name}:{number}", kind, line))
@@ -438,7 +429,7 @@ def _units(plan: list[tuple[str, Path]]) -> Iterator[list[tuple[str, str, object
                 unit, size = [], 0
             else:
                 for where, captured in _warc_responses(path):
-                    unit.append((where, "error", str(captured)) if isinstance(captured, TooLarge) else (where, kind, captured))
+                    unit.append((where, "error", str(captured)) if isinstance(captured, RecordError) else (where, kind, captured))
                     yield unit
                     unit, size = [], 0
         except (OSError, EOFError, ValueError) as exc:

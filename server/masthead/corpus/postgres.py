@@ -38,11 +38,9 @@ __all__ = ["PostgresCorpus", "MIGRATIONS", "SCHEMA_VERSION", "LANGUAGE_CONFIGS",
 log = logging.getLogger("masthead.corpus.postgres")
 
 CONFIGS_TTL = 30.0  # seconds a process trusts its list of the text-search configurations in use
-# With the database down, each read waited the pool's 30 s before its 503, twelve such held every thread and
-# /api/ping timed out with them (issue 26). A read waits READ_WAIT for a connection; after a failure to reach the
-# database, reads fail at once for BREAK_SECONDS, then one tries again (a circuit breaker).
-READ_WAIT = 3.0
-BREAK_SECONDS = 5.0
+# A read waits READ_WAIT for a connection (was the pool's 30 s: with the database down, twelve reads held every
+# thread, issue 26); after a failure to reach it, reads fail at once for BREAK_SECONDS (a circuit breaker).
+READ_WAIT, BREAK_SECONDS = 3.0, 5.0
 def _tsquery_word(word: str) -> str:
     """A word as a quoted tsquery operand (terms() never yields quotes, but a caller might)."""
     return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
@@ -102,7 +100,7 @@ class PostgresCorpus(Corpus):
                                    open=False)
         self._local = threading.local()  # this thread's open write transaction
         self.read_wait = min(timeout, READ_WAIT)
-        self._broke_at = self._broken_until = 0.0
+        self._broken_until = 0.0
         self._configs: set[str] | None = None
         self._configs_read = 0.0
         try:
@@ -129,17 +127,14 @@ class PostgresCorpus(Corpus):
             tx["staged"].write(tx["conn"])  # a read inside a write transaction sees its own articles
             yield tx["conn"]
             return
-        now = time.monotonic()
-        if now < self._broken_until:
-            raise CorpusUnavailable(f"the corpus database is unavailable: it could not be reached {now - self._broke_at:.0f} s "
-                                    f"ago; the next try is in {self._broken_until - now:.0f} s")
+        if (wait := self._broken_until - time.monotonic()) > 0:
+            raise CorpusUnavailable(f"the corpus database is unavailable: it could not be reached; next try in {wait:.0f} s")
         try:
             with self.pool.connection(timeout=self.read_wait) as conn:
                 yield conn
         except (PoolTimeout, psycopg.OperationalError) as exc:
             if not isinstance(exc, psycopg.errors.QueryCanceled):  # a slow query is not a database that is down
-                self._broke_at = time.monotonic()
-                self._broken_until = self._broke_at + BREAK_SECONDS
+                self._broken_until = time.monotonic() + BREAK_SECONDS
             raise
 
     @property
