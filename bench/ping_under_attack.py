@@ -133,7 +133,7 @@ def main() -> None:
         import pg
 
         database = pg.PostgresServer(settings={"fsync": "off"})
-        server = RunningServer(SMALL_SOURCES, database.url, workers=2)
+        server = RunningServer(SMALL_SOURCES, database.url, workers=2, config=work / "config")
         try:
             assert server.get("/api/search", params={"q": "treaty"}).status_code == 200
             database.pause()
