@@ -195,6 +195,12 @@ def test_wrong_tokens_are_throttled_per_client_and_logged_without_their_value(ap
     assert len(logged) == 10 and "127.0.0.1" in logged[0]  # the throttled ones are not compared, nor logged and not any("guess-" in m for m in logged)
 
 
+def test_wrong_tokens_in_the_edit_form_are_throttled_too(api):
+    form = {"existing": "freepress", "id": "freepress", "name": "Free Press Daily", "domains": "freepress.example"}
+    codes = [api.post("/edit", data={**form, "token": f"guess-{i:04d}"}).status_code for i in range(12)]
+    assert codes[:10] == [401] * 10 and codes[10:] == [429, 429], codes
+
+
 # --- 15. cross-site GETs ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("path", ["/api/context?url=https://freepress.example/a", "/api/outlets", "/api/search?q=treaty",

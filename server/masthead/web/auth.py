@@ -17,7 +17,7 @@ from ..service import WRITE
 from .api import error_response
 from .ratelimit import RateLimiter
 
-__all__ = ["require_token", "bearer", "token_check", "FAILED_TOKENS"]
+__all__ = ["require_token", "bearer", "identify", "token_check", "FAILED_TOKENS"]
 
 log = logging.getLogger("masthead.web")
 
@@ -39,19 +39,28 @@ def bearer(header: str | None) -> str | None:
     return value.strip()
 
 
-def token_check(kind: str, presented: str | None, refusal: str) -> Response | tuple[str, str]:
-    """(name, kind) of the token presented when it allows `kind` (WRITE, or READ which either kind allows), else the
-    401/403/429 to answer. A client that has sent too many wrong tokens gets 429 without a comparison."""
+def identify(presented: str | None) -> tuple[str, str] | float | None:
+    """(name, kind) of the token presented; None for a wrong one (counted and logged for this client); or, for a
+    client that has sent too many wrong tokens, the seconds it must wait, without a comparison."""
     limiter = current_app.extensions.get(FAILED_TOKENS)
     client = request.remote_addr or "?"
     wait = limiter.waiting(client) if limiter is not None and presented else 0.0
     if wait:
-        return _too_many(wait)
+        return wait
     found = current_app.extensions["masthead"].tokens.identify(presented)
+    if found is None and presented and limiter is not None:
+        limiter.allow(client)
+        log.warning("refused an unknown token from %s on %s %s", client, request.method, request.path)
+    return found
+
+
+def token_check(kind: str, presented: str | None, refusal: str) -> Response | tuple[str, str]:
+    """(name, kind) of the token presented when it allows `kind` (WRITE, or READ which either kind allows), else the
+    401/403/429 to answer."""
+    found = identify(presented)
+    if isinstance(found, float):
+        return _too_many(found)
     if found is None:
-        if presented and limiter is not None:
-            limiter.allow(client)
-            log.warning("refused an unknown token from %s on %s %s", client, request.method, request.path)
         response = error_response(401, refusal, {"hint": HINT})
         response.headers["WWW-Authenticate"] = 'Bearer realm="masthead"'
         return response
