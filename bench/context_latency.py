@@ -101,7 +101,7 @@ def serve(db: Path, sources: Path, workers: int, threads: int) -> tuple[subproce
         port = s.getsockname()[1]
     cmd = [sys.executable, "-m", "masthead", "serve", "--port", str(port), "--sources", str(sources), "--db", str(db),
            "--workers", str(workers), "--threads", str(threads)]
-    proc = subprocess.Popen(cmd, env={**os.environ, "PYTHONPATH": str(ROOT / "server")}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, env={**os.environ, "PYTHONPATH": str(ROOT / "server"), "MASTHEAD_LOOKUP_RATE": "0"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     for _ in range(200):
         try:

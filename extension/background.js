@@ -1,7 +1,8 @@
 /**
  * Masthead's background worker: the only code that talks to the Masthead server.
  *
- * - One message dispatcher for the popup and the options page (see HANDLERS).
+ * - One message dispatcher for the popup and the options page (see HANDLERS); a content script may send only
+ *   what it needs (CONTENT_HANDLERS), from a tab, as Privacy Badger allows its content scripts a known list.
  * - The toolbar badge: the outlet domain map (GET /api/domains, revalidated with its ETag) is kept in
  *   storage.local and each tab's host is matched here, locally; visited URLs never go to the server for
  *   the badge. The full page URL is sent only when the reader opens the popup.
@@ -369,6 +370,7 @@ function scheduleLinkSync() {
   return linkSync;
 }
 
+// What the extension's own pages (popup, options) may ask.
 const HANDLERS = {
   context: getContext,
   "store-page": storePage,
@@ -381,13 +383,35 @@ const HANDLERS = {
     return { ok: !domains?.error, error: domains?.error ?? null, ...(await domainsStatus()) };
   },
   "domains-status": domainsStatus,
-  "match-links": matchLinks,
   "link-sites": async () => ({ ok: true, granted: await scheduleLinkSync() }),
 };
 
+// What a content script may ask: the link-label script runs inside every page a reader switched on, where a
+// page's bug or exploit could reach its world; it must not read the token, change the server or store pages
+// (issue 21, issue 26).
+const CONTENT_HANDLERS = {
+  "match-links": matchLinks,
+};
+
+const EXTENSION_PAGES = ext.runtime.getURL("");
+
+/** The handler for a message, by who sent it: an extension page, a content script in a tab, or none. */
+export function handlerFor(message, sender) {
+  const type = message?.type;
+  if (sender?.id !== ext.runtime.id || typeof type !== "string") return null;
+  if (typeof sender.url === "string" && sender.url.startsWith(EXTENSION_PAGES)) {
+    return Object.hasOwn(HANDLERS, type) ? HANDLERS[type] : null;
+  }
+  if (sender.tab) return Object.hasOwn(CONTENT_HANDLERS, type) ? CONTENT_HANDLERS[type] : null;
+  return null;
+}
+
 ext.runtime.onMessage.addListener((message, sender, sendResponse) => {
-  const handler = HANDLERS[message?.type];
-  if (!handler || sender.id !== ext.runtime.id) return false;
+  const handler = handlerFor(message, sender);
+  if (!handler) {
+    if (message?.type) console.warn(`Masthead: refused a "${String(message.type).slice(0, 40)}" message from ${sender?.tab ? "a content script" : "an unknown sender"}`);
+    return false;
+  }
   Promise.resolve()
     .then(() => handler(message, sender))
     .then(sendResponse, (error) => sendResponse({ ok: false, reason: "internal", error: String(error?.message ?? error) }));

@@ -124,6 +124,13 @@ class PostgresServer:
         with psycopg.connect(self.url) as conn:
             return conn.execute("SELECT pg_database_size(%s)", (name,)).fetchone()[0]
 
+    def pause(self) -> None:
+        """Stop the server and keep its data: the database is down until resume()."""
+        self._run([str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"])
+
+    def resume(self) -> None:
+        self._run([str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l", str(self.logfile), "-w", "-t", "60", "start"])
+
     def stop(self) -> None:
         if self.data.exists():
             try:

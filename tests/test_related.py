@@ -259,8 +259,9 @@ def test_reader_opted_in_page_is_stored_by_a_real_server(sources_copy, db):
             assert added.status_code == 201, added.text
             assert added.json()["status"] == "added"
             assert added.json()["title"] == "Velmarian deputies delay vote on Dorvik customs treaty"
-            stored = server.get("/api/articles", params={"url": page}).json()
+            stored = server.get("/api/articles", params={"url": page}, headers=auth).json()
             assert stored["source"] == "reader" and stored["published"] == "2026-02-28"
+            assert "source" not in server.get("/api/articles", params={"url": page}).json()  # browsing history (issue 26)
             again = requests.post(server.url + "/api/articles", json={"url": page}, headers=auth, timeout=10)
             assert (again.status_code, again.json()["status"]) == (200, "unchanged")
             # Stored, the page now has related coverage from its own text, not from a title.

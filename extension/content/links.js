@@ -15,8 +15,11 @@
  * - A classic script (content scripts cannot be modules everywhere): everything it needs is here.
  */
 (() => {
-  if (globalThis.__mastheadLinks) return;
-  globalThis.__mastheadLinks = true;
+  // Run once per page. The mark is a Symbol: a page element <div id="__mastheadLinks"> is a named property of
+  // window and would read as a string-named mark (DOM clobbering, issue 26), but no element names a Symbol.
+  const RUNNING = Symbol.for("masthead.links");
+  if (Object.prototype.hasOwnProperty.call(globalThis, RUNNING)) return;
+  Object.defineProperty(globalThis, RUNNING, { value: true });
 
   const ext = globalThis.browser ?? globalThis.chrome;
   const BATCH_DELAY_MS = 100;
@@ -27,23 +30,14 @@
     dark: { control: "#fcd34d", designation: "#d8b4fe", restriction: "#fca5a5", platform: "#93c5fd", other: "#cbd5e1", text: "#0f172a" },
   };
 
-  const stats = { links: 0, badged: 0, batches: 0, mainThreadMs: 0, maxBatchMs: 0, parts: { observe: 0, collect: 0, badge: 0 } };
   const seen = new WeakSet();
   const badges = new WeakMap(); // link -> {outlet}
   let queue = [];
   let timer = null;
 
-  function timed(part, work) {
-    const started = performance.now();
-    try {
-      return work();
-    } finally {
-      const spent = performance.now() - started;
-      stats.parts[part] += spent;
-      stats.mainThreadMs += spent;
-      stats.maxBatchMs = Math.max(stats.maxBatchMs, spent);
-    }
-  }
+  // Each part of the work (observe, collect, badge) runs through here. The shipped script keeps no counters;
+  // bench/link_badges.py loads a copy whose timed() times the parts and answers its questions (issue 21).
+  const timed = (part, work) => work();
 
   // ------------------------------------------------------------ collecting links
 
@@ -61,8 +55,7 @@
   /**
    * The address a link stands for, from its href attribute (cheaper than the resolved .href): absolute and
    * protocol-relative links, and relative ones that carry an address (a redirect wrapper), since any other
-   * relative link stays on the site the reader is on; for X's t.co
-   * links, the address the link shows.
+   * relative link stays on the site the reader is on; for X's t.co links on X itself, the address the link shows.
    */
   function linkTarget(link) {
     let href = link.getAttribute("href");
@@ -74,11 +67,16 @@
       href = link.href;
     }
     if (href.startsWith("https://t.co/")) {
+      // Only X writes the destination as a t.co link's text; elsewhere the text is the page's word, not the
+      // link's (on google.com <a href="https://t.co/x">www.rt.com</a> leads wherever it likes, issue 26).
+      if (!ON_X) return null;
       const shown = (link.textContent || "").replace(/…$/, "").trim();
       return /^(https?:\/\/)?[a-z0-9.-]+\.[a-z]{2,}(\/\S*)?$/i.test(shown) ? (shown.startsWith("http") ? shown : "https://" + shown) : null;
     }
     return href;
   }
+
+  const ON_X = /(^|\.)(x\.com|twitter\.com)$/i.test(location.hostname);
 
   // What linkTarget() can use: absolute and protocol-relative links, and relative ones carrying an address.
   const OFFSITE = 'a[href^="http:" i], a[href^="https:" i], a[href^="//"], a[href*="http%3a" i], a[href*="https%3a" i], a[href*="http:" i], a[href*="https:" i]';
@@ -101,8 +99,6 @@
           if (target) links.push([link, target]);
         }
       }
-      stats.links += links.length;
-      stats.batches += 1;
       return links;
     });
     for (let start = 0; start < batch.length; start += MAX_BATCH) {
@@ -226,7 +222,6 @@
     const anchor = link.firstElementChild ? link.querySelector("h1, h2, h3, h4, [role=heading]") ?? link : link;
     anchor.append(badgeFor(outlet));
     link.setAttribute("data-masthead-badge", outlet.badge || "LABEL");
-    stats.badged += 1;
   }
 
   // ------------------------------------------------------------ the tooltip (hover and keyboard focus)
@@ -307,12 +302,6 @@
     if (queue.length) schedule();
   });
   observer.observe(document.documentElement, { childList: true, subtree: true });
-
-  ext.runtime.onMessage.addListener((message, sender, sendResponse) => {
-    if (message?.type !== "link-stats" || sender.id !== ext.runtime.id) return false;
-    sendResponse({ ...stats, pending: queue.length });
-    return false;
-  });
 
   readTheme();
   matchMedia("(prefers-color-scheme: dark)").addEventListener?.("change", readTheme);

@@ -114,7 +114,7 @@ export function matchOutlet(domainMap, url) {
 // ---------------------------------------------------------------- redirect wrappers (urls._unwrap on the server)
 
 // Hosts whose links carry the real target in a query parameter: the server's urls.REDIRECTORS and
-// REDIRECTOR_PATHS (tests/browser/test_match_parity.py keeps the two in step).
+// REDIRECT_ENDPOINTS (tests/browser/test_match_parity.py keeps the two in step).
 export const REDIRECTORS = {
   "l.facebook.com": ["u"],
   "lm.facebook.com": ["u"],
@@ -141,9 +141,26 @@ export const REDIRECTORS = {
   "r.search.yahoo.com": ["RU"],
   "click.redditmail.com": ["url"],
   "steamcommunity.com": ["url"],
-  "www.bing.com": ["url"],
 };
-export const REDIRECTOR_PATHS = ["/l.php", "/url", "/redirect", "/redir", "/away.php", "/l/", "/linkfilter", "/link", "/"];
+// Where on each host the redirect endpoint is ("/": the host does nothing else); the server's
+// urls.REDIRECT_ENDPOINTS. vk.com/rt_russian?to=https://www.bbc.co.uk/ is a VK page, not the BBC (issue 26).
+export const REDIRECT_ENDPOINTS = {
+  "l.facebook.com": ["/"], "lm.facebook.com": ["/"], "m.facebook.com": ["/l.php"],
+  "www.facebook.com": ["/l.php", "/flx/warn/"], "l.messenger.com": ["/"], "l.instagram.com": ["/"],
+  "l.threads.net": ["/"], "www.google.com": ["/url"], "google.com": ["/url"], "news.google.com": ["/url"],
+  "www.youtube.com": ["/redirect"], "youtube.com": ["/redirect"], "t.umblr.com": ["/"], "out.reddit.com": ["/"],
+  "href.li": ["/"], "www.linkedin.com": ["/redir/redirect", "/safety/go"], "slack-redir.net": ["/"],
+  "away.vk.com": ["/"], "vk.com": ["/away.php"], "duckduckgo.com": ["/l/"], "lnkd.in": ["/"], "exit.sc": ["/"],
+  "r.search.yahoo.com": ["/"], "click.redditmail.com": ["/"], "steamcommunity.com": ["/linkfilter/"],
+};
+
+/** `path` is one of `endpoints` ("/url" is "/url" or below "/url/", never "/urlfoo"; "/" is every path). */
+export function atEndpoint(path, endpoints) {
+  return endpoints.some((end) => {
+    const bare = end.replace(/\/+$/, "");
+    return end === "/" || path === bare || path.startsWith(bare + "/");
+  });
+}
 const SAFELINKS_SUFFIX = ".safelinks.protection.outlook.com";
 const ARCHIVE_TODAY_HOSTS = new Set(["archive.ph", "archive.today", "archive.is", "archive.li", "archive.vn", "archive.md", "archive.fo"]);
 const ARCHIVE_PATH = /^\/web\/(?:\d{1,14}[a-z_]*|\*)\/(.+)$/s;
@@ -181,7 +198,7 @@ function unwrapOnce(page) {
   if (host.endsWith(SAFELINKS_SUFFIX)) return page.searchParams.get("url") || null;
   if (host === "urldefense.com" && path.startsWith("/v3/__")) return path.slice("/v3/__".length).split("__;", 1)[0];
   const names = REDIRECTORS[host];
-  if (names && REDIRECTOR_PATHS.some((prefix) => path.startsWith(prefix))) {
+  if (names && atEndpoint(path, REDIRECT_ENDPOINTS[host])) {
     for (const name of names) {
       const target = page.searchParams.get(name);
       if (target) return /^https?:\/\//i.test(target) ? target : null;

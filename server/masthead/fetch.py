@@ -20,7 +20,7 @@ from . import __version__
 
 __all__ = [
     "Fetcher", "Response", "FetchError", "HTTPStatusError", "Refused", "check_address",
-    "USER_AGENT", "PAGE_TYPES", "FEED_TYPES",
+    "USER_AGENT", "PAGE_TYPES", "FEED_TYPES", "MAX_PAGE_BYTES",
 ]
 
 log = logging.getLogger("masthead.fetch")
@@ -30,6 +30,8 @@ PAGE_TYPES = ("text/html", "application/xhtml+xml")
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/xml", "text/xml", "application/rdf+xml")
 ROBOTS_TYPES = ("text/plain",)
 CONDITIONAL = ("if-none-match", "if-modified-since")  # the request headers a caller may add
+# One page or record, decompressed: the fetcher's cap, and ingest's for every record it reads from a file.
+MAX_PAGE_BYTES = 5 * 1024 * 1024
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 RESOLVER_THREADS = 4
 _resolver_pool: tuple[int, concurrent.futures.ThreadPoolExecutor] | None = None
@@ -160,7 +162,7 @@ class Fetcher:
     `allow` lists networks (CIDR strings) exempt from the address guard — for tests against a local server only.
     """
 
-    def __init__(self, user_agent: str = USER_AGENT, timeout: float = 10.0, max_bytes: int = 5 * 1024 * 1024,
+    def __init__(self, user_agent: str = USER_AGENT, timeout: float = 10.0, max_bytes: int = MAX_PAGE_BYTES,
                  delay: float = 1.0, max_redirects: int = 5, robots: bool = True, allow: tuple | list = (),
                  deadline: float | None = None):
         self.user_agent, self.timeout, self.max_bytes = user_agent, timeout, max_bytes

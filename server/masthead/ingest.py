@@ -19,7 +19,7 @@ from . import config, embed, urls
 from .corpus import AddResult, Article, Corpus, RecordError
 from .extract import extract_html
 from .feeds import looks_like_feed, parse_feed
-from .fetch import FEED_TYPES, PAGE_TYPES, FetchError, Fetcher
+from .fetch import FEED_TYPES, MAX_PAGE_BYTES, PAGE_TYPES, FetchError, Fetcher
 from .records import prepare
 
 __all__ = ["ingest", "prepare_record", "store_record", "Summary", "Writer", "fetch_record", "parse_feed", "read_jsonl",
@@ -93,21 +93,52 @@ def _open(path: Path):
     return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
 
 
+def too_large(what: str) -> RecordError:
+    return RecordError(f"too large: {what} is more than {MAX_PAGE_BYTES} bytes (decompressed); refused")
+
+
+def read_capped(stream, what: str = "the page") -> bytes:
+    """All of `stream`, or RecordError past MAX_PAGE_BYTES: a gzip bomb stops at the cap, not in memory (issue 26)."""
+    data = stream.read(MAX_PAGE_BYTES + 1)
+    if len(data) > MAX_PAGE_BYTES:
+        raise too_large(what)
+    return data
+
+
+def _lines(handle) -> Iterator[bytes | RecordError]:
+    """The lines of a JSON Lines file, each read with the cap; a longer one is skipped in pieces, never held whole."""
+    while True:
+        line = handle.readline(MAX_PAGE_BYTES + 1)
+        if not line:
+            return
+        if len(line) > MAX_PAGE_BYTES and not line.endswith(b"\n"):
+            while (rest := handle.readline(1 << 20)) and not rest.endswith(b"\n"):
+                pass
+            yield too_large("the line")
+        else:
+            yield line
+
+
 def read_jsonl(path: Path) -> Iterator[tuple[str, dict | Exception]]:
     with _open(path) as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
+        for number, line in enumerate(_lines(handle), start=1):
             where = f"{path.name}:{number}"
-            try:
-                yield where, json.loads(line)
-            except ValueError as exc:
-                yield where, RecordError(f"bad JSON: {exc}")
+            if isinstance(line, RecordError):
+                yield where, line
+            elif line.strip():
+                try:
+                    yield where, json.loads(line)
+                except ValueError as exc:
+                    yield where, RecordError(f"bad JSON: {exc}")
 
 
 def read_html_file(path: Path) -> Iterator[tuple[str, dict | Exception]]:
-    with _open(path) as handle:
-        html = handle.read()
+    try:
+        with _open(path) as handle:
+            html = read_capped(handle)
+    except RecordError as exc:
+        yield path.name, exc
+        return
     record = extract_html(html)
     if record is None:
         yield path.name, RecordError("no article text found in the page")
@@ -117,26 +148,32 @@ def read_html_file(path: Path) -> Iterator[tuple[str, dict | Exception]]:
         yield path.name, record
 
 
-def _warc_responses(path: Path) -> Iterator[tuple[str, tuple[str, str, bytes]]]:
-    """(where, (url, capture date, HTML)) for each successful HTML response in a WARC file."""
+def _warc_responses(path: Path) -> Iterator[tuple[str, tuple[str, str, bytes] | RecordError]]:
+    """(where, (url, capture date, HTML)) for each successful HTML response in a WARC file (RecordError past the cap)."""
     from warcio.archiveiterator import ArchiveIterator
 
     with open(path, "rb") as handle:
         for number, rec in enumerate(ArchiveIterator(handle), start=1):
-            if rec.rec_type != "response" or rec.http_headers is None:
-                continue
-            if rec.http_headers.get_statuscode() != "200":
+            if rec.rec_type != "response" or rec.http_headers is None or rec.http_headers.get_statuscode() != "200":
                 continue
             content_type = (rec.http_headers.get_header("Content-Type") or "").split(";")[0].strip().lower()
             if content_type not in PAGE_TYPES:
                 continue
             url = rec.rec_headers.get_header("WARC-Target-URI")
-            yield f"{path.name}#{number} {url}", (url, rec.rec_headers.get_header("WARC-Date"), rec.content_stream().read())
+            try:  # content_stream() undoes the Content-Encoding: read it under the cap
+                captured = (url, rec.rec_headers.get_header("WARC-Date"), read_capped(rec.content_stream()))
+            except RecordError as exc:
+                captured = exc
+            yield f"{path.name}#{number} {url}", captured
 
 
 def read_warc(path: Path) -> Iterator[tuple[str, dict | Exception]]:
     """Article records from a WARC file; each is identified by the address it was captured at."""
-    for where, (url, date, html) in _warc_responses(path):
+    for where, captured in _warc_responses(path):
+        if isinstance(captured, RecordError):
+            yield where, captured
+            continue
+        url, date, html = captured
         record = extract_html(html, url=url)
         if record is None:
             yield where, RecordError("no article text found in the page")
@@ -331,30 +368,35 @@ def ingest(inputs: Iterable[str], corpus: Corpus, registry=None, *, from_sources
 
 
 UNIT = 500  # records per unit of work sent to a helper process
+UNIT_BYTES = 8 * 1024 * 1024  # and at most about this much JSON: a unit is pickled whole to its helper
 
 
 def _units(plan: list[tuple[str, Path]]) -> Iterator[list[tuple[str, str, object]]]:
     """Cut the inputs into small units of (where, kind, payload): raw JSON lines, HTML files, WARC responses."""
     unit: list = []
+    size = 0  # bytes of the JSON lines in the unit
     for kind, path in plan:
         try:
             if kind == "jsonl":
                 with _open(path) as handle:
-                    for number, line in enumerate(handle, start=1):
-                        if line.strip():
+                    for number, line in enumerate(_lines(handle), start=1):
+                        if isinstance(line, RecordError):
+                            unit.append((f"{path.name}:{number}", "error", str(line)))
+                        elif line.strip():
                             unit.append((f"{path.name}:{number}", kind, line))
-                            if len(unit) >= UNIT:
-                                yield unit
-                                unit = []
+                            size += len(line)
+                        if len(unit) >= UNIT or size >= UNIT_BYTES:
+                            yield unit
+                            unit, size = [], 0
             elif kind == "html":
                 unit.append((path.name, kind, path))
                 yield unit
-                unit = []
+                unit, size = [], 0
             else:
                 for where, captured in _warc_responses(path):
-                    unit.append((where, kind, captured))
+                    unit.append((where, "error", str(captured)) if isinstance(captured, RecordError) else (where, kind, captured))
                     yield unit
-                    unit = []
+                    unit, size = [], 0
         except (OSError, EOFError, ValueError) as exc:
             unit.append((str(path), "error", f"cannot read {path.name}: {exc}"))
     if unit:

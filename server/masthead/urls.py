@@ -80,9 +80,19 @@ REDIRECTORS = {
     "r.search.yahoo.com": ("RU",),
     "click.redditmail.com": ("url",),
     "steamcommunity.com": ("url",),
-    "www.bing.com": ("url",),
 }
-REDIRECTOR_PATHS = ("/l.php", "/url", "/redirect", "/redir", "/away.php", "/l/", "/linkfilter", "/link", "/")
+# Where on each of those hosts the redirect endpoint is: "/" for a host that does nothing else. On a platform's
+# own host only its redirect endpoint unwraps: https://vk.com/rt_russian?to=https://www.bbc.co.uk/ is a VK page,
+# not the BBC (issue 26).
+REDIRECT_ENDPOINTS = {
+    "l.facebook.com": ("/",), "lm.facebook.com": ("/",), "m.facebook.com": ("/l.php",),
+    "www.facebook.com": ("/l.php", "/flx/warn/"), "l.messenger.com": ("/",), "l.instagram.com": ("/",),
+    "l.threads.net": ("/",), "www.google.com": ("/url",), "google.com": ("/url",), "news.google.com": ("/url",),
+    "www.youtube.com": ("/redirect",), "youtube.com": ("/redirect",), "t.umblr.com": ("/",), "out.reddit.com": ("/",),
+    "href.li": ("/",), "www.linkedin.com": ("/redir/redirect", "/safety/go"), "slack-redir.net": ("/",),
+    "away.vk.com": ("/",), "vk.com": ("/away.php",), "duckduckgo.com": ("/l/",), "lnkd.in": ("/",), "exit.sc": ("/",),
+    "r.search.yahoo.com": ("/",), "click.redditmail.com": ("/",), "steamcommunity.com": ("/linkfilter/",),
+}
 SAFELINKS_SUFFIX = ".safelinks.protection.outlook.com"
 
 ARCHIVE_TODAY_HOSTS = {"archive.ph", "archive.today", "archive.is", "archive.li", "archive.vn", "archive.md", "archive.fo"}
@@ -339,11 +349,16 @@ def _unwrap(page: PageURL) -> str | None:
     if host == "urldefense.com" and page.path.startswith("/v3/__"):
         return page.path[len("/v3/__"):].split("__;", 1)[0]
     names = REDIRECTORS.get(host)
-    if names and page.path.startswith(REDIRECTOR_PATHS):
+    if names and at_endpoint(page.path, REDIRECT_ENDPOINTS[host]):
         target = _param(page.query, names)
         if target and re.match(r"^https?://", target, re.I):
             return target
     return None
+
+
+def at_endpoint(path: str, endpoints: tuple[str, ...]) -> bool:
+    """`path` is one of `endpoints` ("/url" is "/url" or below "/url/", never "/urlfoo"; "/" is every path)."""
+    return any(end == "/" or path == end.rstrip("/") or path.startswith(end.rstrip("/") + "/") for end in endpoints)
 
 
 def _unwrap_amp_cache(page: PageURL) -> str | None:

@@ -461,12 +461,12 @@ class Extension:
         return find_targets(page, lambda t: t["type"] == "service_worker" and t["url"] == self.url("background.js"))
 
 
-def chromium_args(page_port: int) -> list[str]:
+def chromium_args(page_port: int, extension: Path = EXTENSION) -> list[str]:
     # Every hostname (news sites, search engines, feeds) goes to the local page server; loopback stays itself.
     rules = f"MAP * 127.0.0.1:{page_port}, EXCLUDE 127.0.0.1, EXCLUDE localhost"
     args = [
-        f"--disable-extensions-except={EXTENSION}",
-        f"--load-extension={EXTENSION}",
+        f"--disable-extensions-except={extension}",
+        f"--load-extension={extension}",
         f"--host-resolver-rules={rules}",
         "--no-first-run",
         "--disable-background-networking",
@@ -492,11 +492,11 @@ def playwright_driver():
         yield playwright
 
 
-def launch(playwright, page_port: int):
-    """Chromium with the unpacked extension in a fresh profile; returns (context, extension, cleanup)."""
+def launch(playwright, page_port: int, extension: Path = EXTENSION):
+    """Chromium with the unpacked extension (or a copy of it) in a fresh profile; returns (context, extension, cleanup)."""
     profile = tempfile.mkdtemp(prefix="masthead-chromium-")
     context = playwright.chromium.launch_persistent_context(
-        profile, executable_path=CHROMIUM, headless=True, args=chromium_args(page_port),
+        profile, executable_path=CHROMIUM, headless=True, args=chromium_args(page_port, extension),
         viewport={"width": 1000, "height": 700},
     )
     workers = context.service_workers or [context.wait_for_event("serviceworker", timeout=15000)]

@@ -128,3 +128,64 @@ def test_link_badges_in_firefox(firefox, masthead_server, ff_tab):
         _assert_page(host, found)
     firefox.configure(masthead_server.url)
     assert json.dumps(firefox.ext("browser.scripting.getRegisteredContentScripts()")) == "[]"
+
+
+# ------------------------------------------------------------------------------------------------ sender trust
+
+# Run in the background: inject a script into the content script's world of the tab on `host` (where the link
+# labels run), which sends the background every kind of message; what came back for each (issue 21 item 6, issue 26).
+FORBIDDEN = ["settings", "save-settings", "store-page", "context", "test-connection", "refresh-domains", "link-sites",
+             "domains-status"]
+FROM_CONTENT_WORLD = """(([host, types]) => (globalThis.browser ?? globalThis.chrome).tabs.query({})
+  .then((tabs) => tabs.find((t) => (t.url || '').includes(host)))
+  .then((tab) => (globalThis.browser ?? globalThis.chrome).scripting.executeScript({target: {tabId: tab.id}, args: [types],
+    func: async (types) => {
+      const ext = globalThis.browser ?? globalThis.chrome;
+      const out = {};
+      for (const type of types) {
+        try {
+          const answer = await ext.runtime.sendMessage({type, url: location.href, title: 'x',
+            settings: {serverUrl: 'http://evil.example/', storePages: true, token: 'stolen'}});
+          out[type] = answer === undefined ? 'no answer' : JSON.stringify(answer);
+        } catch (error) { out[type] = 'refused: ' + error.message; }
+      }
+      const match = await ext.runtime.sendMessage({type: 'match-links', urls: ['https://statenews.example/2026/x.html']});
+      out['match-links'] = JSON.stringify(match);
+      return out;
+    }}))
+  .then((results) => results[0].result))"""
+SECRET = "content-world-must-not-read-this-token-0123"
+SETTINGS = "(globalThis.browser ?? globalThis.chrome).storage.local.get('settings').then(({settings}) => settings)"
+SET_TOKEN = ("(globalThis.browser ?? globalThis.chrome).storage.local.get('settings').then(({settings}) =>"
+             f" (globalThis.browser ?? globalThis.chrome).storage.local.set({{settings: {{...settings, token: '{SECRET}'}}}}))")
+
+
+def _assert_refused(answers, settings_after, server_url):
+    for kind in FORBIDDEN:
+        assert kind in answers and SECRET not in answers[kind] and '"ok":true' not in answers[kind], (kind, answers[kind])
+    assert '"ok":true' in answers["match-links"] and "statenews" in answers["match-links"], answers["match-links"]
+    assert settings_after["serverUrl"] == server_url and not settings_after.get("storePages") and settings_after["token"] == SECRET
+
+
+def test_a_content_script_may_only_match_links_in_chromium(chromium_links, extension):
+    page = chromium_links
+    extension.worker.evaluate(f"() => {SET_TOKEN}")
+    server_url = extension.worker.evaluate(f"() => {SETTINGS}")["serverUrl"]  # the server or, after the test above, its proxy
+    page.goto("http://www.google.com/search?q=velmaria")
+    page.wait_for_selector("a[data-masthead-badge]")
+    answers = extension.worker.evaluate(f"(args) => {FROM_CONTENT_WORLD}(args)", ["www.google.com", FORBIDDEN])
+    _assert_refused(answers, extension.worker.evaluate(f"() => {SETTINGS}"), server_url)
+
+
+def test_a_content_script_may_only_match_links_in_firefox(firefox, masthead_server, ff_tab):
+    firefox.configure(masthead_server.url)
+    firefox.navigate(ff_tab, firefox.url("options/options.html"))
+    firefox.wait_for(ff_tab, "!!document.getElementById('site-google')")
+    firefox.click(ff_tab, "#site-google")
+    firefox.wait_for(ff_tab, "document.getElementById('site-google').dataset.active === 'true'")
+    firefox.ext(SET_TOKEN)
+    firefox.navigate(ff_tab, "http://www.google.com/search?q=velmaria")
+    firefox.wait_for(ff_tab, "!!document.querySelector('a[data-masthead-badge]')")
+    answers = firefox.ext(f"{FROM_CONTENT_WORLD}({json.dumps(['www.google.com', FORBIDDEN])})")
+    _assert_refused(answers, firefox.ext(SETTINGS), masthead_server.url)
+    firefox.configure(masthead_server.url)

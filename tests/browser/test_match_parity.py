@@ -73,10 +73,10 @@ def test_local_matching_agrees_with_the_server(path):
 
 
 UNWRAP_SCRIPT = f"""
-import {{ REDIRECTORS, REDIRECTOR_PATHS, unwrapUrl }} from {json.dumps(MATCH_JS.as_uri())};
+import {{ REDIRECTORS, REDIRECT_ENDPOINTS, unwrapUrl }} from {json.dumps(MATCH_JS.as_uri())};
 let input = "";
 for await (const chunk of process.stdin) input += chunk;
-process.stdout.write(JSON.stringify({{redirectors: REDIRECTORS, paths: REDIRECTOR_PATHS,
+process.stdout.write(JSON.stringify({{redirectors: REDIRECTORS, paths: REDIRECT_ENDPOINTS,
                                       unwrapped: JSON.parse(input).map(unwrapUrl)}}));
 """
 
@@ -96,6 +96,13 @@ WRAPPED = [
     "https://r.search.yahoo.com/_ylt=x/RV=2/RE=1/RO=10/RU=https%3A%2F%2Fstatenews.example%2Fx/RK=2",
     "https://www.google.com/search?q=statenews",
     "https://l.facebook.com/l.php?u=javascript%3Aalert(1)",
+    # a platform's own pages with a target-like parameter stay the platform's (issue 26)
+    "https://vk.com/rt_russian?to=https://www.bbc.co.uk/",
+    "https://www.youtube.com/watch?v=abc&q=https://www.rt.com/",
+    "https://steamcommunity.com/id/someone?url=https://www.rt.com/",
+    "https://www.google.com/urlfoo?q=https://www.rt.com/",
+    "https://vk.com/away.php?to=https%3A%2F%2Fstatenews.example%2Fx",
+    "https://steamcommunity.com/linkfilter/?url=https%3A%2F%2Fstatenews.example%2Fx",
 ]
 
 
@@ -107,7 +114,7 @@ def test_redirect_unwrapping_agrees_with_the_server():
     answer = json.loads(subprocess.run([node, "--input-type=module", "-e", UNWRAP_SCRIPT], input=json.dumps(WRAPPED),
                                        capture_output=True, text=True, check=True, timeout=60).stdout)
     assert answer["redirectors"] == {host: list(names) for host, names in urls.REDIRECTORS.items()}
-    assert answer["paths"] == list(urls.REDIRECTOR_PATHS)
+    assert answer["paths"] == {host: list(paths) for host, paths in urls.REDIRECT_ENDPOINTS.items()}
     for wrapped, local in zip(WRAPPED, answer["unwrapped"]):
         server = urls.normalise(wrapped)
         assert urls.normalise(local).host == server.host, (wrapped, local, server)

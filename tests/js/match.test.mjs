@@ -141,3 +141,16 @@ test("unwrapUrl follows seven nested redirect wrappers to the page, as the serve
   for (let i = 0; i < 7; i++) wrapped = "https://l.facebook.com/l.php?u=" + encodeURIComponent(wrapped);
   assert.equal(unwrapUrl(wrapped), "https://freepress.example/news/1");
 });
+
+test("only a platform's redirect endpoint unwraps, never its other pages (issue 26)", async () => {
+  const { unwrapUrl } = await import("../../extension/lib/match.js");
+  for (const url of ["https://vk.com/rt_russian?to=https://www.bbc.co.uk/",
+                     "https://www.youtube.com/watch?v=abc&q=https://www.rt.com/",
+                     "https://steamcommunity.com/id/x?url=https://www.rt.com/",
+                     "https://www.google.com/urlfoo?q=https://www.rt.com/"]) {
+    assert.equal(unwrapUrl(url), url);
+  }
+  assert.equal(unwrapUrl("https://vk.com/away.php?to=https%3A%2F%2Fwww.bbc.co.uk%2F"), "https://www.bbc.co.uk/");
+  assert.equal(unwrapUrl("https://www.youtube.com/redirect?q=https%3A%2F%2Fwww.rt.com%2F"), "https://www.rt.com/");
+  assert.equal(unwrapUrl("https://steamcommunity.com/linkfilter/?url=https://www.rt.com/"), "https://www.rt.com/");
+});

@@ -44,6 +44,7 @@ def serve(host, port, sources, db, workers, threads, git_commit, follow):
     _check_sources(Path(settings["SOURCES"]))
     _announce_token(settings)
     settings["ALLOWED_HOSTS"] = [*settings["ALLOWED_HOSTS"], host]  # the name it is bound to is one it answers for
+    _check_token_strength(settings, host)
     if host not in ("127.0.0.1", "localhost", "::1"):
         settings["REQUIRE_READ_TOKEN"] = True
         click.echo(f"warning: binding to {host} exposes Masthead beyond this machine; every request except /api/ping now needs the bearer token", err=True)
@@ -86,3 +87,18 @@ def _announce_token(settings: dict) -> None:
     where, created = ensure_token(settings)
     if created:
         click.echo(f"A write token named 'admin' was generated into {where} (mode 0600); `masthead token --show` prints it.", err=True)
+
+
+def _check_token_strength(settings: dict, host: str) -> None:
+    """A short MASTHEAD_TOKEN is guessed in seconds (issue 26): refused when the server is reachable from the
+    network, a warning on loopback."""
+    from ..service import MIN_TOKEN_LENGTH
+
+    token = settings.get("TOKEN") or ""
+    if not token or len(token) >= MIN_TOKEN_LENGTH:
+        return
+    advice = f"use at least {MIN_TOKEN_LENGTH} random characters, e.g. `python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        raise click.ClickException(f"MASTHEAD_TOKEN is {len(token)} characters long: too easy to guess on a server "
+                                   f"reachable from the network; {advice}")
+    click.echo(f"warning: MASTHEAD_TOKEN is {len(token)} characters long; {advice}", err=True)

@@ -8,12 +8,12 @@ import re
 import threading
 from dataclasses import dataclass
 
-from .base import AddResult, Article, Corpus, CorpusUnavailable, RecordError
+from .base import AddResult, Article, Corpus, CorpusUnavailable, RecordError, redact
 from .text import MAX_TEXT, MAX_TITLE, clean, content_hash, fold, parse_published, sketch, terms
 
 __all__ = [
     "Corpus", "Article", "AddResult", "RecordError", "CorpusUnavailable", "connect", "local", "close_shared", "describe",
-    "scheme", "backend", "BACKENDS",
+    "redact", "scheme", "backend", "BACKENDS",
     "terms", "fold", "clean", "parse_published", "content_hash", "sketch", "MAX_TEXT", "MAX_TITLE",
 ]
 
@@ -66,8 +66,9 @@ def connect(db: str | os.PathLike) -> Corpus:
 
 
 def describe(db: str | os.PathLike) -> str:
-    """The corpus location for messages and logs, without a password."""
-    return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", str(db))
+    """The corpus location for messages and logs, without a password (in the user part or as `?password=`)."""
+    return redact(re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", str(db)))
+
 
 
 _local = threading.local()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -10,7 +11,7 @@ from typing import Iterable, Iterator
 from .text import terms
 
 __all__ = ["Corpus", "Article", "AddResult", "RecordError", "CorpusUnavailable", "SearchPlan",
-           "MAX_SEARCH_WORDS", "COMMON_SHARE", "COMMON_MIN", "RESCORE"]
+           "MAX_SEARCH_WORDS", "COMMON_SHARE", "COMMON_MIN", "RESCORE", "redact"]
 
 MAX_SEARCH_WORDS = 8  # distinct words searched for; each costs a posting-list read (issue 13 B8)
 COMMON_SHARE = 0.5  # a word in more than this share of the articles is left out while the query has a rarer one
@@ -29,8 +30,16 @@ class CorpusUnavailable(Exception):
     """
 
     def __init__(self, message: str, reason: str = "unavailable"):
-        super().__init__(message)
+        super().__init__(redact(message))  # a driver's message may quote the connection string (issue 26)
         self.reason = reason
+
+
+_PASSWORD_PARAM = re.compile(r"((?:^|[?&\s])password\s*=\s*)('[^']*'|[^&\s]*)", re.IGNORECASE)
+
+
+def redact(message: str) -> str:
+    """A message without the value of any `password=` parameter in it (a DSN's query string, a conninfo string)."""
+    return _PASSWORD_PARAM.sub(r"\1***", message)
 
 
 @dataclass

@@ -41,6 +41,9 @@ __all__ = ["PostgresCorpus", "MIGRATIONS", "SCHEMA_VERSION", "LANGUAGE_CONFIGS",
 log = logging.getLogger("masthead.corpus.postgres")
 
 CONFIGS_TTL = 30.0  # seconds a process trusts its list of the text-search configurations in use
+# A read waits READ_WAIT for a connection (was the pool's 30 s: with the database down, twelve reads held every
+# thread, issue 26); after a failure to reach it, reads fail at once for BREAK_SECONDS (a circuit breaker).
+READ_WAIT, BREAK_SECONDS = 3.0, 5.0
 def _tsquery_word(word: str) -> str:
     """A word as a quoted tsquery operand (terms() never yields quotes, but a caller might)."""
     return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
@@ -88,6 +91,8 @@ class PostgresCorpus(FeedStateStore, Corpus):
                                    kwargs={"autocommit": True, "application_name": "masthead"}, configure=configure,
                                    open=False)
         self._local = threading.local()  # this thread's open write transaction
+        self.read_wait = min(timeout, READ_WAIT)
+        self._broken_until = 0.0
         self._configs: set[str] | None = None
         self._configs_read = 0.0
         try:
@@ -114,8 +119,15 @@ class PostgresCorpus(FeedStateStore, Corpus):
             tx["staged"].write(tx["conn"])  # a read inside a write transaction sees its own articles
             yield tx["conn"]
             return
-        with self.pool.connection() as conn:
-            yield conn
+        if (wait := self._broken_until - time.monotonic()) > 0:
+            raise CorpusUnavailable(f"the corpus database is unavailable: it could not be reached; next try in {wait:.0f} s")
+        try:
+            with self.pool.connection(timeout=self.read_wait) as conn:
+                yield conn
+        except (PoolTimeout, psycopg.OperationalError) as exc:
+            if not isinstance(exc, psycopg.errors.QueryCanceled):  # a slow query is not a database that is down
+                self._broken_until = time.monotonic() + BREAK_SECONDS
+            raise
 
     @property
     def _tx(self) -> dict | None:

@@ -20,6 +20,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from .files import open_no_follow
+
 __all__ = ["ChangeLog", "git_commit"]
 
 log = logging.getLogger("masthead")
@@ -52,14 +54,12 @@ class ChangeLog:
 
     def _write(self, record: dict) -> None:
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        fd = open_no_follow(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT)
         try:
             # A torn previous line (crash mid-append) must not swallow this one.
             if os.fstat(fd).st_size:
-                with open(self.path, "rb") as handle:
-                    handle.seek(-1, os.SEEK_END)
-                    if handle.read(1) != b"\n":
-                        line = "\n" + line
+                if os.pread(fd, 1, os.fstat(fd).st_size - 1) != b"\n":
+                    line = "\n" + line
             os.write(fd, line.encode("utf-8"))
             os.fsync(fd)
         finally:

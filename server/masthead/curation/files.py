@@ -13,7 +13,7 @@ from typing import Callable, Iterable, Iterator
 
 from .errors import EditError
 
-__all__ = ["atomic_write", "file_lock", "file_etag", "etag_matches", "LOCK_TIMEOUT"]
+__all__ = ["atomic_write", "file_lock", "file_etag", "etag_matches", "open_no_follow", "LOCK_TIMEOUT"]
 
 
 LOCK_TIMEOUT = 30.0
@@ -59,12 +59,24 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+def open_no_follow(path: Path, flags: int, mode: int = 0o600) -> int:
+    """os.open() that refuses a symbolic link at `path` (issue 26): on a shared folder, a link planted where the
+    change log or a lock file belongs would make an edit append to any file the server may write."""
+    try:
+        return os.open(path, flags | os.O_NOFOLLOW, mode)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise EditError(f"{Path(path).name} is a symbolic link; Masthead does not write through links. "
+                            f"Remove it ({path}) and try again", {"file": str(path)}) from None
+        raise
+
+
 @contextlib.contextmanager
 def file_lock(path: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
     """An exclusive fcntl lock on a lock file next to `path`: across worker processes and threads."""
     path = Path(path)
     lock_path = path.parent / f".{path.name}.lock"
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    fd = open_no_follow(lock_path, os.O_RDWR | os.O_CREAT)
     try:
         deadline = time.monotonic() + timeout
         while True:

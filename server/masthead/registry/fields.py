@@ -47,6 +47,9 @@ class FieldReader:
         if not isinstance(value, str) or not re.match(r"^https?://[^\s/]+\.[^\s]*$", value.strip()):
             self._add(*_key_pos(file, node, key, value=True), f"`{key}` {shown(value)} is not an http(s) URL", "write the full public URL, starting with https://")
             return None
+        if (problem := _hidden_host(value.strip())):
+            self._add(*_key_pos(file, node, key, value=True), f"`{key}` {shown(value)} {problem}", "write the plain public URL")
+            return None
         return value.strip()
 
     def _urls(self, file: str, node: CommentedMap, key: str) -> tuple[str, ...]:
@@ -62,6 +65,9 @@ class FieldReader:
             pos = _item_pos(file, node, key, items, i) if isinstance(items, CommentedSeq) else _key_pos(file, node, key, value=True)
             if not isinstance(item, str) or not re.match(r"^https?://[^\s/]+\.[^\s]*$", item.strip()):
                 self._add(*pos, f"source {shown(item)} is not an http(s) URL", "cite a public web page, starting with https://")
+                continue
+            if (problem := _hidden_host(item.strip())):
+                self._add(*pos, f"source {shown(item)} {problem}", "cite the plain public URL of the page")
                 continue
             found.append(item.strip())
         if not found and not items:
@@ -121,3 +127,17 @@ def _closest(word: str, choices: Iterable[str]) -> str | None:
 
     found = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return found[0] if found else None
+
+
+def _hidden_host(url: str) -> str | None:
+    """Why a URL may open another host than the one it seems to name, or None (issue 26).
+
+    A browser reads `\\` as `/` while Python does not: in `https://evil.example\\@www.consilium.europa.eu/`
+    Python sees the official host (and so would the weak-source check), the browser opens evil.example.
+    User information (`user@host`) only serves to disguise the host in a citation."""
+    if "\\" in url:
+        return "contains a backslash, which browsers read as `/`"
+    authority = re.split(r"[/?#]", url.split("://", 1)[1], maxsplit=1)[0]
+    if "@" in authority:
+        return "has user information (`...@`) before its host"
+    return None

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+from dataclasses import dataclass, field
+import threading
 
 from .. import corpus as corpus_module
 from .. import embed, urls
@@ -26,6 +28,21 @@ log = logging.getLogger("masthead.service")
 
 COVERAGE_OUTLETS = 50  # same-event reports counted for "how this story was covered" (the answer lists `limit`)
 BACKGROUND_ITEMS = 5  # the same story at other times
+# Rankings (words searched, a sentence encoded, candidates scored) one process runs at once. Thirty-two clients with
+# distinct 2,000-character titles held every thread and /api/ping waited behind them (issue 26); past this, an
+# answer comes at once without coverage, saying so (`coverage_skipped`), and the threads stay free for the rest.
+RANKING_SLOTS = 2
+
+
+@dataclass
+class Coverage:
+    """What the corpus says about a page's story: same-event rows (every outlet that qualified), background rows, the
+    page's own date when known, and why there is nothing when it was not looked up (busy, unavailable)."""
+
+    related: list[dict] = field(default_factory=list)
+    background: list[dict] = field(default_factory=list)
+    published: str | None = None
+    skipped: str | None = None
 
 
 class Masthead:
@@ -44,6 +61,7 @@ class Masthead:
         self.store_pages = bool(settings.get("STORE_PAGES"))
         self.pages = ReaderPages(allow=settings.get("FETCH_ALLOW") or ()) if self.fetch_pages or self.store_pages else None
         self.use_vectors = bool(settings.get("EMBED", True)) and embed.available()
+        self.ranking_slots = threading.BoundedSemaphore(settings.get("RANKING_SLOTS", RANKING_SLOTS))
 
     def warm(self) -> None:
         """Prepare in the background what the first edit would otherwise wait for (a server process calls this
@@ -80,20 +98,19 @@ class Masthead:
         Raises urls.URLError or context.ContextError for a URL or date that cannot be answered."""
         registry = self.registry()
         page, match, date = resolve(registry, url, as_of)
-        found = self._coverage(registry, page, match.outlet if match else None, title, date) if limit else ([], [], None)
-        related_rows, background_rows, published = found
-        return build_context(registry, url, date, related=related_rows, background=background_rows, limit=limit,
-                             published=published)
+        found = self._coverage(registry, page, match.outlet if match else None, title, date) if limit else Coverage()
+        return build_context(registry, url, date, related=found.related, background=found.background, limit=limit,
+                             published=found.published, skipped=found.skipped)
 
     def story(self, url: str, title: str | None = None, as_of: str | None = None) -> dict:
         """The whole story a page reports, for /stories: the answer with every outlet that covered the event (not
         only the first few), its background, and for each report the other outlets that ran the same text."""
         registry = self.registry()
         page, match, date = resolve(registry, url, as_of)
-        same_event, earlier_later, published = self._coverage(registry, page, match.outlet if match else None, title, date)
-        answer = build_context(registry, url, date, related=same_event, background=earlier_later,
-                               limit=COVERAGE_OUTLETS, published=published)
-        answer["published"] = published
+        found = self._coverage(registry, page, match.outlet if match else None, title, date)
+        answer = build_context(registry, url, date, related=found.related, background=found.background,
+                               limit=COVERAGE_OUTLETS, published=found.published, skipped=found.skipped)
+        answer["published"] = found.published
         for item in answer["related"] + answer["background"]:
             item["copies"] = self._copies(registry, item, date)
         return answer
@@ -117,22 +134,27 @@ class Masthead:
                                "control_model": card["control_model"]})
         return copies
 
-    def _coverage(self, registry: Registry, page: urls.PageURL, outlet, title: str | None, as_of: str):
-        """(same-event rows, every outlet that qualified; background rows; the page's own date when known)."""
+    def _coverage(self, registry: Registry, page: urls.PageURL, outlet, title: str | None, as_of: str) -> Coverage:
         try:
             corpus = self.corpus()
             stored = stored_article(corpus, page)
             record = self._reader_page(page.url) if stored is None and self.fetch_pages else None
-            query = query_for_page(corpus, page, outlet, title, as_of, stored=stored, page_record=record,
-                                   encoder=self.encoder())
-            if query is None:
-                return [], [], None
-            same_event = related(corpus, registry, query, as_of, COVERAGE_OUTLETS)
-            earlier_later = background(corpus, registry, query, as_of, BACKGROUND_ITEMS, same_event)
-            return same_event, earlier_later, query.published if (stored or record) else None
+            if not self.ranking_slots.acquire(blocking=False):
+                log.info("related coverage skipped: %d rankings already running in this process", RANKING_SLOTS)
+                return Coverage(skipped="busy")
+            try:
+                query = query_for_page(corpus, page, outlet, title, as_of, stored=stored, page_record=record,
+                                       encoder=self.encoder())
+                if query is None:
+                    return Coverage()
+                same_event = related(corpus, registry, query, as_of, COVERAGE_OUTLETS)
+                earlier_later = background(corpus, registry, query, as_of, BACKGROUND_ITEMS, same_event)
+                return Coverage(same_event, earlier_later, query.published if (stored or record) else None)
+            finally:
+                self.ranking_slots.release()
         except CorpusUnavailable as exc:  # the rest of the answer (outlet, owners, labels) does not need the corpus
             log.warning("related coverage unavailable: %s", exc)
-            return [], [], None
+            return Coverage(skipped="unavailable")
 
     def _reader_page(self, url: str) -> dict | None:
         found = self.pages.get(url)

@@ -12,12 +12,13 @@ from ..context import ContextError, parse_as_of
 from ..corpus import CorpusUnavailable
 
 __all__ = ["APIError", "error_response", "state", "query_arg", "query_int", "query_as_of", "json_body", "limit_fetches",
-           "register_error_handlers", "outlet_or_404", "as_page", "page_arg", "FETCH_LIMITER"]
+           "register_error_handlers", "outlet_or_404", "as_page", "page_arg", "FETCH_LIMITER", "LOOKUP_LIMITER"]
 
 MAX_QUERY_PARAM = 200
 
 
 FETCH_LIMITER = "masthead.fetch_limiter"  # app.extensions key: the per-client limit on pages fetched for readers
+LOOKUP_LIMITER = "masthead.lookup_limiter"  # and on answers ranked from a title the client sent (issue 26)
 
 
 def state():
@@ -53,11 +54,12 @@ def json_body() -> dict:
     return data
 
 
-def limit_fetches() -> Response | None:
-    """A 429 with Retry-After when this client has made the server fetch pages too often; None to go on.
+def limit_fetches(key: str = FETCH_LIMITER) -> Response | None:
+    """A 429 with Retry-After when this client has made the server fetch pages (or, with LOOKUP_LIMITER, rank
+    related coverage from titles it sent) too often; None to go on.
 
-    Only requests that can make the server fetch a page pass through here (and only when it may fetch)."""
-    limiter = current_app.extensions.get(FETCH_LIMITER)
+    Only requests that can make the server do that work pass through here."""
+    limiter = current_app.extensions.get(key)
     if limiter is None:
         return None
     allowed, wait = limiter.allow(request.remote_addr or "?")

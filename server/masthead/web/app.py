@@ -9,10 +9,11 @@ import logging
 from flask import Flask, request
 
 from .. import config as config_module
-from ..service import Masthead
+from ..service import READ, Masthead
 from . import corpus_api, edit_api, edit_page, outlet_page, story_page
-from .api import FETCH_LIMITER, error_response, register_error_handlers
-from .auth import bearer
+from .api import FETCH_LIMITER, LOOKUP_LIMITER, error_response, register_error_handlers
+from .auth import FAILED_TOKENS, bearer, failed_token_limiter, token_check
+from .ratelimit import RateLimiter
 from .read import bp as read_bp
 
 __all__ = ["create_app"]
@@ -27,12 +28,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.sort_keys = False
     app.json.ensure_ascii = False
     _check_host(app, settings)  # first: a request for a foreign host name gets nothing else
+    _refuse_cross_site(app, settings["CORS_ORIGINS"])
 
     masthead = Masthead(settings)
     app.extensions["masthead"] = masthead
-    if masthead.pages is not None:
-        from .ratelimit import RateLimiter  # only servers that fetch pages for readers limit them
-
+    app.extensions[FAILED_TOKENS] = failed_token_limiter()
+    # One popup opened is one title lookup; a burst of ten, then two a second, leaves a reader untouched and keeps
+    # one client's flood of distinct long titles from taking every thread (issue 26).
+    if settings.get("LOOKUP_RATE", 2.0) > 0:
+        rate = settings.get("LOOKUP_RATE", 2.0)
+        app.extensions[LOOKUP_LIMITER] = RateLimiter(rate=rate, burst=max(1, round(rate * 5)))
+    if masthead.pages is not None:  # only servers that fetch pages for readers limit them
         app.extensions[FETCH_LIMITER] = RateLimiter(rate=settings.get("FETCH_RATE", 2.0), burst=settings.get("FETCH_BURST", 10))
     corpus_api.attach(app, masthead)
     app.register_blueprint(edit_api.bp)
@@ -90,31 +96,46 @@ def _check_host(app: Flask, settings: dict) -> None:
 
 
 def _require_token_for_reads(app: Flask, masthead: Masthead) -> None:
-    """Off loopback, every API read needs the bearer token too: browsing questions are private."""
+    """Off loopback, every API read needs a bearer token too (a read or a write token): browsing questions are private."""
     open_paths = {"/api/ping"}
 
     @app.before_request
     def check_token():
         if request.method == "OPTIONS" or request.path in open_paths:
             return None
-        if masthead.tokens.who(bearer(request.headers.get("Authorization"))) is None:
-            response = error_response(401, "this server is reachable from the network, so reads need `Authorization: Bearer <token>` too",
-                                      {"hint": "set the access token in the extension's options"})
-            response.headers["WWW-Authenticate"] = 'Bearer realm="masthead"'
-            return response
+        found = token_check(READ, bearer(request.headers.get("Authorization")),
+                            "this server is reachable from the network, so reads need `Authorization: Bearer <token>` too")
+        return None if isinstance(found, tuple) else found
+
+
+def origin_allowed(origin: str | None, allowed: list[str]) -> bool:
+    return bool(origin) and any(fnmatch.fnmatchcase(origin, pattern) for pattern in allowed)
+
+
+def _refuse_cross_site(app: Flask, allowed: list[str]) -> None:
+    """A page on another site gets nothing from /api/*, not even by <img src> (issue 26): an image or a script
+    request carries no Origin but the browser marks it `Sec-Fetch-Site: cross-site` (or `same-site` from a
+    neighbouring name); the extension's requests come from its own origin (in CORS_ORIGINS), the server's own
+    pages are `same-origin`, and a typed address or a tool sends `none` or no header."""
+
+    @app.before_request
+    def refuse_cross_site():
+        if not request.path.startswith("/api/") or request.method == "OPTIONS":
+            return None
+        if request.headers.get("Sec-Fetch-Site") in ("cross-site", "same-site") \
+                and not origin_allowed(request.headers.get("Origin"), allowed):
+            return error_response(403, "the API answers the extension and this server's own pages, not other sites' pages",
+                                  {"sec_fetch_site": request.headers.get("Sec-Fetch-Site")})
         return None
 
 
 def _cors(app: Flask, allowed: list[str]) -> None:
     """Browsers may call the API only from the extension's origins (configurable)."""
 
-    def origin_allowed(origin: str) -> bool:
-        return any(fnmatch.fnmatchcase(origin, pattern) for pattern in allowed)
-
     @app.after_request
     def add_cors(response):
         origin = request.headers.get("Origin")
-        if origin and origin_allowed(origin):
+        if origin_allowed(origin, allowed):
             response.headers["Access-Control-Allow-Origin"] = origin
             response.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
             response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type, If-Match, If-None-Match"

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, request
 
 from .. import corpus as corpus_module
 from .. import urls
 from ..service import ServiceError
 from .api import APIError, as_page, json_body, limit_fetches, page_arg, query_arg, query_as_of, query_int
-from .auth import require_token
+from .auth import bearer, require_token
 from .openapi import register_paths
 
 __all__ = ["attach"]
@@ -42,6 +42,11 @@ def _blueprint(masthead):
         found = masthead.article(page.url, query_as_of())
         if found is None:
             raise APIError(404, "no stored article has this URL", {"url": page.url[:200]})
+        if masthead.tokens.identify(bearer(request.headers.get("Authorization"))) is None:
+            # A page a reader added, and when, is browsing history (docs/PRIVACY.md): shown to token holders only.
+            # Dropped from every article, so that which ones a reader added does not show by its absence either.
+            found.pop("source", None)
+            found.pop("fetched_at", None)
         return jsonify(found)
 
     @bp.delete("/articles")

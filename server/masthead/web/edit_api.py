@@ -31,8 +31,11 @@ def _if_match() -> list[str] | None:
         return None
     if header.strip() == "*":
         return ["*"]
-    tags = parse_etags(header)
-    return [tag for tag in tags] or [header.strip().strip('"')]
+    tags = [tag for tag in parse_etags(header) if tag] or [header.strip().strip('"')]
+    if not any(tags):  # `If-Match: ""` names no version at all (it was a 500, issue 26)
+        raise APIError(400, "If-Match names no version; send the ETag of the version you edited, or leave the header out",
+                       {"header": "If-Match"})
+    return tags
 
 
 def _entity(section: str, entry_id: str) -> dict | None:

@@ -10,9 +10,10 @@ from flask import Blueprint, Response, render_template, request, url_for
 from .. import __version__, urls
 from ..curation import EditError, Invalid, YamlDoc, to_plain
 from ..registry.vocabulary import COUNTRIES, LABEL_TYPES, OWNER_KINDS
+from ..service import WRITE
 from ..untrusted import without_surrogates
 from .api import error_response, state
-from .auth import bearer
+from .auth import bearer, identify
 from .edit_api import current_curator
 
 __all__ = ["bp"]
@@ -180,8 +181,11 @@ def edit_submit():
     existing = _curated_entry(existing_id) if existing_id else None
     form = _form_from_post(form_data, existing)
     version = form_data.get("version", "")
-    store = state().tokens
-    who = store.who(form_data.get("token", "").strip() or bearer(request.headers.get("Authorization")))
+    found = identify(form_data.get("token", "").strip() or bearer(request.headers.get("Authorization")))
+    if isinstance(found, float):  # too many wrong tokens from this client (issue 26)
+        return _render(form, existing=bool(existing), status=429, version=version,
+                       errors={"token": f"Too many wrong tokens from here; try again in {found:.0f} s."}, general=[])
+    who = found[0] if found and found[1] == WRITE else None
     if who is None:
         return _render(form, existing=bool(existing), status=401, version=version,
                        errors={"token": "This token is not known to the server."},

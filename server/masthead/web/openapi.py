@@ -80,6 +80,9 @@ _CONTEXT = {
                                     "control model, and the earliest report. Counts and dates only; null without coverage.",
                      "properties": {"outlets": {"type": "integer"}, "by_control_model": {"type": "object"},
                                     "first": {"type": ["object", "null"]}}},
+        "coverage_skipped": {"type": ["string", "null"], "enum": ["busy", "unavailable", None],
+                             "description": "why related coverage was not looked up this time (the server was busy, or "
+                                            "its corpus unavailable); null when it was"},
     },
 }
 
@@ -101,7 +104,8 @@ def openapi_document() -> dict:
                     _q("limit", "how many related articles (0-50, default 8)", schema={"type": "integer", "minimum": 0, "maximum": 50}),
                 ],
                 "responses": {"200": _ok(_CONTEXT), "400": _err("malformed or oversize input"),
-                              "422": _err("not a web page (chrome:, about:, file:, ...)")},
+                              "422": _err("not a web page (chrome:, about:, file:, ...)"),
+                              "429": _err("too many title lookups or page fetches from this client")},
             }},
             "/api/outlets": {"get": {
                 "summary": "List outlets",

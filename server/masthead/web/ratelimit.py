@@ -28,6 +28,14 @@ class RateLimiter:
             self._remember(client, (tokens, now))
             return False, (1 - tokens) / self.rate
 
+    def waiting(self, client: str) -> float:
+        """Seconds until `client` may be allowed again (0.0 now), without taking anything from its bucket."""
+        now = self.clock()
+        with self._lock:
+            tokens, stamp = self._buckets.get(client, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - stamp) * self.rate)
+        return 0.0 if tokens >= 1 else (1 - tokens) / self.rate
+
     def _remember(self, client: str, bucket: tuple[float, float]) -> None:
         if client not in self._buckets and len(self._buckets) >= self.max_clients:
             # Forget the stalest half rather than grow without bound under a flood of addresses.

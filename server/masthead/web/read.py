@@ -13,7 +13,7 @@ from .. import __version__, urls
 from ..context import ContextError, outlet_card
 from ..registry.audit import list_freshness
 from ..registry.vocabulary import BADGE_KINDS, LABEL_TYPES, vocabulary_document
-from .api import APIError, outlet_or_404, limit_fetches, query_arg, query_as_of, query_int, state
+from .api import LOOKUP_LIMITER, APIError, outlet_or_404, limit_fetches, query_arg, query_as_of, query_int, state
 from .openapi import openapi_document
 
 __all__ = ["bp"]
@@ -35,6 +35,10 @@ def context():
     limit = query_int("limit", 8, 0, 50)
     if limit and current_app.config.get("FETCH_PAGES"):  # this answer may fetch the reader's page
         refused = limit_fetches()
+        if refused is not None:
+            return refused
+    if limit and title:  # a title is words to search and a sentence to encode: each client's share is bounded
+        refused = limit_fetches(LOOKUP_LIMITER)
         if refused is not None:
             return refused
     try:
