@@ -23,8 +23,9 @@ def validate(file, warnings, stale_days):
     """Check a source list and report every problem at once, as file:line:column.
 
     Sections and subdomains (`paths:` entries, hosts under another outlet's domain) inherit their
-    parent outlet's owner and labels; each inheritance is reported as a note. Exits with status 1
-    if there is any error.
+    parent outlet's owner and labels; each inheritance is reported as a note. A curated label
+    without `checked:` is an error here (the server saves such an edit with a warning), except those
+    in the backlog of labels written before it was required. Exits with status 1 if there is any error.
 
     \b
     Examples:
@@ -35,7 +36,7 @@ def validate(file, warnings, stale_days):
     from ..registry.audit import stale_labels
 
     path = file or sources_path(None)
-    registry, problems = check(path)
+    registry, problems = check(path, require_checked=True)
     errors = [p for p in problems if p.severity == "error"]
     warned = [p for p in problems if p.severity == "warning"]
     notes = [p for p in problems if p.severity == "info"]
@@ -108,7 +109,9 @@ def render_answer(answer: dict) -> str:
             continue
         lines.append(f"{heading}:")
         for label in group:
-            dates = label["since"] + (f" to {label['until']}" if label["until"] else "")
+            dates = ", ".join(filter(None, [
+                (label["since"] or "") + (f" to {label['until']}" if label["until"] else ""),
+                f"as of {label['as_of']}" if label.get("as_of") else ""])).strip()
             lines.append(f"  - {label['title']} — {label['issuer']} ({label['jurisdiction']}), {dates}")
             if label.get("instrument"):
                 lines.append(f"      instrument: {label['instrument']}")
