@@ -98,6 +98,11 @@ def render_answer(answer: dict) -> str:
         for node in answer["ownership"]
     )
     lines.append(f"Ownership: {chain}")
+    if answer.get("former_domain"):
+        former = answer["former_domain"]
+        lines.append(f"Former:    a former domain of {former['outlet']} (until {former['until']}); its labels are the outlet's")
+    for item in answer.get("funding") or ():  # who pays, apart from who owns (issue 24)
+        lines.append(f"Funded by: {item['name']} ({item['kind']}) -> {item['of']}" + (f", until {item['until']}" if item.get("until") else ""))
     if outlet.get("funding"):
         lines.append(f"Funding:   {outlet['funding']}")
     lines.append(f"Model:     {answer['control_model']}")
