@@ -299,9 +299,10 @@ def run_import(
 def _covered(host: str, outlet: str, candidate: Candidate) -> dict:
     """A register entry a curated outlet takes over, with the register's own dates, so the curated label can cite it."""
     item = {"host": host, "outlet": outlet, "type": candidate.labels[0]["type"], "entry": candidate.name[:120]}
-    # An assessment (the matrix's typologies) is dated by its edition, never by a start (issue 24).
-    item["dates"] = [f"{l['since']}..{l.get('until') or ''}" if l.get("since") else f"as of {l.get('as_of')}"
-                     for l in candidate.labels]
+    # An assessment (the matrix's typologies) has no period of its own, only the edition it is as of (issue 24).
+    dates = [f"{l['since']}..{l.get('until') or ''}" for l in candidate.labels if l.get("since")]
+    if dates:
+        item["dates"] = dates
     return item
 
 
