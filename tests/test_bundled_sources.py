@@ -40,7 +40,11 @@ def test_every_label_has_issuer_jurisdiction_date_and_http_sources(registry):
             assert label.type in LABEL_TYPES, where
             assert label.issuer.strip(), where
             assert label.jurisdiction, where
-            assert re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", label.since), where
+            # A designation is dated by its issuer's start, an assessment by its edition (issue 24).
+            date = label.as_of if label.date_kind == "as_of" else label.since
+            assert re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", date), where
+            if label.date_kind == "as_of" and label.list:
+                assert label.since != label.retrieved, where  # never the day a list was read
             assert label.sources, where
             assert all(re.match(r"^https?://[^/\s]+\.[^/\s]+", s) for s in label.sources), where
 
@@ -267,3 +271,16 @@ def test_no_canadian_listing_of_tasnim_and_rferl_is_not_owned_by_usagm(registry)
     assert not any(l.jurisdiction == "CA" for l in registry.outlets["tasnim"].labels)
     assert [n["id"] for n in registry.ownership_chain(registry.outlets["rferl"])] == ["rferl", "rfe-rl-inc"]
     assert registry.ownership_chain(registry.outlets["the-moscow-times"])[-1]["id"] == "stichting-potamos"
+
+
+def test_no_typology_is_dated_by_a_read_day_and_every_curated_label_is_checked_or_in_the_backlog(registry):
+    from masthead.registry.claims import label_key, unchecked_backlog
+
+    typologies = [label for outlet in registry.outlets.values() for label in outlet.own_labels if label.date_kind == "as_of"]
+    assert len(typologies) > 800 and all(label.as_of for label in typologies)
+    assert not [label for label in typologies if label.since and label.since in (label.retrieved, label.checked)]
+    unchecked = [label_key(outlet.id, label.type, label.as_of or label.since)
+                 for outlet in registry.outlets.values() if outlet.curated for label in outlet.own_labels if not label.checked]
+    assert set(unchecked) <= unchecked_backlog()
+    # The backlog only shrinks: a checked label's line is deleted with the check.
+    assert not unchecked_backlog() - set(unchecked), "lines of labels now checked (or gone) remain in the backlog"

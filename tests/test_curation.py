@@ -54,7 +54,7 @@ COMMENTED = textwrap.dedent("""\
           - type: state-controlled
             issuer: State Media Monitor
             jurisdiction: INT
-            since: 2023-05-01
+            as_of: 2023-05-01
             sources: [https://example.org/smm/statenews]
 
       # a second outlet, added by hand

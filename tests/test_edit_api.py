@@ -264,7 +264,8 @@ def test_edit_page_changes_an_outlet_and_keeps_what_it_does_not_show(api, source
     for i, label in enumerate(load(sources_copy).outlets["statenews"].labels):
         form.update({f"labels-{i}-{k}": (v if isinstance(v, str) else "\n".join(v)) for k, v in
                      [("type", label.type), ("issuer", label.issuer), ("jurisdiction", label.jurisdiction),
-                      ("since", label.since), ("until", label.until or ""), ("instrument", label.instrument or ""),
+                      ("since", label.since or ""), ("until", label.until or ""), ("as_of", label.as_of or ""),
+                      ("instrument", label.instrument or ""), ("checked", label.checked or ""),
                       ("sources", label.sources)]})
     form["labels-2-delete"] = "1"
     saved = api.post("/edit", data=form)

@@ -126,13 +126,29 @@ def test_state_media_matrix_labels(runner, curated):
     outlet = registry.match_url("https://bakhtarnews.af/en/some-story").outlet
     assert (outlet.name, outlet.country, outlet.curated) == ("Bakhtar News Agency", "AF", False)
     label = outlet.labels[0]
-    assert (label.type, label.issuer, label.jurisdiction, label.since, label.instrument) == (
+    # A rating as of the copy's own date (its commit in the ASD repository), never dated by the day it was read.
+    assert (label.type, label.issuer, label.jurisdiction, label.since, label.as_of, label.instrument) == (
         "state-controlled", "State Media Monitor via the Alliance for Securing Democracy's State Media Profiles", "INT",
-        "2025-06-01", "State Media Matrix typology SC")
-    assert label.sources == ("https://github.com/ASD-at-GMF/state-media-profiles",)
+        None, "2023-08", "State Media Matrix typology SC")
+    assert label.sources == ("https://github.com/ASD-at-GMF/state-media-profiles",) and label.retrieved == "2025-06-01"
+    provenance = read_yaml(curated.parent / "lists" / "state-media-matrix.yaml")["list"]
+    assert (str(provenance["snapshot"]), str(provenance["retrieved"])) == ("2023-08-24", "2025-06-01")
+    assert "d91150805c0dcd0262bf6d269b5ea8dc5d4a92cf" in provenance["snapshot_basis"]
     types = {l.type for o in registry.outlets.values() if not o.curated for l in o.labels}
     assert types == {"state-controlled", "captured-public", "captured-private", "independent-state-funded-managed",
                      "independent-state-funded", "independent-state-managed", "independent-public"}
+
+
+@needs_samples
+def test_a_matrix_copy_of_unknown_date_needs_its_date(runner, curated, tmp_path):
+    copy = tmp_path / "State_Media_Matrix.csv"
+    lines = SAMPLES["state-media-matrix"].read_text(encoding="utf-8").splitlines(keepends=True)
+    copy.write_text("".join(lines[:40]), encoding="utf-8")  # a different copy: its date is not known
+    refused = runner.invoke(cli, ["import", "state-media-matrix", str(copy), "--sources", str(curated)])
+    assert refused.exit_code != 0 and "--snapshot" in refused.output
+    run(runner, "import", "state-media-matrix", copy, "--sources", curated, "--snapshot", "2025-03", "--retrieved", "2026-01-02")
+    labels = [l for o in load(curated).outlets.values() if not o.curated for l in o.labels]
+    assert labels and {(l.as_of, l.since) for l in labels} == {("2025-03", None)}
 
 
 @needs_samples

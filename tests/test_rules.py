@@ -10,6 +10,7 @@ from masthead.cli import cli
 from masthead.context import build_context
 from masthead.registry import control_basis, control_model, load, validate
 from masthead.registry.quality import QUALITY_FILE, source_quality
+from masthead.registry.vocabulary import LABEL_TYPES
 
 TODAY = dt.date.today().isoformat()
 
@@ -41,12 +42,16 @@ owners:
 """
 
 
-def label(type_, issuer="State Media Monitor", jurisdiction="INT", since="2023-01", extra=""):
+def label(type_, issuer="State Media Monitor", jurisdiction="INT", since="2023-01", extra="", checked=TODAY):
+    """A label; a typology is dated by `as_of` (its edition), anything else by `since` (issue 24)."""
+    dated = "as_of" if LABEL_TYPES[type_].dated_by == "as_of" else "since"
+    if checked and "checked:" not in extra:
+        extra += f"checked: {checked}\n"
     return textwrap.indent(textwrap.dedent(f"""\
         - type: {type_}
           issuer: {issuer}
           jurisdiction: {jurisdiction}
-          since: {since}
+          {dated}: {since}
           sources: [https://statemediamonitor.com/profile]
         """) + textwrap.indent(textwrap.dedent(extra), "  "), "      ")
 
@@ -155,16 +160,17 @@ def test_a_section_without_an_owner_or_parent_is_an_error(tmp_path):
 
 def test_validate_stale_lists_labels_not_checked_within_days(tmp_path, runner):
     old = (dt.date.today() - dt.timedelta(days=400)).isoformat()
+    older = (dt.date.today() - dt.timedelta(days=500)).isoformat()
     labels = (label("state-controlled", extra=f"checked: {old}\n")
               + label("blocked", issuer="Roskomnadzor", jurisdiction="RU", extra=f"checked: {TODAY}\n")
-              + label("sanctioned", issuer="Council of the EU", jurisdiction="EU"))
+              + label("sanctioned", issuer="Council of the EU", jurisdiction="EU", checked=older))
     path = write(tmp_path, outlet("news", "gov-x", labels))
     result = runner.invoke(cli, ["validate", str(path), "--stale", "365"])
     assert result.exit_code == 0, result.output
     stale = [line for line in result.output.splitlines() if line.startswith("stale: ")]
     assert len(stale) == 2
-    assert "news: sanctioned (EU), Council of the EU, since 2023-01: never checked" in stale[0]
-    assert f"news: state-controlled (INT), State Media Monitor, since 2023-01: last checked {old} (400 days ago)" in stale[1]
+    assert f"news: sanctioned (EU), Council of the EU, since 2023-01: last checked {older} (500 days ago)" in stale[0]
+    assert f"news: state-controlled (INT), State Media Monitor, as of 2023-01: last checked {old} (400 days ago)" in stale[1]
     assert "2 label(s) not checked within 365 days" in result.output
 
 
@@ -193,7 +199,7 @@ def test_checked_cannot_be_in_the_future(tmp_path):
 
 
 def weakly_sourced(*urls):
-    return textwrap.indent("- type: blocked\n  issuer: Roskomnadzor\n  jurisdiction: RU\n  since: 2022-03-04\n  sources:\n"
+    return textwrap.indent(f"- type: blocked\n  issuer: Roskomnadzor\n  jurisdiction: RU\n  since: 2022-03-04\n  checked: {TODAY}\n  sources:\n"
                            + "".join(f"    - {u}\n" for u in urls), "      ")
 
 

@@ -31,11 +31,12 @@ outlets:
     owner: holding
     owner_sources: [https://example.org/news]
     labels:
-      - type: state-controlled
+      - type: broadcast-ban
         issuer: State Media Monitor
         jurisdiction: INT
         since: 2023-01-01
         sources: [https://example.org/smm]
+        checked: 2026-01-15
 """
 
 
@@ -60,8 +61,8 @@ MUTATIONS = [
     ("owner: holding\n", "owner: holdng\n", 19, "unknown owner id 'holdng'", "did you mean 'holding'"),
     ("      - owner: gov-ru\n", "      - owner: gov-xx\n", 11, "unknown owner id 'gov-xx'", "did you mean 'gov-ru'"),
     ("      - owner: gov-ru\n", "      - owner: acme-widgets\n", 11, "unknown owner id 'acme-widgets'", "define it under"),
-    ("type: state-controlled", "type: state-controled", 22, "label type 'state-controled' is not in the vocabulary", "did you mean 'state-controlled'"),
-    ("type: state-controlled", "type: propaganda", 22, "label type 'propaganda' is not in the vocabulary", "docs/LABELS.md"),
+    ("type: broadcast-ban", "type: broadcast-bann", 22, "label type 'broadcast-bann' is not in the vocabulary", "did you mean 'broadcast-ban'"),
+    ("type: broadcast-ban", "type: propaganda", 22, "label type 'propaganda' is not in the vocabulary", "docs/LABELS.md"),
     ("since: 2023-01-01", "since: 2023-13-01", 25, "`since` '2023-13-01' is not a valid date", "YYYY-MM-DD"),
     ("since: 2023-01-01", "since: 2023-02-30", 25, "is not a valid date", "YYYY-MM-DD"),
     ("since: 2023-01-01", "since: yesterday", 25, "is not a valid date", "YYYY-MM-DD"),
@@ -113,7 +114,7 @@ def test_duplicate_domain_is_reported_on_the_second_outlet(tmp_path):
         """), "  ")
     problems = errors_of(write(tmp_path, text))
     assert [p.message for p in problems] == ["domain 'news.example' is claimed by two outlets: 'news' and 'copycat'"]
-    assert problems[0].line == 30
+    assert problems[0].line == 31
 
 
 def test_duplicate_id_points_at_the_first_definition(tmp_path):
@@ -137,7 +138,7 @@ def test_ownership_cycle_is_rejected(tmp_path):
 
 def test_every_problem_is_reported_at_once(tmp_path):
     text = (BASE.replace("owner: holding\n", "owner: nobody\n")
-                .replace("type: state-controlled", "type: bogus")
+                .replace("type: broadcast-ban", "type: bogus")
                 .replace("country: RU\n    domains", "country: XX\n    domains"))
     messages = [p.message for p in errors_of(write(tmp_path, text))]
     assert len(messages) == 3, messages
@@ -231,7 +232,7 @@ def test_live_sources_keeps_the_last_good_version(tmp_path):
     path = write(tmp_path, BASE)
     live = LiveSources(path, check_interval=0)
     assert "news" in live.current().outlets
-    path.write_text(BASE.replace("type: state-controlled", "type: bogus"), encoding="utf-8")
+    path.write_text(BASE.replace("type: broadcast-ban", "type: bogus"), encoding="utf-8")
     registry = live.current()
     assert "news" in registry.outlets and registry.outlets["news"].labels
     assert live.last_error and "bogus" in live.last_error["problems"][0]["message"]
@@ -316,7 +317,7 @@ def test_yaml_12_forms_libyaml_refuses_still_load(tmp_path):
 
 @pytest.mark.parametrize("old, new, message", [
     ("country: RU", "country: [0]", "country [0] is not an ISO 3166-1"),
-    ("type: state-controlled", "type: [state-controlled]", "is not in the vocabulary"),
+    ("type: broadcast-ban", "type: [broadcast-ban]", "is not in the vocabulary"),
     ("jurisdiction: EU", "jurisdiction: {EU: 1}", "is not an ISO 3166 code"),
 ])
 def test_a_list_or_mapping_where_a_code_belongs_is_a_problem_not_a_crash(tmp_path, old, new, message):

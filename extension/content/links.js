@@ -158,7 +158,9 @@
   }
 
   function labelLine(label) {
-    const when = label.since ? `since ${formatDate(label.since)}` : "";
+    // An assessment is dated by its edition ("as of Aug 2023"), a designation by its start (issue 24).
+    const when = label.as_of ? `as of ${formatDate(label.as_of)}`
+      : label.since ? `since ${formatDate(label.since)}` : "";
     return [label.title, [label.issuer, when].filter(Boolean).join(", ")].filter(Boolean).join(" — ");
   }
 

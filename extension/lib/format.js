@@ -15,14 +15,50 @@ export function formatDate(value) {
   return year;
 }
 
-/** When a label applies, in words: "since 2 Mar 2022", "6 Aug 2020 – 21 Apr 2023", "from 1 Jan 2030". */
-export function formatPeriod({ since, until, status } = {}) {
+/**
+ * The edition an assessment rests on (issue 24): "2025" -> "as of 2025 edition", "2024-03" -> "as of Mar 2024",
+ * "2023-08-24" -> "as of 24 Aug 2023".
+ */
+export function formatAsOf(value) {
+  const when = formatDate(value);
+  if (!when) return "";
+  return /^\d{4}$/.test(when) ? `as of ${when} edition` : `as of ${when}`;
+}
+
+/**
+ * When a label applies, in words. A designation by its issuer's dates: "since 2 Mar 2022", "6 Aug 2020 – 21 Apr
+ * 2023", "from 1 Jan 2030"; an assessment (a typology) by the edition it rests on: "as of 2025 edition", with the
+ * change its assessor dates when there is one: "since Jul 2024, as of 2025 edition".
+ */
+export function formatPeriod({ since, until, status, as_of: asOf } = {}) {
   const from = formatDate(since);
   const to = formatDate(until);
-  if (from && to) return `${from} – ${to}`;
-  if (to) return `until ${to}`;
-  if (from) return status === "future" ? `from ${from}` : `since ${from}`;
-  return "";
+  let period = "";
+  if (from && to) period = `${from} – ${to}`;
+  else if (to) period = `until ${to}`;
+  else if (from) period = status === "future" ? `from ${from}` : `since ${from}`;
+  return [period, formatAsOf(asOf)].filter(Boolean).join(", ");
+}
+
+/**
+ * A page on a host its outlet left: "Former domain of Strategic Culture Foundation until Aug 2023". The labels
+ * shown are the outlet's, not those of whoever holds the host now.
+ */
+export function formerDomainLine(former) {
+  if (!former || !former.outlet) return "";
+  const until = formatDate(former.until);
+  return `Former domain of ${former.outlet}${until ? ` until ${until}` : ""}`;
+}
+
+const FUNDING_KINDS = { "licence-fee": "licence fee", "state-budget": "state budget", "state-subsidy": "state subsidy" };
+
+/** A funding link in a few words: "U.S. Agency for Global Media (grant, since 1995)". */
+export function fundingLine(item) {
+  if (!item) return "";
+  const kind = FUNDING_KINDS[item.kind] ?? item.kind ?? "";
+  const period = formatPeriod({ since: item.since, until: item.until });
+  const facts = [kind, formatShare(item.share), period].filter(Boolean).join(", ");
+  return facts ? `${item.name} (${facts})` : String(item.name ?? "");
 }
 
 const SPECIAL_JURISDICTIONS = { EU: "European Union", UN: "United Nations", INT: "International (no single state)" };

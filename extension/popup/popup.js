@@ -15,6 +15,8 @@ import {
   displayHost,
   formatDate,
   formatDateTime,
+  formerDomainLine,
+  fundingLine,
   formatPeriod,
   formatShare,
   jurisdictionName,
@@ -85,7 +87,7 @@ function setLoading() {
 function show(viewName, ...content) {
   clearTimeout(spinnerTimer);
   spinner.hidden = true;
-  view.replaceChildren(...content.flat());
+  view.replaceChildren(...content.flat().filter((node) => node != null));
   app.setAttribute("aria-busy", "false");
   root.dataset.view = viewName;
   // Mark ready once the browser has painted the answer: the frame after next.
@@ -154,7 +156,7 @@ function labelFacts(label) {
   const facts = [
     ["Issued by", label.issuer],
     ["Jurisdiction", jurisdictionName(label.jurisdiction)],
-    ["In force", formatPeriod(label) || (label.status === "historical" ? "ended" : "")],
+    [label.date_kind === "as_of" ? "Assessed" : "In force", formatPeriod(label) || (label.status === "historical" ? "ended" : "")],
     ["Instrument", label.instrument],
     ["In response to", label.in_response_to],
     ["Note", label.note],
@@ -277,12 +279,15 @@ function ownershipSection(answer) {
   const ultimate = answer.ultimate_owners?.length ? answer.ultimate_owners : owners.filter((node) => node.ultimate);
   const top = (ultimate.length ? ultimate : owners.slice(-1)).map((owner) => owner.name).join(", ");
   const via = owners.filter((node) => !node.ultimate && !ultimate.some((u) => u.id === node.id));
+  // Who pays is not who owns (issue 24): a grantee is owned by its corporation and funded by a grant.
+  const funders = (answer.funding ?? []).filter((item) => !item.until);
   return h("section", { class: "owners-section", "aria-labelledby": "owners-heading" }, heading,
     h("details", { class: "owners-details" },
       h("summary", { class: "summary" },
         "Ultimately owned by ", h("strong", { class: "ultimate-name" }, top),
         via.length ? h("span", { class: "muted via" }, ` via ${via.length === 1 ? via[0].name.replace(/\s*\([^)]*\)/g, "") : via.length + " owners"}`) : null),
-      ownerChain(answer.ownership)));
+      ownerChain(answer.ownership)),
+    funders.length ? h("p", { class: "funding muted" }, "Funded by ", funders.map(fundingLine).join("; ")) : null);
 }
 
 function miniChips(labels) {
@@ -374,9 +379,19 @@ function outletHeader(answer, serverUrl) {
   );
 }
 
+/** A page on a host the outlet left: whose it was, and that the labels are the outlet's, not the host's holder's. */
+function formerDomainNotice(answer) {
+  const former = answer.former_domain;
+  if (!former) return null;
+  return h("p", { class: "former-domain", role: "note" },
+    h("strong", {}, formerDomainLine(former)), ". ",
+    `The labels below apply to ${former.outlet}, not to whoever holds ${answer.display_host || former.host} now.`,
+    former.note ? h("span", { class: "muted" }, ` ${former.note}`) : null);
+}
+
 function showOutlet(answer, serverUrl) {
-  show("outlet", outletHeader(answer, serverUrl), ownershipSection(answer), labelsSection(answer.labels), relatedSection(answer, serverUrl),
-    backgroundSection(answer.background));
+  show("outlet", outletHeader(answer, serverUrl), formerDomainNotice(answer), ownershipSection(answer), labelsSection(answer.labels),
+    relatedSection(answer, serverUrl), backgroundSection(answer.background));
 }
 
 function showUnknown(answer, serverUrl) {

@@ -9,7 +9,8 @@ from .registry import Label, Outlet, Registry, control_model, label_summary, par
 from .registry.control import badge_word
 from .registry.vocabulary import LABEL_TYPES
 
-__all__ = ["build_context", "resolve", "coverage", "outlet_card", "outlet_fields", "with_outlet", "parse_as_of", "ContextError", "outlet_answer"]
+__all__ = ["build_context", "resolve", "coverage", "outlet_card", "outlet_fields", "with_outlet", "parse_as_of", "ContextError",
+           "outlet_answer", "former_domain"]
 
 
 class ContextError(ValueError):
@@ -55,6 +56,8 @@ def build_context(registry: Registry, url: str, as_of: str | None = None, relate
         "match": None,
         "ownership": [],
         "ultimate_owners": [],
+        "funding": [],
+        "former_domain": None,
         "labels": [],
         "control_model": "unknown",
         "related": [],
@@ -65,6 +68,8 @@ def build_context(registry: Registry, url: str, as_of: str | None = None, relate
     if outlet is not None:
         answer.update(_outlet_part(registry, outlet, as_of))
         answer["match"] = {"rule": match.rule, "kind": match.rule_kind}
+        if match.former:
+            answer["former_domain"] = former_domain(outlet, match)
     items = [with_outlet(registry, row, as_of, matched=True) for row in related or ()]
     answer["related"] = items[:limit]
     answer["background"] = [with_outlet(registry, row, as_of, matched=True) for row in background or ()]
@@ -88,6 +93,14 @@ def coverage(answer: dict, items: list[dict], published: str | None) -> dict:
     first = min(dated, key=lambda r: r["published"]) if dated else None
     return {"outlets": len(reports), "by_control_model": dict(sorted(by_model.items(), key=lambda kv: -kv[1])),
             "first": first}
+
+
+def former_domain(outlet: Outlet, match) -> dict:
+    """A page on a host the outlet left (issue 24): whose it was and until when; the labels are the outlet's and say
+    nothing of whoever holds the host now."""
+    return {"host": match.rule, "until": match.former["until"], "since": match.former.get("since"),
+            "note": match.former.get("note"), "sources": list(match.former.get("sources") or ()),
+            "outlet": outlet.name, "labels_apply_to": outlet.id}
 
 
 def with_outlet(registry: Registry, row: dict, as_of: str, matched: bool = False) -> dict:
@@ -136,6 +149,7 @@ def _outlet_part(registry: Registry, outlet: Outlet, as_of: str) -> dict:
             "ultimate_owners": [
                 {"id": o.id, "name": o.name, "kind": o.kind, "country": o.country} for o in registry.ultimate_owners(outlet)
             ],
+            "funding": registry.funding(outlet),
             "labels": _sorted_labels(outlet.labels, as_of),
             "control_model": control_model(registry, outlet, as_of),
         }
@@ -146,7 +160,7 @@ def _outlet_part(registry: Registry, outlet: Outlet, as_of: str) -> dict:
 def _sorted_labels(labels: tuple[Label, ...], as_of: str) -> list[dict]:
     order = {"active": 0, "future": 1, "historical": 2}
     items = [label.to_dict(as_of) for label in labels]
-    items.sort(key=lambda d: (order[d["status"]], -LABEL_TYPES[d["type"]].rank, d["since"] or ""))
+    items.sort(key=lambda d: (order[d["status"]], -LABEL_TYPES[d["type"]].rank, d["since"] or d["as_of"] or ""))
     return items
 
 

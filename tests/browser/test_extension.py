@@ -141,6 +141,9 @@ def test_popup_shows_outlet_labels_ownership_and_related(extension, on_server, t
         assert "kind-control" in current[0][1] and "kind-restriction" in current[1][1]
         # Each row names its issuer before it is opened.
         assert "Council of the EU · since 2 Mar 2022" in popup.text(".label[data-type=broadcast-ban] summary")
+        # An assessment says which edition it rests on, a designation when it began (issue 24).
+        assert "State Media Monitor · as of 1 May 2023" in popup.text(".label[data-type=state-controlled] summary")
+        assert popup.evaluate("document.querySelector('.former-domain')") is None
         historical = popup.evaluate("[...document.querySelectorAll('.labels.historical .label')].map(d => d.dataset.type)")
         assert historical == ["platform-state-affiliated"]
         assert "No longer in force" in popup.text(".labels-section")
@@ -197,6 +200,18 @@ def test_related_coverage_is_grouped_by_control_model(extension, on_proxy, tab, 
             popup.close()
         except Exception:
             pass  # the click closed the popup already
+
+
+def test_a_former_domain_is_answered_as_former(extension, on_server, tab):
+    tab.goto("http://old-statenews.example/2020/05/01/story.html")
+    popup, state, _ = open_ready(extension, tab)
+    try:
+        assert state["view"] == "outlet" and popup.text("#outlet-name") == "State News"
+        notice = popup.text(".former-domain")
+        assert notice.startswith("Former domain of State News until Jan 2021.")
+        assert "The labels below apply to State News, not to whoever holds old-statenews.example now." in notice
+    finally:
+        popup.close()
 
 
 def test_no_coverage_of_the_story_says_so(extension, on_proxy, tab):

@@ -7,8 +7,11 @@ import {
   apiUrl,
   countryName,
   displayHost,
+  formatAsOf,
   formatDate,
   formatPeriod,
+  formerDomainLine,
+  fundingLine,
   formatShare,
   jurisdictionName,
   normaliseServerUrl,
@@ -142,4 +145,32 @@ test("cutUtf8 cuts a title by UTF-8 bytes, never inside a character (issue 13)",
   assert.equal(cutUtf8("short", 1500), "short");
   const url = apiUrl("http://127.0.0.1:8765", "/api/context", { url: "https://ria.ru/20240101/x.html", title: cut });
   assert.ok(`GET ${new URL(url).pathname}${new URL(url).search} HTTP/1.1`.length < 8190);
+});
+
+test("formatPeriod dates an assessment by its edition and a designation by its start (issue 24)", () => {
+  const rows = [
+    [{ as_of: "2025", date_kind: "as_of", status: "active" }, "as of 2025 edition"],
+    [{ as_of: "2024-03", date_kind: "as_of", status: "active" }, "as of Mar 2024"],
+    [{ as_of: "2023-08-24", date_kind: "as_of", status: "active" }, "as of 24 Aug 2023"],
+    [{ since: "2024-07", as_of: "2025", date_kind: "as_of", status: "active" }, "since Jul 2024, as of 2025 edition"],
+    [{ since: "2022-03-02", as_of: null, date_kind: "since", status: "active" }, "since 2 Mar 2022"],
+  ];
+  for (const [label, expected] of rows) assert.equal(formatPeriod(label), expected, JSON.stringify(label));
+  assert.equal(formatAsOf(""), "");
+  assert.equal(formatAsOf(null), "");
+});
+
+test("formerDomainLine says whose a host was and until when", () => {
+  assert.equal(formerDomainLine({ outlet: "Strategic Culture Foundation", until: "2023-08", host: "strategic-culture.org" }),
+    "Former domain of Strategic Culture Foundation until Aug 2023");
+  assert.equal(formerDomainLine({ outlet: "News Front" }), "Former domain of News Front");
+  assert.equal(formerDomainLine(null), "");
+});
+
+test("fundingLine names the funder, how it pays and since when", () => {
+  assert.equal(fundingLine({ name: "U.S. Agency for Global Media", kind: "grant", since: "1995" }),
+    "U.S. Agency for Global Media (grant, since 1995)");
+  assert.equal(fundingLine({ name: "Households", kind: "licence-fee", share: 90 }), "Households (licence fee, 90%)");
+  assert.equal(fundingLine({ name: "Owner" }), "Owner");
+  assert.equal(fundingLine(null), "");
 });

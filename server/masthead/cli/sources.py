@@ -23,8 +23,9 @@ def validate(file, warnings, stale_days):
     """Check a source list and report every problem at once, as file:line:column.
 
     Sections and subdomains (`paths:` entries, hosts under another outlet's domain) inherit their
-    parent outlet's owner and labels; each inheritance is reported as a note. Exits with status 1
-    if there is any error.
+    parent outlet's owner and labels; each inheritance is reported as a note. A curated label
+    without `checked:` is an error here (the server saves such an edit with a warning), except those
+    in the backlog of labels written before it was required. Exits with status 1 if there is any error.
 
     \b
     Examples:
@@ -35,7 +36,7 @@ def validate(file, warnings, stale_days):
     from ..registry.audit import stale_labels
 
     path = file or sources_path(None)
-    registry, problems = check(path)
+    registry, problems = check(path, require_checked=True)
     errors = [p for p in problems if p.severity == "error"]
     warned = [p for p in problems if p.severity == "warning"]
     notes = [p for p in problems if p.severity == "info"]
@@ -97,6 +98,11 @@ def render_answer(answer: dict) -> str:
         for node in answer["ownership"]
     )
     lines.append(f"Ownership: {chain}")
+    if answer.get("former_domain"):
+        former = answer["former_domain"]
+        lines.append(f"Former:    a former domain of {former['outlet']} (until {former['until']}); its labels are the outlet's")
+    for item in answer.get("funding") or ():  # who pays, apart from who owns (issue 24)
+        lines.append(f"Funded by: {item['name']} ({item['kind']}) -> {item['of']}" + (f", until {item['until']}" if item.get("until") else ""))
     if outlet.get("funding"):
         lines.append(f"Funding:   {outlet['funding']}")
     lines.append(f"Model:     {answer['control_model']}")
@@ -108,7 +114,9 @@ def render_answer(answer: dict) -> str:
             continue
         lines.append(f"{heading}:")
         for label in group:
-            dates = label["since"] + (f" to {label['until']}" if label["until"] else "")
+            dates = ", ".join(filter(None, [
+                (label["since"] or "") + (f" to {label['until']}" if label["until"] else ""),
+                f"as of {label['as_of']}" if label.get("as_of") else ""])).strip()
             lines.append(f"  - {label['title']} — {label['issuer']} ({label['jurisdiction']}), {dates}")
             if label.get("instrument"):
                 lines.append(f"      instrument: {label['instrument']}")

@@ -50,8 +50,9 @@ def export_csv(registry, curated_only: bool = False) -> str:
             continue
         primary = outlet.owners[0].owner if outlet.owners else ""
         labels = [
-            f"{label.type} ({label.issuer}, {label.jurisdiction}, {label.since}"
-            + (f" to {label.until}" if label.until else "") + ")"
+            f"{label.type} ({label.issuer}, {label.jurisdiction}, "
+            + ", ".join(filter(None, [(label.since or "") + (f" to {label.until}" if label.until else ""),
+                                      f"as of {label.as_of}" if label.as_of else ""])) + ")"
             for label in outlet.labels
         ]
         writer.writerow({key: _cell(value) for key, value in {

@@ -33,12 +33,12 @@ __all__ = ["YamlDoc", "Style", "guess_style", "to_plain", "KEY_ORDER", "SECTION_
 # Canonical key order for new keys (docs/SCHEMA.md); existing keys keep their place.
 KEY_ORDER = {
     "outlet": ["id", "name", "homepage", "country", "languages", "domains", "paths", "owner", "owners", "owner_sources",
-               "ownership_note", "funding", "funding_sources", "feeds", "labels", "note", "wikidata", "aliases"],
-    "owner": ["id", "name", "kind", "country", "homepage", "owned_by", "sources", "note", "wikidata", "aliases"],
-    "label": ["type", "issuer", "jurisdiction", "since", "until", "instrument", "sources", "note", "in_response_to",
+               "ownership_note", "funding", "funding_sources", "funded_by", "feeds", "labels", "note", "wikidata", "aliases"],
+    "owner": ["id", "name", "kind", "country", "homepage", "owned_by", "funded_by", "sources", "note", "wikidata", "aliases"],
+    "label": ["type", "issuer", "jurisdiction", "since", "until", "as_of", "instrument", "sources", "note", "in_response_to",
               "list", "retrieved", "until_sources", "checked"],
     "link": ["owner", "share", "since", "until", "sources", "note"],
-    "domain": ["domain", "mirror", "sources", "note"],
+    "domain": ["domain", "mirror", "since", "until", "sources", "note"],
     "path": ["path", "sources", "note"],
     "list": ["name", "title", "format", "issuer", "url", "licence", "snapshot", "snapshot_basis", "file", "source", "into",
              "map", "retrieved", "covered_by_curated"],
@@ -48,7 +48,7 @@ _CHILD_KIND = {
     ("outlet", "domains"): "domain", ("outlet", "paths"): "path",
 }
 SECTION_KIND = {"outlets": "outlet", "owners": "owner"}
-DATE_KEYS = {"since", "until", "retrieved", "checked"}
+DATE_KEYS = {"since", "until", "as_of", "retrieved", "checked", "date"}
 _FULL_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _YEAR = re.compile(r"^\d{4}$")
 WIDTHS = (110, 80, 100, 120, 4096)

@@ -26,7 +26,7 @@ class StaleLabel:
     def __str__(self) -> str:
         when = f"last checked {self.checked} ({self.days} days ago)" if self.checked else "never checked"
         return (f"{self.outlet.source_file}: {self.outlet.id}: {self.label.type} ({self.label.jurisdiction}), "
-                f"{self.label.issuer}, since {self.label.since}: {when}")
+                f"{self.label.issuer}, {self.label.period()}: {when}")
 
 
 def _as_date(text: str) -> dt.date:

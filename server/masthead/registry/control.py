@@ -20,7 +20,8 @@ def label_summary(outlet: Outlet, as_of: str) -> list[dict]:
     active = [label for label in outlet.labels if label.status(as_of) == "active"]
     active.sort(key=lambda label: -LABEL_TYPES[label.type].rank)
     return [
-        {"type": l.type, "kind": l.kind, "title": l.title, "issuer": l.issuer, "jurisdiction": l.jurisdiction, "since": l.since}
+        {"type": l.type, "kind": l.kind, "title": l.title, "issuer": l.issuer, "jurisdiction": l.jurisdiction, "since": l.since,
+         "as_of": l.as_of, "date_kind": l.date_kind}
         for l in active
     ]
 
@@ -43,7 +44,7 @@ def control_basis(registry: Registry, outlet: Outlet, as_of: str) -> tuple[str, 
     active = [label for label in outlet.labels if label.kind == "control" and label.status(as_of) == "active"]
     typology = [label for label in active if LABEL_TYPES[label.type].smm_code]
     if typology:
-        latest = max(typology, key=lambda label: (label.since or "", LABEL_TYPES[label.type].rank))
+        latest = max(typology, key=lambda label: (label.as_of or label.since or "", LABEL_TYPES[label.type].rank))
         return LABEL_TYPES[latest.type].group, "typology"
     groups = {LABEL_TYPES[label.type].group for label in active}
     for group in ("state-controlled", "public"):

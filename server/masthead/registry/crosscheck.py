@@ -25,6 +25,12 @@ class CrossChecks:
                         pos = _item_pos(file, node, key, value, i) if isinstance(value, CommentedSeq) else _key_pos(file, node, key, value=True)
                         self._add(*pos, f"unknown owner id '{link.owner}'",
                                   f"did you mean '{close}'?" if close else "define it under `owners:` first")
+                funders = owners[entry_id].funded_by if section == "owners" else outlets[entry_id].funded_by
+                for i, link in enumerate(funders):
+                    if link.funder not in owners:
+                        close = _closest(link.funder, owners)
+                        self._add(*_item_pos(file, node, "funded_by", node.get("funded_by"), i), f"unknown funder id '{link.funder}'",
+                                  f"did you mean '{close}'?" if close else "define the funder under `owners:` first")
 
     def _check_cycles(self, owners: dict[str, Owner]) -> None:
         state: dict[str, int] = {}  # 1 = on the current path, 2 = done

@@ -14,15 +14,16 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from .. import urls
 from ..untrusted import shown, surrogate_at
+from .claims import ClaimReader, label_key, unchecked_backlog
 from .crosscheck import CrossChecks
 from .feedlist import FeedReader
-from .fields import FieldReader, _closest, _item_pos, _key_pos
+from .fields import FieldReader, _item_pos, _key_pos
 from .incremental import needs_whole_parse, update_tree
 from .kept import BUILT, KEEP_LISTS, KEPT, KEPT_LOCK, PARSED, forget_kept, remember
 from .inherit import inherit
-from .model import Label, Outlet, Owner, OwnerLink, Problem, Registry, SourcesError
+from .model import Outlet, Owner, OwnerLink, Problem, Registry, SourcesError, parse_partial_date
 from .quality import source_quality
-from .vocabulary import JURISDICTIONS, LABEL_TYPES, OWNER_KINDS
+from .vocabulary import OWNER_KINDS
 from .yamlfile import parse_yaml
 
 __all__ = ["load", "validate", "check", "load_with_problems", "forget_kept", "ID_RE", "MAX_FILE_BYTES"]
@@ -34,19 +35,13 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 
 TOP_KEYS = {"version", "include", "owners", "outlets", "lists", "list", "follow"}  # follow: defaults for `masthead follow`
-OWNER_KEYS = {"id", "name", "kind", "country", "owned_by", "sources", "note", "homepage", "wikidata", "aliases"}
-LINK_KEYS = {"owner", "share", "sources", "note", "since", "until"}
+OWNER_KEYS = {"id", "name", "kind", "country", "owned_by", "funded_by", "sources", "note", "homepage", "wikidata", "aliases"}
 OUTLET_KEYS = {
     "id", "name", "homepage", "country", "languages", "domains", "paths", "owner", "owners",
     "owner_sources", "funding", "funding_sources", "feeds", "labels", "note", "wikidata", "aliases",
-    "ownership_note",
+    "ownership_note", "funded_by",
 }
-DOMAIN_KEYS = {"domain", "mirror", "sources", "note"}
 PATH_KEYS = {"path", "sources", "note"}
-LABEL_KEYS = {
-    "type", "issuer", "jurisdiction", "since", "until", "instrument", "sources", "note",
-    "in_response_to", "retrieved", "list", "checked", "until_sources",
-}
 
 
 def load(path: str | Path) -> Registry:
@@ -57,23 +52,24 @@ def load(path: str | Path) -> Registry:
     return registry
 
 
-def validate(path: str | Path) -> list[Problem]:
+def validate(path: str | Path, require_checked: bool = False) -> list[Problem]:
     """Every problem in the file at once (errors and warnings), in file order."""
-    return check(path)[1]
+    return check(path, require_checked)[1]
 
 
-def check(path: str | Path) -> tuple[Registry, list[Problem]]:
-    """Load once: the registry (complete only when there is no error) and every problem."""
-    return load_with_problems(Path(path))
+def check(path: str | Path, require_checked: bool = False) -> tuple[Registry, list[Problem]]:
+    """Load once: the registry (complete only when there is no error) and every problem. With `require_checked`
+    (`masthead validate`), a curated label without `checked` outside the backlog is an error, else a warning."""
+    return load_with_problems(Path(path), require_checked=require_checked)
 
 
-def load_with_problems(path: Path, contents: bytes | None = None,
-                       lines: list[str] | None = None) -> tuple[Registry, list[Problem]]:
+def load_with_problems(path: Path, contents: bytes | None = None, lines: list[str] | None = None,
+                       require_checked: bool = False) -> tuple[Registry, list[Problem]]:
     """Load once: the registry and every problem. `contents`, when given, stands for the bytes of `path` (an edit
     checked before it is written), and `lines` for its text split into lines, when the caller has them (the
     editor does); included files are read from disk."""
     path = Path(path)
-    builder = _Builder(*BUILT.get(str(path), ({}, {})))
+    builder = _Builder(*BUILT.get(str(path), ({}, {})), require_checked=require_checked)
     if contents is not None:
         builder.given[str(path)] = contents
         builder.given_lines = lines
@@ -101,10 +97,12 @@ def load_with_problems(path: Path, contents: bytes | None = None,
     return registry, sorted(builder.problems, key=lambda p: (p.file != str(path), p.file, p.line, p.column))
 
 
-class _Builder(FieldReader, FeedReader, CrossChecks):
+class _Builder(FieldReader, FeedReader, ClaimReader, CrossChecks):
     """Walks the YAML nodes, recording every problem with its position, and builds the registry."""
 
-    def __init__(self, built: dict[int, tuple] | None = None, collected: dict[tuple, tuple] | None = None) -> None:
+    def __init__(self, built: dict[int, tuple] | None = None, collected: dict[tuple, tuple] | None = None,
+                 require_checked: bool = False) -> None:
+        self.require_checked = require_checked
         self.problems: list[Problem] = []
         self.previous = built or {}  # the last build of the same file's entries, by node (see BUILT)
         self.built: dict[int, tuple] = {}
@@ -119,12 +117,14 @@ class _Builder(FieldReader, FeedReader, CrossChecks):
         self.outlet_nodes: dict[str, tuple[str, CommentedMap, bool]] = {}
         self.order: list[tuple[str, str, CommentedMap, bool]] = []
         self.lists: list[dict] = []  # the `list:` provenance block of each included list file
+        self.list_retrieved: dict[str, str] = {}  # included file -> the day its list was read
         self.ownerless: dict[str, tuple[str, CommentedMap]] = {}  # curated outlets with no owner yet: may inherit one
         self.quality = source_quality()
         self.today = dt.date.today().isoformat()
-        if self.previous.get("made") != (self.today, id(self.quality)):
-            self.previous = {}  # what an entry builds to depends on the day (a `checked` date) and on the source list
-        self.built["made"] = (self.today, id(self.quality))
+        made = (self.today, id(self.quality), require_checked)
+        if self.previous.get("made") != made:
+            self.previous = {}  # what an entry builds to depends on the day (a `checked` date), the source list, the rules
+        self.built["made"] = made
 
     # reading
 
@@ -277,6 +277,7 @@ class _Builder(FieldReader, FeedReader, CrossChecks):
         if not curated and isinstance(data.get("list"), CommentedMap):
             self.lists.append({**{str(k): v for k, v in data["list"].items()}, "file": file,
                                "outlets": len(data.get("outlets") or []) if isinstance(data.get("outlets"), CommentedSeq) else 0})
+            self._list_dates(file, data["list"])
         for section, store in (("owners", self.owner_nodes), ("outlets", self.outlet_nodes)):
             items = data.get(section)
             if items is None:
@@ -337,7 +338,34 @@ class _Builder(FieldReader, FeedReader, CrossChecks):
             if not outlets[outlet_id].owners:
                 self._add(*_key_pos(file, node, "id"), f"outlet '{outlet_id}' has no owner",
                           "add `owner: <owner id>` with `owner_sources:`, or `ownership_note:` saying why it is not known")
-        return Registry(owners=owners, outlets=outlets, hosts=hosts, paths=paths)
+        self._backlog_note(outlets)
+        former = {m["domain"]: {k: m[k] for k in ("since", "until", "note", "sources") if m.get(k)}
+                  for outlet in outlets.values() for m in outlet.mirrors if m.get("until") and m["until"] <= self.today}
+        return Registry(owners=owners, outlets=outlets, hosts=hosts, paths=paths, former_hosts=former)
+
+    def _list_dates(self, file: str, block: CommentedMap) -> None:
+        """An included list's read day (a typology may not be dated by it), and a warning when its own date is
+        more than a year old: its labels carry no `checked` date of their own (issue 24)."""
+        retrieved = parse_partial_date(block.get("retrieved"))
+        if retrieved:
+            self.list_retrieved[file] = retrieved
+        snapshot = parse_partial_date(block.get("snapshot")) or retrieved
+        if snapshot:
+            year_ago = (dt.date.fromisoformat(self.today) - dt.timedelta(days=365)).isoformat()
+            if snapshot < year_ago[: len(snapshot)]:
+                self._add(*_key_pos(file, block, "snapshot" if "snapshot" in block else "retrieved", value=True),
+                          f"the list's own date {snapshot} is more than a year old, and its labels carry no `checked` date",
+                          "import a newer copy, or check its labels against the issuer's current pages", severity="warning")
+
+    def _backlog_note(self, outlets: dict[str, Outlet]) -> None:
+        """One warning for the curated labels in the backlog of labels never re-checked (data/unchecked_labels.txt)."""
+        backlog = unchecked_backlog()
+        waiting = [(o, l) for o in outlets.values() if o.curated for l in o.own_labels
+                   if not l.checked and label_key(o.id, l.type, l.as_of or l.since) in backlog]
+        if waiting:
+            self._add(waiting[0][0].source_file, 1, 1,
+                      f"{len(waiting)} curated label(s) from before `checked` was required are not yet re-checked",
+                      "`masthead validate --stale 0` lists them; write `checked:` as you confirm each", severity="warning")
 
     def _entry(self, build, file: str, node: CommentedMap, curated: bool):
         """One entry built, or taken from the last build when its node is the same object (kept trees only
@@ -371,7 +399,7 @@ class _Builder(FieldReader, FeedReader, CrossChecks):
         return Owner(
             id=node["id"], name=name or node["id"], kind=kind if kind in OWNER_KINDS else "company",
             country=country, owned_by=links, sources=self._urls(file, node, "sources"),
-            note=self._text(file, node, "note"),
+            note=self._text(file, node, "note"), funded_by=self._funders(file, node, curated),
         )
 
     def _outlet(self, file: str, node: CommentedMap, curated: bool) -> Outlet:
@@ -383,7 +411,7 @@ class _Builder(FieldReader, FeedReader, CrossChecks):
         for i, lang in enumerate(languages):
             if not LANG_RE.match(lang):
                 self._add(*_item_pos(file, node, "languages", node["languages"], i), f"'{lang}' is not a language code", "use ISO 639-1, e.g. 'en', 'ru'")
-        domains, mirrors = self._domains(file, node)
+        domains, mirrors = self._domains(file, node, curated)
         paths = self._paths(file, node)
         if not domains and not paths:
             self._add(*_key_pos(file, node, "domains"), f"outlet '{node['id']}' has no domains or paths", "list at least the outlet's main domain under `domains:`")
@@ -412,63 +440,8 @@ class _Builder(FieldReader, FeedReader, CrossChecks):
             funding=self._text(file, node, "funding"), funding_sources=self._urls(file, node, "funding_sources"),
             feeds=feeds, feed_entries=feed_entries, labels=tuple(labels), mirrors=tuple(mirrors),
             note=self._text(file, node, "note"), ownership_note=self._text(file, node, "ownership_note"),
-            source_file=file, curated=curated,
+            source_file=file, curated=curated, funded_by=self._funders(file, node, curated),
         )
-
-    def _links(self, file: str, node: CommentedMap, key: str, curated: bool) -> tuple[OwnerLink, ...]:
-        value = node.get(key)
-        if value is None:
-            return ()
-        if not isinstance(value, CommentedSeq):
-            self._add(*_key_pos(file, node, key), f"`{key}` must be a list", "write '- owner: <id>' entries")
-            return ()
-        links = []
-        for i, item in enumerate(value):
-            pos = _item_pos(file, node, key, value, i)
-            if isinstance(item, str):
-                item = CommentedMap(owner=item)
-                item.lc.line, item.lc.col = pos[1] - 1, pos[2] - 1
-            if not isinstance(item, CommentedMap) or not isinstance(item.get("owner"), str):
-                self._add(*pos, f"each `{key}` entry needs `owner: <owner id>`", "e.g. '- owner: gov-ru'")
-                continue
-            self._unknown_keys(file, item, LINK_KEYS, "ownership link")
-            share = item.get("share")
-            if share is not None and (not isinstance(share, (int, float)) or not 0 < share <= 100):
-                self._add(*_key_pos(file, item, "share"), f"share {shown(share)} is not a percentage", "a number above 0 and at most 100")
-                share = None
-            sources = self._urls(file, item, "sources")
-            if curated and not sources:
-                self._add(*pos, f"the ownership link to '{item['owner']}' has no source", "add `sources: [https://...]` with a public URL")
-            links.append(OwnerLink(owner=item["owner"], share=share, sources=sources, note=self._text(file, item, "note")))
-        return tuple(links)
-
-    def _domains(self, file: str, node: CommentedMap) -> tuple[list[str], list[dict]]:
-        value = node.get("domains")
-        if value is None:
-            return [], []
-        if not isinstance(value, CommentedSeq):
-            self._add(*_key_pos(file, node, "domains"), "`domains` must be a list", "write one '- example.com' per line")
-            return [], []
-        domains, mirrors = [], []
-        for i, item in enumerate(value):
-            pos = _item_pos(file, node, "domains", value, i)
-            info: dict = {}
-            if isinstance(item, CommentedMap):
-                self._unknown_keys(file, item, DOMAIN_KEYS, "domain")
-                info = {"mirror": bool(item.get("mirror")), "sources": list(self._urls(file, item, "sources")), "note": item.get("note")}
-                item = item.get("domain")
-            if not isinstance(item, str):
-                self._add(*pos, "a domain must be a host name or a mapping with `domain:`", "e.g. '- sputnikglobe.com'")
-                continue
-            host = self._host(pos, item)
-            if host is None:
-                continue
-            if info.get("mirror") and not info.get("sources"):
-                self._add(*pos, f"mirror domain '{host}' has no source", "add `sources:` saying where the attribution comes from")
-            domains.append(host)
-            if info:
-                mirrors.append({"domain": host, **info})
-        return domains, mirrors
 
     def _paths(self, file: str, node: CommentedMap) -> list[str]:
         value = node.get("paths")
@@ -507,79 +480,6 @@ class _Builder(FieldReader, FeedReader, CrossChecks):
             self._add(*pos, f"'{host}' is a public suffix anyone can register under", "list the outlet's full host, e.g. 'name.blogspot.com'")
             return None
         return host
-
-    def _labels(self, file: str, node: CommentedMap, curated: bool = True) -> list[Label]:
-        value = node.get("labels")
-        if value is None:
-            return []
-        if not isinstance(value, CommentedSeq):
-            self._add(*_key_pos(file, node, "labels"), "`labels` must be a list", "start each label with '- type: ...'")
-            return []
-        labels = []
-        for i, item in enumerate(value):
-            pos = _item_pos(file, node, "labels", value, i)
-            if not isinstance(item, CommentedMap):
-                self._add(*pos, "a label must be a mapping with type, issuer, jurisdiction, since and sources", "see docs/LABELS.md")
-                continue
-            label = self._label(file, item, pos, curated)
-            if label:
-                labels.append(label)
-        return labels
-
-    def _label(self, file: str, item: CommentedMap, pos: tuple[str, int, int], curated: bool = True) -> Label | None:
-        self._unknown_keys(file, item, LABEL_KEYS, "label")
-        ok = True
-        label_type = item.get("type")
-        if not isinstance(label_type, str) or label_type not in LABEL_TYPES:
-            close = _closest(str(label_type), LABEL_TYPES)
-            self._add(*_key_pos(file, item, "type"), f"label type {shown(label_type)} is not in the vocabulary",
-                      f"did you mean '{close}'? see docs/LABELS.md" if close else "see docs/LABELS.md for the types")
-            ok = False
-        issuer = self._text(file, item, "issuer", required=True)
-        ok &= bool(issuer)
-        jurisdiction = item.get("jurisdiction")
-        if not isinstance(jurisdiction, str) or jurisdiction not in JURISDICTIONS:
-            self._add(*_key_pos(file, item, "jurisdiction"), f"jurisdiction {shown(jurisdiction)} is not an ISO 3166 code, EU, UN or INT",
-                      "use two capital letters, e.g. 'RU', 'GB', 'EU'")
-            ok = False
-        since = self._date(file, item, "since", required=True)
-        until = self._date(file, item, "until", required=False)
-        ok &= since is not None
-        if since and until and until[: len(since)] < since[: len(until)]:
-            self._add(*_key_pos(file, item, "until"), f"until {until} is before since {since}", "swap the dates or fix the typo")
-            ok = False
-        sources = self._urls(file, item, "sources")
-        if not sources:
-            if "sources" not in item:
-                self._add(*pos, "label has no source", "add `sources: [https://...]`: a public URL from the issuer or a report of it")
-            ok = False
-        weak = self.quality.only_weak(sources)
-        if weak:
-            # Rule 4 (issue 12): aggregators and content farms copy a decision; they are not where it is recorded.
-            self._add(*_key_pos(file, item, "sources"), "every source of this label is a weak source: " + ", ".join(weak),
-                      "cite the issuer (official journal, register, regulator) or a reputable report of the decision; "
-                      "see server/masthead/data/source_quality.yaml")
-            ok = False
-        until_sources = self._urls(file, item, "until_sources")
-        if until and not until_sources:
-            # Rule 3: an ended designation says where its end is documented.
-            self._add(*_key_pos(file, item, "until"), f"the label ended on {until} but has no `until_sources`",
-                      "add `until_sources: [https://...]`: where the lifting, expiry or removal is documented",
-                      severity="error" if curated else "warning")
-            ok &= not curated
-        checked = self._date(file, item, "checked", required=False)
-        if checked and checked > self.today:
-            self._add(*_key_pos(file, item, "checked", value=True), f"`checked` {checked} is in the future",
-                      "write the day you confirmed the label against its sources")
-            ok = False
-        if not ok:
-            return None
-        return Label(
-            type=label_type, issuer=issuer, jurisdiction=jurisdiction, since=since, until=until,
-            instrument=self._text(file, item, "instrument"), sources=sources, note=self._text(file, item, "note"),
-            in_response_to=self._text(file, item, "in_response_to"), retrieved=self._date(file, item, "retrieved", required=False),
-            list=self._text(file, item, "list"), checked=checked, until_sources=until_sources,
-        )
 
     def _add(self, file: str, line: int, column: int, message: str, hint: str = "", severity: str = "error") -> None:
         if len(message) > MAX_MESSAGE:  # a value quoted in a message never makes it unbounded

@@ -10,7 +10,8 @@ from typing import Any, Iterable
 from .. import urls
 from .vocabulary import LABEL_TYPES
 
-__all__ = ["Problem", "SourcesError", "Label", "OwnerLink", "Owner", "Outlet", "Match", "Registry", "parse_partial_date", "DATE_RE"]
+__all__ = ["Problem", "SourcesError", "Label", "OwnerLink", "FundingLink", "FundingEvent", "Owner", "Outlet", "Match", "Registry",
+           "parse_partial_date", "DATE_RE"]
 
 DATE_RE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 
@@ -45,7 +46,7 @@ class Label:
     type: str
     issuer: str
     jurisdiction: str
-    since: str
+    since: str | None  # a designation's start by its issuer; an assessment's only when the assessor dates a change
     until: str | None
     instrument: str | None
     sources: tuple[str, ...]
@@ -56,18 +57,39 @@ class Label:
     checked: str | None = None  # when a curator last confirmed the label against its sources
     until_sources: tuple[str, ...] = ()  # where the end of an ended designation is documented
     inherited_from: str | None = None  # the parent outlet a section or subdomain took this label from
+    as_of: str | None = None  # an assessment's edition or date (issue 24): a rating, not an event with a start
 
     @property
     def kind(self) -> str:
         return LABEL_TYPES[self.type].kind
 
     @property
+    def date_kind(self) -> str:
+        """'as_of' (an assessment, shown "as of 2025 edition") or 'since' (a designation, "since 2 Mar 2022")."""
+        return LABEL_TYPES[self.type].dated_by
+
+    def period(self) -> str:
+        """When the label holds, in ISO dates: 'as of 2023-08', 'since 2022-03-02', '2020-08-06 to 2023-04-21'."""
+        parts = []
+        if self.since and self.until:
+            parts.append(f"{self.since} to {self.until}")
+        elif self.until:
+            parts.append(f"until {self.until}")
+        elif self.since:
+            parts.append(f"since {self.since}")
+        if self.as_of:
+            parts.append(f"as of {self.as_of}")
+        return ", ".join(parts)
+
+    @property
     def title(self) -> str:
         return LABEL_TYPES[self.type].title
 
     def status(self, as_of: str) -> str:
-        """'active', 'historical' (lifted or expired by as_of) or 'future' (not yet in force)."""
-        if self.since and as_of[: len(self.since)] < self.since:
+        """'active', 'historical' (lifted or expired by as_of) or 'future' (not yet in force). An assessment without a
+        dated change holds from the edition it rests on: asked about an earlier day, it did not exist yet."""
+        start = self.since or self.as_of
+        if start and as_of[: len(start)] < start:
             return "future"
         if self.until and as_of[: len(self.until)] >= self.until:
             return "historical"
@@ -82,6 +104,8 @@ class Label:
             "jurisdiction": self.jurisdiction,
             "since": self.since,
             "until": self.until,
+            "as_of": self.as_of,
+            "date_kind": self.date_kind,
             "instrument": self.instrument,
             "sources": list(self.sources),
             "note": self.note,
@@ -109,6 +133,40 @@ class OwnerLink:
 
 
 @dataclass(frozen=True)
+class FundingEvent:
+    """A dated change in a funding relation: a grant ended, a court order, a service closed (issue 24)."""
+
+    date: str
+    note: str
+    sources: tuple[str, ...]
+
+    def to_dict(self) -> dict:
+        return {"date": self.date, "note": self.note, "sources": list(self.sources)}
+
+
+@dataclass(frozen=True)
+class FundingLink:
+    """Who pays, apart from who owns: a grant, a licence fee, a state budget line ... (issue 24)."""
+
+    funder: str  # an owner id
+    kind: str  # one of vocabulary.FUNDING_KINDS
+    sources: tuple[str, ...]
+    share: float | None = None
+    since: str | None = None
+    until: str | None = None
+    instrument: str | None = None  # the statute or agreement the money flows under
+    note: str | None = None
+    events: tuple[FundingEvent, ...] = ()
+
+    def to_dict(self) -> dict:
+        data = {"funder": self.funder, "kind": self.kind, "share": self.share, "since": self.since, "until": self.until,
+                "instrument": self.instrument, "sources": list(self.sources), "note": self.note}
+        if self.events:
+            data["events"] = [event.to_dict() for event in self.events]
+        return data
+
+
+@dataclass(frozen=True)
 class Owner:
     id: str
     name: str
@@ -117,6 +175,7 @@ class Owner:
     owned_by: tuple[OwnerLink, ...] = ()
     sources: tuple[str, ...] = ()
     note: str | None = None
+    funded_by: tuple[FundingLink, ...] = ()
 
     def to_dict(self) -> dict:
         return {
@@ -125,6 +184,7 @@ class Owner:
             "kind": self.kind,
             "country": self.country,
             "owned_by": [link.__dict__ | {"sources": list(link.sources)} for link in self.owned_by],
+            "funded_by": [link.to_dict() for link in self.funded_by],
             "sources": list(self.sources),
             "note": self.note,
         }
@@ -151,6 +211,7 @@ class Outlet:
     source_file: str = ""
     curated: bool = True
     parent: str | None = None  # the outlet a section or subdomain entry lies under and inherits from
+    funded_by: tuple[FundingLink, ...] = ()
 
     @property
     def own_labels(self) -> tuple[Label, ...]:
@@ -173,6 +234,7 @@ class Outlet:
             "owners": [link.__dict__ | {"sources": list(link.sources)} for link in self.owners],
             "funding": self.funding,
             "funding_sources": list(self.funding_sources),
+            "funded_by": [link.to_dict() for link in self.funded_by],
             "feeds": list(self.feeds),
             "labels": [label.to_dict(as_of) for label in self.labels],
             "note": self.note,
@@ -187,6 +249,7 @@ class Match:
     outlet: Outlet
     rule: str  # the domains/paths entry that matched
     rule_kind: str  # "path", "host" or "domain"
+    former: dict | None = None  # the matched host was the outlet's until a date: {until, since, note, sources}
 
 
 @dataclass
@@ -201,6 +264,7 @@ class Registry:
     etag: str = ""
     warnings: tuple[Problem, ...] = ()
     lists: tuple[dict, ...] = ()  # the provenance (`list:` block) of each included list file, with its file name
+    former_hosts: dict[str, dict] = field(default_factory=dict)  # host -> {until, ...}: domains an outlet left
     cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def cache_put(self, key, value, limit: int = 20000) -> None:
@@ -222,7 +286,7 @@ class Registry:
             outlet_id = self.hosts.get(host)
             if outlet_id:
                 kind = "host" if position == 0 else "domain"
-                return Match(self.outlets[outlet_id], host, kind)
+                return Match(self.outlets[outlet_id], host, kind, self.former_hosts.get(host))
         return None
 
     def match_url(self, url: str) -> Match | None:
@@ -258,6 +322,20 @@ class Registry:
         if len(chain) > 1:
             chain[-1]["ultimate"] = True
         return chain
+
+    def funding(self, outlet: Outlet) -> list[dict]:
+        """Who funds the outlet and each owner of its chain, apart from who owns them: one item per funding link,
+        with the node it funds (`of`) and the funder's name and kind."""
+        funded = [(outlet.id, outlet.funded_by)]
+        funded += [(node["id"], self.owners[node["id"]].funded_by) for node in self.ownership_chain(outlet)[1:]]
+        items = []
+        for of, links in funded:
+            for link in links:
+                funder = self.owners.get(link.funder)
+                items.append({"of": of, **link.to_dict(), "name": funder.name if funder else link.funder,
+                              "funder_kind": funder.kind if funder else None,
+                              "country": funder.country if funder else None})
+        return items
 
     def ultimate_owners(self, outlet: Outlet) -> list[Owner]:
         found: dict[str, Owner] = {}

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "LabelType", "LABEL_TYPES", "LABEL_KINDS", "OWNER_KINDS", "OWNER_KIND_GROUPS", "COUNTRIES", "JURISDICTIONS", "SMM_CODES",
-    "CONTROL_MODELS", "CONTROL_MODEL_TITLES", "BADGE_KINDS", "vocabulary_document",
+    "CONTROL_MODELS", "CONTROL_MODEL_TITLES", "BADGE_KINDS", "FUNDING_KINDS", "vocabulary_document",
 ]
 
 
@@ -21,12 +21,18 @@ class LabelType:
     group: str | None = None  # the control model an active label of this type puts an outlet in (control labels only)
 
     @property
+    def dated_by(self) -> str:
+        """'as_of' for an assessment (a rating in an edition of a typology: dated by the edition it rests on),
+        'since' for a designation, restriction or platform label (dated by the issuer's own decision; issue 24)."""
+        return "as_of" if self.smm_code else "since"
+
+    @property
     def badge_kind(self) -> str:
         """The label kind whose colour the badge word takes (the same word can come from several kinds)."""
         return BADGE_KINDS[self.badge]
 
     def to_dict(self) -> dict:
-        return {**self.__dict__, "badge_kind": self.badge_kind}
+        return {**self.__dict__, "badge_kind": self.badge_kind, "dated_by": self.dated_by}
 
 
 LABEL_KINDS = ("control", "designation", "restriction", "platform")
@@ -70,6 +76,12 @@ SMM_CODES = {t.smm_code: t.type for t in LABEL_TYPES.values() if t.smm_code}
 OWNER_KINDS = (
     "government", "state-agency", "state-enterprise", "public-corporation", "party", "company",
     "listed-company", "trust", "foundation", "non-profit", "cooperative", "person", "family",
+)
+
+# How money reaches an outlet or owner (`funded_by`), apart from who owns it (issue 24): a grantee such as
+# RFE/RL, Inc. is owned by its own corporation and funded by a federal grant.
+FUNDING_KINDS = (
+    "grant", "licence-fee", "state-budget", "state-subsidy", "advertising", "subscriptions", "donations", "owner", "other",
 )
 
 # The toolbar badge's words, and the kind whose colour each takes.
@@ -121,4 +133,5 @@ def vocabulary_document() -> dict:
         "badges": dict(BADGE_KINDS),
         "control_models": [{"id": cid, "title": title, "short": short} for cid, (title, short) in CONTROL_MODEL_TITLES.items()],
         "owner_kinds": dict(OWNER_KIND_GROUPS),
+        "funding_kinds": list(FUNDING_KINDS),
     }

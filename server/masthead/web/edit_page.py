@@ -24,7 +24,7 @@ bp = Blueprint("edit_page", __name__)
 # --- the /edit page ----------------------------------------------------------------------------
 
 OUTLET_TEXT_FIELDS = ("name", "homepage", "country", "owner", "ownership_note", "funding", "note")
-LABEL_TEXT_FIELDS = ("type", "issuer", "jurisdiction", "since", "until", "instrument", "note", "checked")
+LABEL_TEXT_FIELDS = ("type", "issuer", "jurisdiction", "since", "until", "as_of", "instrument", "note", "checked")
 LABEL_URL_FIELDS = ("sources", "until_sources")  # where the label and, once it ended, its end are documented
 LABEL_FORM_FIELDS = LABEL_TEXT_FIELDS + LABEL_URL_FIELDS
 # A new owner, created in the same submission as the outlet it owns (issue 15): no API call needed first.
@@ -153,7 +153,7 @@ def _imported_as_entry(outlet) -> dict:
     entry = {k: data[k] for k in ("id", "name", "homepage", "country", "languages", "note") if data.get(k)}
     entry["domains"] = list(outlet.domains)
     entry["labels"] = [
-        {k: v for k, v in label.items() if k in ("type", "issuer", "jurisdiction", "since", "until", "instrument",
+        {k: v for k, v in label.items() if k in ("type", "issuer", "jurisdiction", "since", "until", "as_of", "instrument",
                                                  "sources", "note", "in_response_to", "list", "retrieved", "checked", "until_sources") and v}
         for label in data["labels"] if not label.get("inherited_from")  # the parent's labels stay the parent's
     ]

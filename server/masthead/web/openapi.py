@@ -30,11 +30,15 @@ def _err(description: str) -> dict:
 
 _LABEL = {
     "type": "object",
-    "required": ["type", "kind", "issuer", "jurisdiction", "since", "sources"],
+    "required": ["type", "kind", "issuer", "jurisdiction", "since", "as_of", "date_kind", "sources"],
     "properties": {
         "type": {"type": "string"}, "kind": {"type": "string", "enum": ["control", "designation", "restriction", "platform"]},
         "title": {"type": "string"}, "issuer": {"type": "string"}, "jurisdiction": {"type": "string"},
-        "since": {"type": "string"}, "until": {"type": ["string", "null"]}, "instrument": {"type": ["string", "null"]},
+        "since": {"type": ["string", "null"], "description": "a designation's start; an assessment's only when its assessor dates a change"},
+        "until": {"type": ["string", "null"]},
+        "as_of": {"type": ["string", "null"], "description": "an assessment's edition or date (a typology is a rating, not an event)"},
+        "date_kind": {"type": "string", "enum": ["since", "as_of"], "description": "which date to show: 'as of 2025' or 'since 2 Mar 2022'"},
+        "instrument": {"type": ["string", "null"]},
         "sources": {"type": "array", "items": {"type": "string"}, "minItems": 1}, "note": {"type": ["string", "null"]},
         "in_response_to": {"type": ["string", "null"]},
         "status": {"type": "string", "enum": ["active", "historical", "future"]},
@@ -69,6 +73,10 @@ _CONTEXT = {
         "unwrapped_from": {"type": "array", "items": {"type": "string"}}, "as_of": {"type": "string"},
         "outlet": {"type": ["object", "null"]}, "match": {"type": ["object", "null"]},
         "ownership": {"type": "array", "items": _CHAIN_NODE}, "ultimate_owners": {"type": "array"},
+        "funding": {"type": "array", "description": "who funds the outlet and each owner of its chain (`of`), apart from who owns them",
+                    "items": {"type": "object", "required": ["of", "funder", "name", "kind", "sources"]}},
+        "former_domain": {"type": ["object", "null"], "required": ["until"],
+                          "description": "the page's host was the outlet's until `until`: its labels are the outlet's, not the host's current holder's"},
         "labels": {"type": "array", "items": _LABEL},
         "control_model": {"type": "string"},
         "related": {"type": "array", "items": _RELATED},

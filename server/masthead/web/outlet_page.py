@@ -11,7 +11,7 @@ from ..context import outlet_answer
 from ..registry.vocabulary import BADGE_KINDS, CONTROL_MODEL_TITLES, LABEL_TYPES
 from .api import outlet_or_404, query_as_of, state
 
-__all__ = ["bp", "ownership_graph", "label_timeline"]
+__all__ = ["bp", "ownership_graph", "label_timeline", "label_period"]
 
 bp = Blueprint("outlet_page", __name__)
 
@@ -36,6 +36,18 @@ def readable_date(value: str | None) -> str:
     return parts[0]
 
 
+def label_period(label: dict) -> str:
+    """When a label holds, as the popup says it (extension/lib/format.js formatPeriod): a designation "since 2 Mar
+    2022" or "6 Aug 2020 – 21 Apr 2023"; an assessment "as of 2025 edition" or "as of Mar 2024" (issue 24)."""
+    since, until = readable_date(label.get("since")), readable_date(label.get("until"))
+    parts = [f"{since} – {until}" if since and until else f"until {until}" if until else
+             (f"from {since}" if label.get("status") == "future" else f"since {since}") if since else ""]
+    as_of = label.get("as_of")
+    if as_of:
+        parts.append(f"as of {as_of} edition" if len(str(as_of)) == 4 else f"as of {readable_date(as_of)}")
+    return ", ".join(p for p in parts if p)
+
+
 def _year(value: str) -> float:
     """A partial date as a fractional year, at the start of what it names ('2022-03' -> 2022.167)."""
     parts = [int(p) for p in str(value).split("-")]
@@ -47,16 +59,25 @@ def ownership_graph(answer: dict) -> dict:
     """Boxes and arrows for the chain: the outlet at the bottom, each owner above what it owns, co-owners beside
     the owner with the largest share, the ultimate owner on top. Returns {width, height, nodes, edges}."""
     chain = answer["ownership"]
+    funders: dict[str, list[dict]] = {}
+    for item in answer.get("funding") or []:
+        funders.setdefault(item["of"], []).append(item)
     levels = []  # top first
     for depth, node in enumerate(chain):
         row = [dict(node, primary=True)] + [dict(co, kind="owner", primary=False) for co in node.get("co_owners", [])]
+        # Funders sit beside what they fund, joined by a dashed edge: paying is not owning (issue 24).
+        row += [{"id": f"funder-{depth}-{i}-{item['funder']}", "name": item["name"], "kind": item.get("funder_kind") or "",
+                 "country": item.get("country"), "primary": False, "funder": True, "funding_kind": item["kind"],
+                 "sources": item.get("sources") or []}
+                for i, item in enumerate(funders.get(node["id"], []))]
         levels.append((depth, row))
     levels.reverse()
-    nodes, positions = [], {}
+    nodes, positions, width = [], {}, GRAPH_WIDTH
     for level, (depth, row) in enumerate(levels):
         y = 12 + level * (NODE_HEIGHT + LEVEL_GAP)
         gap = 14
         total = len(row) * NODE_WIDTH + (len(row) - 1) * gap
+        width = max(width, total + 8)
         x0 = max(4, (GRAPH_WIDTH - total) / 2)
         for i, node in enumerate(row):
             x = x0 + i * (NODE_WIDTH + gap)
@@ -68,26 +89,37 @@ def ownership_graph(answer: dict) -> dict:
                 "outlet": node.get("kind") == "outlet", "ultimate": bool(node.get("ultimate")), "primary": node["primary"],
                 "facts": " · ".join(f for f in facts if f), "sources": node.get("sources") or [],
                 "share": f"{share:g}%" if isinstance(share, (int, float)) else "",
+                "funder": bool(node.get("funder")), "funding_kind": node.get("funding_kind") or "",
             })
+            if node.get("funder"):
+                nodes[-1]["facts"] = " · ".join(f for f in (f"funds by {node['funding_kind']}", nodes[-1]["facts"]) if f)
             positions.setdefault(depth, []).append(nodes[-1])
     edges = []
-    for depth in range(1, len(chain)):
+    for depth in range(len(chain)):
+        funded = positions[depth][0]
+        for funder in (n for n in positions[depth] if n["funder"]):
+            edges.append({"x1": funder["x"], "y1": funder["y"] + NODE_HEIGHT / 2, "x2": funded["x"] + NODE_WIDTH + 2,
+                          "y2": funder["y"] + NODE_HEIGHT / 2 + 2, "share": "", "funding": True, "label": funder["funding_kind"],
+                          "mx": round((funder["x"] + funded["x"] + NODE_WIDTH) / 2 - 18, 1), "my": funder["y"] + NODE_HEIGHT / 2 - 4})
+        if depth == 0:
+            continue
         below = positions[depth - 1][0]
-        for owner in positions[depth]:
+        for owner in (n for n in positions[depth] if not n["funder"]):
             edges.append({"x1": owner["cx"], "y1": owner["y"] + NODE_HEIGHT, "x2": below["cx"], "y2": below["y"],
-                          "share": owner["share"], "mx": round((owner["cx"] + below["cx"]) / 2 + 6, 1),
+                          "share": owner["share"], "funding": False, "label": owner["share"],
+                          "mx": round((owner["cx"] + below["cx"]) / 2 + 6, 1),
                           "my": round((owner["y"] + NODE_HEIGHT + below["y"]) / 2 + 4, 1)})
     height = 12 + len(levels) * (NODE_HEIGHT + LEVEL_GAP) - LEVEL_GAP + 12
-    return {"width": GRAPH_WIDTH, "height": height, "nodes": nodes, "edges": edges, "node_width": NODE_WIDTH,
+    return {"width": width, "height": height, "nodes": nodes, "edges": edges, "node_width": NODE_WIDTH,
             "node_height": NODE_HEIGHT}
 
 
 def label_timeline(labels: list[dict], as_of: str) -> dict:
     """One row per issuer, one bar per label from `since` to `until` (or to the "as of" date while in force);
     ended labels end visibly. Returns {width, height, rows, ticks, as_of_x, ...}."""
-    dated = [label for label in labels if label.get("since")]
+    dated = [label for label in labels if label.get("since") or label.get("as_of")]
     now = _year(as_of)
-    start = int(min([_year(label["since"]) for label in dated] + [now - 1]))
+    start = int(min([_year(label.get("since") or label["as_of"]) for label in dated] + [now - 1]))
     end = int(now) + 1
     plot = TIMELINE_WIDTH - NAME_COLUMN - 16
 
@@ -99,6 +131,10 @@ def label_timeline(labels: list[dict], as_of: str) -> dict:
         issuer = label.get("issuer") or "Issuer not recorded"
         row = rows.setdefault(issuer, {"issuer": issuer, "jurisdiction": label.get("jurisdiction") or "", "bars": []})
         if not label.get("since"):
+            if label.get("as_of"):  # an assessment is a rating as of an edition: a mark, not a bar from a start
+                row["bars"].append({"index": index, "x": x(_year(label["as_of"])), "width": 0, "point": True, "ended": False,
+                                    "future": False, "kind": label.get("kind") or "", "title": label.get("title") or "",
+                                    "period": label_period(label)})
             continue
         begin = _year(label["since"])
         ended = label.get("status") == "historical" or bool(label.get("until") and _year(label["until"]) <= now)
@@ -106,8 +142,7 @@ def label_timeline(labels: list[dict], as_of: str) -> dict:
         row["bars"].append({
             "index": index, "x": x(begin), "width": max(3.0, round(x(min(finish, end)) - x(begin), 1)), "ended": ended,
             "future": label.get("status") == "future", "kind": label.get("kind") or "", "title": label.get("title") or "",
-            "period": (f"{readable_date(label['since'])} – {readable_date(label.get('until'))}" if label.get("until")
-                       else f"since {readable_date(label['since'])}"),
+            "period": label_period(label), "point": False,
         })
     ordered = list(rows.values())
     for number, row in enumerate(ordered):
@@ -126,12 +161,21 @@ def outlet_page(outlet_id: str):
     as_of = query_as_of()
     answer = outlet_answer(registry, outlet, as_of)
     labels = [dict(label, kind_name=KIND_NAMES.get(label["kind"], "Label"),
-                   period=" – ".join(filter(None, [readable_date(label.get("since")), readable_date(label.get("until"))])),
+                   period=label_period(label),
                    checked_text=readable_date(label.get("checked")))
               for label in answer["labels"]]
     nonce = secrets.token_urlsafe(16)
+    names = {node["id"]: (depth, node["name"]) for depth, node in enumerate(answer["ownership"])}
+    seen: dict[str, int] = {}
+    funding = []
+    for item in answer["funding"]:
+        depth = names.get(item["of"], (None, item["of"]))[0]
+        number = seen[item["of"]] = seen.get(item["of"], -1) + 1
+        funding.append(dict(item, of_name=names.get(item["of"], (0, item["of"]))[1], period=label_period(item),
+                            node_id=f"funder-{depth}-{number}-{item['funder']}" if depth is not None else None,
+                            events=[dict(e, when=readable_date(e["date"])) for e in item.get("events") or []]))
     html = render_template(
-        "outlet.html", answer=answer, outlet=answer["outlet"], labels=labels, graph=ownership_graph(answer),
+        "outlet.html", answer=answer, outlet=answer["outlet"], labels=labels, graph=ownership_graph(answer), funding=funding,
         timeline=label_timeline(labels, as_of), as_of=readable_date(as_of), nonce=nonce,
         control_model=CONTROL_MODEL_TITLES.get(answer["control_model"], (answer["control_model"],) * 2)[1],
         badge=LABEL_TYPES[answer["labels"][0]["type"]].badge if answer["labels"] and answer["labels"][0]["status"] == "active" else None,

@@ -80,6 +80,7 @@ def outlet(outlet_id: str):
     return jsonify({
         **found.to_dict(as_of),
         "ownership": registry.ownership_chain(found),
+        "funding": registry.funding(found),
         "control_model": outlet_card(registry, found, as_of)["control_model"],
     })
 
@@ -120,7 +121,9 @@ def domains():
                 "badge": card["badge"],
                 "badge_kind": BADGE_KINDS.get(card["badge"]) if card["badge"] else None,
                 # Who issued the first labels and since when: the tooltips of labels next to links.
-                "labels": [{"title": l["title"], "issuer": l["issuer"], "since": l["since"]} for l in card["labels"]][:3],
+                # An assessment is dated by its edition instead (issue 24).
+                "labels": [{"title": l["title"], "issuer": l["issuer"], "since": l["since"],
+                            **({"as_of": l["as_of"]} if l["date_kind"] == "as_of" else {})} for l in card["labels"]][:3],
             }
             for oid, o in registry.outlets.items()
             for card in [outlet_card(registry, o, as_of)]

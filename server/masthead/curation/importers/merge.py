@@ -184,12 +184,12 @@ def run_import(
                            "choose another --into (e.g. lists/NAME.yaml)")
     # Which register entries are which outlets, where the register's own website field does not settle it.
     registers = load_register_mapping(Path(mapping_file) if mapping_file else sources.parent / MAPPING_FILE)
-    parsed = spec.parse(file, info, mapping=mapping, registers=registers)
+    if snapshot and registry_module.parse_partial_date(snapshot) is None:
+        raise ImportError_(f"--snapshot {snapshot!r} is not a date (YYYY-MM-DD, YYYY-MM or YYYY)")
+    parsed = spec.parse(file, info, mapping=mapping, registers=registers, snapshot=snapshot)
     info.licence = licence or spec.licence
     if snapshot:
-        if registry_module.parse_partial_date(snapshot) is None:
-            raise ImportError_(f"--snapshot {snapshot!r} is not a date (YYYY-MM-DD, YYYY-MM or YYYY)")
-        info.snapshot, info.snapshot_basis = snapshot, "given when importing"
+        info.snapshot, info.snapshot_basis = snapshot, parsed.snapshot_basis or "given when importing"
     else:
         info.snapshot, info.snapshot_basis = parsed.snapshot or info.retrieved, parsed.snapshot_basis or "the day the list was read"
     report = ImportReport(format=fmt, list_name=name, into=into_path, rows=parsed.rows, skipped=parsed.skipped,
@@ -299,7 +299,10 @@ def run_import(
 def _covered(host: str, outlet: str, candidate: Candidate) -> dict:
     """A register entry a curated outlet takes over, with the register's own dates, so the curated label can cite it."""
     item = {"host": host, "outlet": outlet, "type": candidate.labels[0]["type"], "entry": candidate.name[:120]}
-    item["dates"] = [f"{l['since']}..{l.get('until') or ''}" for l in candidate.labels]
+    # An assessment (the matrix's typologies) has no period of its own, only the edition it is as of (issue 24).
+    dates = [f"{l['since']}..{l.get('until') or ''}" for l in candidate.labels if l.get("since")]
+    if dates:
+        item["dates"] = dates
     return item
 
 

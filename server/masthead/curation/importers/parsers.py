@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from pathlib import Path
@@ -31,10 +32,33 @@ __all__ = ["FORMATS", "parse_state_media_matrix", "parse_ru_foreign_agents", "pa
 SMM_URL = "https://github.com/ASD-at-GMF/state-media-profiles"
 SMM_ISSUER = "State Media Monitor via the Alliance for Securing Democracy's State Media Profiles"
 SMM_LICENCE = "MIT (Alliance for Securing Democracy, state-media-profiles; seed data from the State Media Monitor)"
+# The matrix carries no date of its own; the copies published in its repository do. By the SHA-256 of the file:
+# (the copy's date, the date its typologies are as of, how that is known). Read from the repository's history:
+# the typology column was seeded on 2023-08-10 (commit 4904f0d) and left unchanged by the only later change of
+# the file, 2023-08-24 (d911508, social-media columns); the repository's last commit is of 2024-02-07 (README).
+SMM_KNOWN_COPIES = {
+    "6742bd02308b8e944f28097f428282beb24e9e45e3d0c5ad635699fdd624b483": (
+        "2023-08-24", "2023-08",
+        "the copy of ASD-at-GMF/state-media-profiles commit d91150805c0dcd0262bf6d269b5ea8dc5d4a92cf (2023-08-24); "
+        "its typologies are those seeded from the State Media Monitor on 2023-08-10 (commit 4904f0d), unchanged since"),
+}
 
 
-def parse_state_media_matrix(path: Path, info: ListInfo, **_) -> Parsed:
+def matrix_date(path: Path, snapshot: str | None) -> tuple[str, str, str]:
+    """(snapshot, as_of, basis) of a copy of the matrix: a date given when importing, or a known published copy's.
+    Never the day the file was read: a typology is a rating as of an edition, not an event of that day (issue 24)."""
+    if snapshot:
+        return snapshot, snapshot, "given when importing"
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest not in SMM_KNOWN_COPIES:
+        raise ImportError_("this copy of the State Media Matrix is not one whose date is known (the file carries none); "
+                           "give the date its ratings are as of with --snapshot YYYY-MM-DD (e.g. its commit's date)")
+    return SMM_KNOWN_COPIES[digest]
+
+
+def parse_state_media_matrix(path: Path, info: ListInfo, snapshot: str | None = None, **_) -> Parsed:
     """State_Media_Matrix.csv: one row per media asset, typology code per SMM_CODES, country by name."""
+    copy_date, as_of, basis = matrix_date(path, snapshot)
     rows = _read_csv(path)
     skipped: Counter = Counter()
     found: dict[str, Candidate] = {}
@@ -65,16 +89,15 @@ def parse_state_media_matrix(path: Path, info: ListInfo, **_) -> Parsed:
             homepage=(row.get("URL") or "").strip() if (row.get("URL") or "").strip().startswith("http") else f"https://{host}/",
             labels=[{
                 "type": SMM_CODES[code], "issuer": info.issuer, "jurisdiction": "INT",
-                # The matrix carries no dates: the label holds as of the day the list was read.
-                "since": info.retrieved,
+                # A rating as of the copy's date; the matrix never says since when it held.
+                "as_of": as_of,
                 "instrument": f"State Media Matrix typology {code}",
                 "sources": [info.url], "list": info.name, "retrieved": info.retrieved,
             }],
             note=note, row=number,
             ownership_note="The State Media Matrix names the media company (see the note), not its owners.",
         )
-    return Parsed(list(found.values()), len(rows), skipped,
-                  snapshot_basis="the matrix carries no date: the day this copy was read")
+    return Parsed(list(found.values()), len(rows), skipped, snapshot=copy_date, snapshot_basis=basis)
 
 
 # --- OpenSources -------------------------------------------------------------------------------
