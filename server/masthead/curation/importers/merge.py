@@ -28,7 +28,7 @@ from ... import registry as registry_module
 from ...untrusted import shown, surrogate_at
 from ..curator import Curator
 from ..errors import EditError, Invalid
-from ..files import atomic_write, file_etag
+from ..files import atomic_write
 from ..yamldoc import Style, YamlDoc, _yaml, to_plain
 from .model import Candidate, Format, ImportError_, ListInfo, MAX_DOWNLOAD
 from .guess import slug
@@ -276,23 +276,15 @@ def run_import(
         into_path.parent.mkdir(parents=True, exist_ok=True)
         if new_text != old_text:
             atomic_write(into_path, new_text.encode("utf-8"), mode=0o644)
-        if new_sources_text != sources_text:
-            mode = sources.stat().st_mode & 0o7777
-            # Logged first, as pending, like every curator edit: a kill before the rename is voided at the next start.
-            change = curator.changelog.append(
-                who=who, summary=f"Include {rel} (masthead import {fmt})",
-                diff="".join(difflib.unified_diff(sources_text.splitlines(keepends=True), new_sources_text.splitlines(keepends=True),
-                                                  fromfile=f"a/{sources.name}", tofile=f"b/{sources.name}")),
-                before=file_etag(sources_text.encode("utf-8")), after=file_etag(new_sources_text.encode("utf-8")),
-                file=str(sources), pending=True,
-            )
-            try:
-                atomic_write(sources, new_sources_text.encode("utf-8"), mode=mode)
-            except BaseException:
-                curator.settle()
-                raise
-            curator.changelog.confirm(change["id"])
         report.written = True
+    if report.include_added:
+        # sources.yaml changes like any other edit, through the curator: locked, validated, logged, undoable. The list
+        # file is written first, so a kill in between leaves a list that the next import includes.
+        def include(doc: YamlDoc) -> None:
+            if rel not in _includes(doc):
+                doc.set_top("include", _includes(doc) + [rel])
+
+        curator.edit(include, who=who, summary=f"Include {rel} (masthead import {fmt})")
     return report
 
 
