@@ -131,3 +131,13 @@ def test_web_hands_no_callable_down(relative):
                 if isinstance(arg, ast.Lambda) or (isinstance(arg, ast.Name) and arg.id in local_functions - values):
                     wrong.append(f"line {node.lineno}: {ast.unparse(node)[:80]}")
     assert not wrong, f"{relative} hands a callable to a lower layer: " + "; ".join(sorted(set(wrong)))
+
+
+@pytest.mark.parametrize("relative", list(modules()), ids=str)
+def test_no_private_name_is_imported_from_another_module(relative):
+    """A leading underscore means "this module's own": what another module needs is made public (issue 21)."""
+    tree = ast.parse((PACKAGE / relative.with_suffix(".py")).read_text(encoding="utf-8"))
+    private = [f"line {node.lineno}: {alias.name}" for node in ast.walk(tree)
+               if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("masthead"))
+               for alias in node.names if alias.name.startswith("_") and not alias.name.startswith("__")]
+    assert not private, f"{relative} imports private names: " + "; ".join(private)

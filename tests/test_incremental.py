@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from layout import layout
 
-from masthead.curation.yamldoc import _yaml, guess_style
+from masthead.curation.yamldoc import yaml_for, guess_style
 from masthead.registry import kept, loader
 from masthead.registry.incremental import update_tree
 from masthead.registry.yamlfile import parse_yaml
@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _doc_parser(text: str):
-    return _yaml(guess_style(text), 4096).load(text)
+    return yaml_for(guess_style(text), 4096).load(text)
 
 
 PARSERS = {"loader": parse_yaml, "editor": _doc_parser}

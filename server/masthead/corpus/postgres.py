@@ -33,7 +33,7 @@ from .dedup import decide
 from .feedstate import FeedStateStore
 from .text import SKETCH_KEYS, authors_json as _authors_json, content_hash, sketch
 from .text import vocabulary as _vocabulary
-from .postgres_rows import STAGE_ROWS, _Staged, _day, _day_bounds, _dicts, check_storable as _check_storable, sign_bits
+from .postgres_rows import STAGE_ROWS, Staged, day_of, day_bounds, dicts, check_storable as _check_storable, sign_bits
 from .postgres_schema import LANGUAGE_CONFIGS, MIGRATIONS, SCHEMA_VERSION, WRITE_LOCK, configure, migrate as _migrate, search_config
 
 __all__ = ["PostgresCorpus", "MIGRATIONS", "SCHEMA_VERSION", "LANGUAGE_CONFIGS", "search_config"]
@@ -146,7 +146,7 @@ class PostgresCorpus(FeedStateStore, Corpus):
         except BaseException:
             self.pool.putconn(conn)
             raise
-        self._local.tx = {"conn": conn, "df": Counter(), "added": 0, "urls": 0, "configs": set(), "staged": _Staged()}
+        self._local.tx = {"conn": conn, "df": Counter(), "added": 0, "urls": 0, "configs": set(), "staged": Staged()}
 
     @_guarded
     def commit(self) -> None:
@@ -470,11 +470,11 @@ class PostgresCorpus(FeedStateStore, Corpus):
         if not ids:
             return []
         with self._conn() as conn:
-            rows = _dicts(conn.execute(
+            rows = dicts(conn.execute(
                 "SELECT id, url, title, published, language, registered_domain, outlet_id, site_name, left(text, %s) AS text "
                 "FROM articles WHERE id = ANY(%s)", (int(text_chars), list(ids))))
         for row in rows:
-            row["day"] = _day(row["published"])
+            row["day"] = day_of(row["published"])
         return rows
 
     # --- what time-window ranking reads (issue 16): candidates within days, embedding vectors ---
@@ -486,7 +486,7 @@ class PostgresCorpus(FeedStateStore, Corpus):
         has no idf, so a rare shared word counts no more than a common one (see docs/SCALING.md)."""
         if not words:
             return []
-        first, last = _day_bounds(first_day, last_day)
+        first, last = day_bounds(first_day, last_day)
         with self._conn() as conn:
             configs = self._configs_in_use(conn)
             # Any of the words, as each configuration in use stems them: one OR over the distinct lexemes. (An OR
@@ -516,13 +516,13 @@ class PostgresCorpus(FeedStateStore, Corpus):
     def missing_vectors(self, limit: int, after_id: int = 0) -> list[dict]:
         """Articles without a vector (id, title, the start of the text), by id, after `after_id`."""
         with self._conn() as conn:
-            return _dicts(conn.execute("SELECT id, title, left(text, 2000) AS text FROM articles WHERE id > %s "
+            return dicts(conn.execute("SELECT id, title, left(text, 2000) AS text FROM articles WHERE id > %s "
                                        "AND embedding IS NULL ORDER BY id LIMIT %s", (after_id, int(limit))))
 
     @_guarded
     def window_vectors(self, first_day: int, last_day: int) -> tuple[list[int], bytes]:
         """The ids of every article with a vector published between two day numbers, and their vectors end to end."""
-        first, last = _day_bounds(first_day, last_day)
+        first, last = day_bounds(first_day, last_day)
         with self._conn() as conn:
             rows = conn.execute(
                 "SELECT id, embedding FROM articles WHERE published >= %s AND published < %s AND embedding IS NOT NULL",
@@ -535,7 +535,7 @@ class PostgresCorpus(FeedStateStore, Corpus):
         signs differ least from the query's (reading the day index, which carries them) and sends their vectors."""
         from .. import embed
 
-        query, (first, last) = embed.pack(vector), _day_bounds(first_day, last_day)
+        query, (first, last) = embed.pack(vector), day_bounds(first_day, last_day)
         with self._conn() as conn:
             rows = conn.execute(
                 "WITH near AS (SELECT id FROM articles WHERE published >= %s AND published < %s AND signs IS NOT NULL "
@@ -565,7 +565,7 @@ class PostgresCorpus(FeedStateStore, Corpus):
             sql, params = self._tsquery(conn, words)
             # Weights {D, C, B, A}: a title (A) match counts 3x a text (B) match, as bm25(3.0, 1.0) does in SQLite;
             # normalisation 1 divides by 1 + log(length), so long texts do not win by repetition alone.
-            return _dicts(conn.execute(
+            return dicts(conn.execute(
                 "WITH q AS (SELECT " + sql + " AS q), "
                 "hits AS (SELECT a.id, ts_rank_cd('{0.1, 0.1, 0.333, 1.0}', a.document, q.q, 1) AS score FROM articles a, q "
                 "  WHERE a.document @@ q.q ORDER BY score DESC, a.id LIMIT %s OFFSET %s) "

@@ -14,7 +14,7 @@ __all__ = ["STAGE_ROWS", "check_storable", "sign_bits"]  # and the private helpe
 STAGE_ROWS = 1000  # new articles held in memory before one COPY writes them (inside the open transaction)
 
 
-class _Staged:
+class Staged:
     """New articles of the open write transaction not yet sent: written by COPY, a few hundred at a time.
 
     Row by row, each INSERT waits for the server to build its search document; COPY sends them in one stream.
@@ -119,7 +119,7 @@ def sign_bits(packed: bytes) -> str:
     return "".join("1" if b < 128 else "0" for b in packed)
 
 
-def _day(published: str | None) -> int | None:
+def day_of(published: str | None) -> int | None:
     """'2026-02-26' or '2026-02-26T10:00:00Z' -> date.toordinal(); None when absent or unreadable."""
     try:
         return dt.date.fromisoformat(str(published)[:10]).toordinal() if published else None
@@ -127,12 +127,12 @@ def _day(published: str | None) -> int | None:
         return None
 
 
-def _day_bounds(first_day: int, last_day: int) -> tuple[str, str]:
+def day_bounds(first_day: int, last_day: int) -> tuple[str, str]:
     """Day numbers -> [first, day after last) as ISO strings, which `published` values sort between."""
     first_day, last_day = max(1, int(first_day)), min(dt.date.max.toordinal() - 1, int(last_day))
     return dt.date.fromordinal(first_day).isoformat(), dt.date.fromordinal(last_day + 1).isoformat()
 
 
-def _dicts(cursor) -> list[dict]:
+def dicts(cursor) -> list[dict]:
     names = [d.name for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]

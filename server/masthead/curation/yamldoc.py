@@ -168,7 +168,7 @@ def guess_style(text: str) -> Style:
     return Style(mapping=mapping, sequence=offset + 2, offset=offset, flow_lists=flow > block)
 
 
-def _yaml(style: Style, width: int) -> YAML:
+def yaml_for(style: Style, width: int) -> YAML:
     yaml = YAML(typ="rt")
     yaml.Constructor = _EditConstructor
     yaml.Composer = GuardedComposer  # the loader's depth and alias limits (issue 13)
@@ -231,7 +231,7 @@ class YamlDoc:
 
     def _parse(self) -> CommentedMap:
         try:
-            data = _yaml(self.style, 4096).load(self.text)
+            data = yaml_for(self.style, 4096).load(self.text)
         except (YAMLError, ValueError) as exc:
             raise Invalid(f"{self.name} does not parse as YAML: {exc}".splitlines()[0]) from None
         if data is None:
@@ -251,7 +251,7 @@ class YamlDoc:
         old, old_data, plain, width = self._lines, self._data, self._plain, self._width
         self.set_text(text, parse=False, style=self.style, lines=new)
         if old_data is not None and plain and not needs_whole_parse(text):
-            self._data = update_tree(old_data, old, new, _yaml(self.style, 4096).load)
+            self._data = update_tree(old_data, old, new, yaml_for(self.style, 4096).load)
             if self._data is not None:
                 self._plain, self._width = True, width
                 return
@@ -318,14 +318,14 @@ class YamlDoc:
         wrapper = CommentedMap()
         wrapper[section] = CommentedSeq([node])
         buffer = io.StringIO()
-        _yaml(self.style, width).dump(wrapper, buffer)
+        yaml_for(self.style, width).dump(wrapper, buffer)
         return _strip_filler(buffer.getvalue().splitlines(keepends=True)[1:])
 
     def _emit_key(self, key: str, value: Any, width: int) -> list[str]:
         wrapper = CommentedMap()
         wrapper[key] = value
         buffer = io.StringIO()
-        _yaml(self.style, width).dump(wrapper, buffer)
+        yaml_for(self.style, width).dump(wrapper, buffer)
         return _strip_filler(buffer.getvalue().splitlines(keepends=True))
 
     def _best_width(self, emit: Callable[[int], list[str]], original: list[str]) -> tuple[int, list[str]]:
@@ -378,7 +378,7 @@ class YamlDoc:
         self.set_text("".join(new), parse=False, style=self.style, lines=new)
         self.touched = (start, start + len(new_lines))
         if old_data is not None and plain:
-            self._data = update_tree(old_data, old, new, _yaml(self.style, 4096).load, changed)
+            self._data = update_tree(old_data, old, new, yaml_for(self.style, 4096).load, changed)
             if self._data is not None:
                 self._plain = True
                 self._width = width  # the file's folding width does not change with one entry

@@ -9,7 +9,7 @@ from pathlib import Path
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from ..untrusted import shown
-from .fields import _closest, _item_pos, _key_pos
+from .fields import closest, item_pos, key_pos
 from .model import FundingEvent, FundingLink, Label, OwnerLink
 from .vocabulary import FUNDING_KINDS, JURISDICTIONS, LABEL_TYPES
 
@@ -54,11 +54,11 @@ class ClaimReader:
         if value is None:
             return ()
         if not isinstance(value, CommentedSeq):
-            self._add(*_key_pos(file, node, key), f"`{key}` must be a list", "write '- owner: <id>' entries")
+            self._add(*key_pos(file, node, key), f"`{key}` must be a list", "write '- owner: <id>' entries")
             return ()
         links = []
         for i, item in enumerate(value):
-            pos = _item_pos(file, node, key, value, i)
+            pos = item_pos(file, node, key, value, i)
             if isinstance(item, str):
                 item = CommentedMap(owner=item)
                 item.lc.line, item.lc.col = pos[1] - 1, pos[2] - 1
@@ -76,7 +76,7 @@ class ClaimReader:
     def _share(self, file: str, item: CommentedMap) -> float | None:
         share = item.get("share")
         if share is not None and (not isinstance(share, (int, float)) or isinstance(share, bool) or not 0 < share <= 100):
-            self._add(*_key_pos(file, item, "share"), f"share {shown(share)} is not a percentage", "a number above 0 and at most 100")
+            self._add(*key_pos(file, item, "share"), f"share {shown(share)} is not a percentage", "a number above 0 and at most 100")
             return None
         return share
 
@@ -86,19 +86,19 @@ class ClaimReader:
         if value is None:
             return ()
         if not isinstance(value, CommentedSeq):
-            self._add(*_key_pos(file, node, "funded_by"), "`funded_by` must be a list", "write '- funder: <owner id>' entries")
+            self._add(*key_pos(file, node, "funded_by"), "`funded_by` must be a list", "write '- funder: <owner id>' entries")
             return ()
         links = []
         for i, item in enumerate(value):
-            pos = _item_pos(file, node, "funded_by", value, i)
+            pos = item_pos(file, node, "funded_by", value, i)
             if not isinstance(item, CommentedMap) or not isinstance(item.get("funder"), str):
                 self._add(*pos, "each `funded_by` entry needs `funder: <owner id>`", "e.g. '- funder: usagm'")
                 continue
             self._unknown_keys(file, item, FUNDING_KEYS, "funding link")
             kind = item.get("kind")
             if kind not in FUNDING_KINDS:
-                close = _closest(str(kind), FUNDING_KINDS)
-                self._add(*_key_pos(file, item, "kind"), f"funding kind {shown(kind)} is not in the vocabulary",
+                close = closest(str(kind), FUNDING_KINDS)
+                self._add(*key_pos(file, item, "kind"), f"funding kind {shown(kind)} is not in the vocabulary",
                           f"did you mean '{close}'?" if close else "one of: " + ", ".join(FUNDING_KINDS))
                 continue
             sources = self._urls(file, item, "sources")
@@ -118,11 +118,11 @@ class ClaimReader:
         if value is None:
             return ()
         if not isinstance(value, CommentedSeq):
-            self._add(*_key_pos(file, node, "events"), "`events` must be a list", "write '- date: ...' entries with note and sources")
+            self._add(*key_pos(file, node, "events"), "`events` must be a list", "write '- date: ...' entries with note and sources")
             return ()
         events = []
         for i, item in enumerate(value):
-            pos = _item_pos(file, node, "events", value, i)
+            pos = item_pos(file, node, "events", value, i)
             if not isinstance(item, CommentedMap):
                 self._add(*pos, "an event must be a mapping with date, note and sources")
                 continue
@@ -138,7 +138,7 @@ class ClaimReader:
 
     def _order(self, file: str, item: CommentedMap, since: str | None, until: str | None) -> bool:
         if since and until and until[: len(since)] < since[: len(until)]:
-            self._add(*_key_pos(file, item, "until"), f"until {until} is before since {since}", "swap the dates or fix the typo")
+            self._add(*key_pos(file, item, "until"), f"until {until} is before since {since}", "swap the dates or fix the typo")
             return False
         return True
 
@@ -149,11 +149,11 @@ class ClaimReader:
         if value is None:
             return [], []
         if not isinstance(value, CommentedSeq):
-            self._add(*_key_pos(file, node, "domains"), "`domains` must be a list", "write one '- example.com' per line")
+            self._add(*key_pos(file, node, "domains"), "`domains` must be a list", "write one '- example.com' per line")
             return [], []
         domains, mirrors = [], []
         for i, item in enumerate(value):
-            pos = _item_pos(file, node, "domains", value, i)
+            pos = item_pos(file, node, "domains", value, i)
             info: dict = {}
             if isinstance(item, CommentedMap):
                 self._unknown_keys(file, item, DOMAIN_KEYS, "domain")
@@ -190,11 +190,11 @@ class ClaimReader:
         if value is None:
             return []
         if not isinstance(value, CommentedSeq):
-            self._add(*_key_pos(file, node, "labels"), "`labels` must be a list", "start each label with '- type: ...'")
+            self._add(*key_pos(file, node, "labels"), "`labels` must be a list", "start each label with '- type: ...'")
             return []
         labels = []
         for i, item in enumerate(value):
-            pos = _item_pos(file, node, "labels", value, i)
+            pos = item_pos(file, node, "labels", value, i)
             if not isinstance(item, CommentedMap):
                 self._add(*pos, "a label must be a mapping with type, issuer, jurisdiction, since and sources", "see docs/LABELS.md")
                 continue
@@ -209,15 +209,15 @@ class ClaimReader:
         ok = True
         label_type = item.get("type")
         if not isinstance(label_type, str) or label_type not in LABEL_TYPES:
-            close = _closest(str(label_type), LABEL_TYPES)
-            self._add(*_key_pos(file, item, "type"), f"label type {shown(label_type)} is not in the vocabulary",
+            close = closest(str(label_type), LABEL_TYPES)
+            self._add(*key_pos(file, item, "type"), f"label type {shown(label_type)} is not in the vocabulary",
                       f"did you mean '{close}'? see docs/LABELS.md" if close else "see docs/LABELS.md for the types")
             ok = False
         issuer = self._text(file, item, "issuer", required=True)
         ok &= bool(issuer)
         jurisdiction = item.get("jurisdiction")
         if not isinstance(jurisdiction, str) or jurisdiction not in JURISDICTIONS:
-            self._add(*_key_pos(file, item, "jurisdiction"), f"jurisdiction {shown(jurisdiction)} is not an ISO 3166 code, EU, UN or INT",
+            self._add(*key_pos(file, item, "jurisdiction"), f"jurisdiction {shown(jurisdiction)} is not an ISO 3166 code, EU, UN or INT",
                       "use two capital letters, e.g. 'RU', 'GB', 'EU'")
             ok = False
         assessment = ok and LABEL_TYPES[label_type].dated_by == "as_of"
@@ -232,26 +232,26 @@ class ClaimReader:
         weak = self.quality.only_weak(sources)
         if weak:
             # Rule 4 (issue 12): aggregators and content farms copy a decision; they are not where it is recorded.
-            self._add(*_key_pos(file, item, "sources"), "every source of this label is a weak source: " + ", ".join(weak),
+            self._add(*key_pos(file, item, "sources"), "every source of this label is a weak source: " + ", ".join(weak),
                       "cite the issuer (official journal, register, regulator) or a reputable report of the decision; "
                       "see server/masthead/data/source_quality.yaml")
             ok = False
         until_sources = self._urls(file, item, "until_sources")
         if until and not until_sources:
             # Rule 3: an ended designation says where its end is documented.
-            self._add(*_key_pos(file, item, "until"), f"the label ended on {until} but has no `until_sources`",
+            self._add(*key_pos(file, item, "until"), f"the label ended on {until} but has no `until_sources`",
                       "add `until_sources: [https://...]`: where the lifting, expiry or removal is documented",
                       severity="error" if curated else "warning")
             ok &= not curated
         checked = self._date(file, item, "checked", required=False)
         if checked and checked > self.today:
-            self._add(*_key_pos(file, item, "checked", value=True), f"`checked` {checked} is in the future",
+            self._add(*key_pos(file, item, "checked", value=True), f"`checked` {checked} is in the future",
                       "write the day you confirmed the label against its sources")
             ok = False
         if curated and ok and not checked and label_key(outlet_id, label_type, as_of or since) not in unchecked_backlog():
             # Every claim says when someone last confirmed it (issue 24); only the listed backlog may lack it.
             # `masthead validate` refuses it; an edit through the server is saved with a warning beside the field.
-            self._add(*_key_pos(file, item, "type"), "label has no `checked` date",
+            self._add(*key_pos(file, item, "type"), "label has no `checked` date",
                       "confirm the label against its sources and write `checked: YYYY-MM-DD` (the day you did)",
                       severity="error" if self.require_checked else "warning")
         if not ok:
@@ -272,22 +272,22 @@ class ClaimReader:
         if not assessment:
             since = self._date(file, item, "since", required=True)
             if as_of:
-                self._add(*_key_pos(file, item, "as_of"), "`as_of` dates an assessment (a typology); this label is a designation",
+                self._add(*key_pos(file, item, "as_of"), "`as_of` dates an assessment (a typology); this label is a designation",
                           "date it by `since`, the day its issuer's decision took effect")
             return since, until, None
         since = self._date(file, item, "since", required=False)
         if as_of is None and "as_of" not in item:
-            self._add(*_key_pos(file, item, "type"), "a typology has no `as_of`",
+            self._add(*key_pos(file, item, "type"), "a typology has no `as_of`",
                       "add `as_of:` the edition or date of the assessment (YYYY, YYYY-MM or YYYY-MM-DD)")
         if as_of and as_of > self.today:
-            self._add(*_key_pos(file, item, "as_of", value=True), f"`as_of` {as_of} is in the future", "write the assessment's edition or date")
+            self._add(*key_pos(file, item, "as_of", value=True), f"`as_of` {as_of} is in the future", "write the assessment's edition or date")
             as_of = None
         if since and read_day and since == read_day:
-            self._add(*_key_pos(file, item, "since", value=True), f"`since` {since} is the day the list was read, not when the rating changed",
+            self._add(*key_pos(file, item, "since", value=True), f"`since` {since} is the day the list was read, not when the rating changed",
                       "drop `since` (the edition goes in `as_of`) unless the assessor states when the rating changed")
             since = None
         if since and as_of and as_of[: len(since)] < since[: len(as_of)]:
-            self._add(*_key_pos(file, item, "since", value=True), f"since {since} is after the assessment's as_of {as_of}",
+            self._add(*key_pos(file, item, "since", value=True), f"since {since} is after the assessment's as_of {as_of}",
                       "an assessment cannot date a change after its own edition")
             since = None
         return since, until, as_of

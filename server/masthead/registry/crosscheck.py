@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ruamel.yaml.comments import CommentedSeq
 
-from .fields import _closest, _item_pos, _key_pos
+from .fields import closest, item_pos, key_pos
 from .model import Owner, Outlet
 
 __all__ = ["CrossChecks"]
@@ -20,16 +20,16 @@ class CrossChecks:
                 links = owners[entry_id].owned_by if section == "owners" else outlets[entry_id].owners
                 for i, link in enumerate(links):
                     if link.owner not in owners:
-                        close = _closest(link.owner, owners)
+                        close = closest(link.owner, owners)
                         value = node.get(key)
-                        pos = _item_pos(file, node, key, value, i) if isinstance(value, CommentedSeq) else _key_pos(file, node, key, value=True)
+                        pos = item_pos(file, node, key, value, i) if isinstance(value, CommentedSeq) else key_pos(file, node, key, value=True)
                         self._add(*pos, f"unknown owner id '{link.owner}'",
                                   f"did you mean '{close}'?" if close else "define it under `owners:` first")
                 funders = owners[entry_id].funded_by if section == "owners" else outlets[entry_id].funded_by
                 for i, link in enumerate(funders):
                     if link.funder not in owners:
-                        close = _closest(link.funder, owners)
-                        self._add(*_item_pos(file, node, "funded_by", node.get("funded_by"), i), f"unknown funder id '{link.funder}'",
+                        close = closest(link.funder, owners)
+                        self._add(*item_pos(file, node, "funded_by", node.get("funded_by"), i), f"unknown funder id '{link.funder}'",
                                   f"did you mean '{close}'?" if close else "define the funder under `owners:` first")
 
     def _check_cycles(self, owners: dict[str, Owner]) -> None:
@@ -47,7 +47,7 @@ class CrossChecks:
                     if key not in reported:
                         reported.add(key)
                         file, node, _ = self.owner_nodes[owner_id]
-                        self._add(*_key_pos(file, node, "owned_by"), "ownership cycle: " + " -> ".join(cycle),
+                        self._add(*key_pos(file, node, "owned_by"), "ownership cycle: " + " -> ".join(cycle),
                                   "an owner cannot own itself through others; remove one `owned_by` link")
                 elif state.get(link.owner) is None:
                     visit(link.owner, path + [owner_id])
@@ -69,11 +69,11 @@ class CrossChecks:
                     if owner_of_rule and owner_of_rule != outlet.id:
                         other = outlets[owner_of_rule]
                         if other.curated and not outlet.curated:
-                            self._add(*_item_pos(file, node, key, node.get(key), i),
+                            self._add(*item_pos(file, node, key, node.get(key), i),
                                       f"imported outlet '{outlet.id}' claims '{rule}', which curated outlet '{other.id}' has; the curated one wins",
                                       severity="warning")
                         else:
-                            self._add(*_item_pos(file, node, key, node.get(key), i),
+                            self._add(*item_pos(file, node, key, node.get(key), i),
                                       f"domain '{rule}' is claimed by two outlets: '{other.id}' and '{outlet.id}'",
                                       "a domain belongs to one outlet; use `paths:` for sections under one domain")
                         continue

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from ..untrusted import shown
-from .fields import _item_pos, _key_pos
+from .fields import item_pos, key_pos
 from .model import parse_partial_date
 
 __all__ = ["FeedReader", "FEED_KEYS", "FEED_CDNS"]
@@ -31,11 +31,11 @@ class FeedReader:
         if value is None:
             return (), ()
         if not isinstance(value, (CommentedSeq, list)):
-            self._add(*_key_pos(file, node, "feeds"), "`feeds` must be a list", "e.g. `feeds: [https://example.org/rss.xml]`")
+            self._add(*key_pos(file, node, "feeds"), "`feeds` must be a list", "e.g. `feeds: [https://example.org/rss.xml]`")
             return (), ()
         urls, entries = [], []
         for i, item in enumerate(value):
-            pos = _item_pos(file, node, "feeds", value, i) if isinstance(value, CommentedSeq) else _key_pos(file, node, "feeds")
+            pos = item_pos(file, node, "feeds", value, i) if isinstance(value, CommentedSeq) else key_pos(file, node, "feeds")
             entry = self._feed_entry(file, item, pos)
             if entry is None:
                 continue
@@ -53,11 +53,11 @@ class FeedReader:
             if "checked" in item:
                 checked = str(item["checked"])
                 if parse_partial_date(checked) is None or len(checked) != 10:
-                    self._add(*_key_pos(file, item, "checked", value=True), f"feed `checked` {shown(checked)} is not a date", "write YYYY-MM-DD")
+                    self._add(*key_pos(file, item, "checked", value=True), f"feed `checked` {shown(checked)} is not a date", "write YYYY-MM-DD")
                 entry["checked"] = checked
             if "language" in item:
                 if not isinstance(item["language"], str) or not _LANG.match(item["language"]):
-                    self._add(*_key_pos(file, item, "language", value=True), f"feed language {shown(item['language'])} is not a language code", "use ISO 639-1, e.g. 'en'")
+                    self._add(*key_pos(file, item, "language", value=True), f"feed language {shown(item['language'])} is not a language code", "use ISO 639-1, e.g. 'en'")
                 entry["language"] = item["language"]
             if item.get("note"):
                 entry["note"] = str(item["note"])
@@ -77,7 +77,7 @@ class FeedReader:
             if outlet.feeds and outlet_id in self.outlet_nodes and not outlet.parent:
                 file, node, _ = self.outlet_nodes[outlet_id]
                 for url in outlet.feeds:
-                    places_of.setdefault(url, []).append((_key_pos(file, node, "feeds"), outlet_id))
+                    places_of.setdefault(url, []).append((key_pos(file, node, "feeds"), outlet_id))
         for url, places in places_of.items():
             owners = sorted({outlet for _, outlet in places})
             if len(owners) > 1:

@@ -22,10 +22,10 @@ class FieldReader:
         value = node.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
-                self._add(*_key_pos(file, node, key), f"`{key}` is missing or empty", f"add `{key}:`")
+                self._add(*key_pos(file, node, key), f"`{key}` is missing or empty", f"add `{key}:`")
             return None
         if isinstance(value, (CommentedMap, CommentedSeq)):
-            self._add(*_key_pos(file, node, key), f"`{key}` must be text", "quote the value")
+            self._add(*key_pos(file, node, key), f"`{key}` must be text", "quote the value")
             return None
         return str(value).strip()
 
@@ -36,7 +36,7 @@ class FieldReader:
         if isinstance(value, str):
             return [value]
         if not isinstance(value, CommentedSeq) or not all(isinstance(v, str) for v in value):
-            self._add(*_key_pos(file, node, key), f"`{key}` must be a list of strings", f"e.g. `{key}: [a, b]`")
+            self._add(*key_pos(file, node, key), f"`{key}` must be a list of strings", f"e.g. `{key}: [a, b]`")
             return []
         return list(value)
 
@@ -45,10 +45,10 @@ class FieldReader:
         if value is None:
             return None
         if not isinstance(value, str) or not re.match(r"^https?://[^\s/]+\.[^\s]*$", value.strip()):
-            self._add(*_key_pos(file, node, key, value=True), f"`{key}` {shown(value)} is not an http(s) URL", "write the full public URL, starting with https://")
+            self._add(*key_pos(file, node, key, value=True), f"`{key}` {shown(value)} is not an http(s) URL", "write the full public URL, starting with https://")
             return None
         if (problem := _hidden_host(value.strip())):
-            self._add(*_key_pos(file, node, key, value=True), f"`{key}` {shown(value)} {problem}", "write the plain public URL")
+            self._add(*key_pos(file, node, key, value=True), f"`{key}` {shown(value)} {problem}", "write the plain public URL")
             return None
         return value.strip()
 
@@ -58,11 +58,11 @@ class FieldReader:
             return ()
         items = [value] if isinstance(value, str) else value
         if not isinstance(items, CommentedSeq) and not isinstance(items, list):
-            self._add(*_key_pos(file, node, key), f"`{key}` must be a list of URLs", f"e.g. `{key}: [https://...]`")
+            self._add(*key_pos(file, node, key), f"`{key}` must be a list of URLs", f"e.g. `{key}: [https://...]`")
             return ()
         found = []
         for i, item in enumerate(items):
-            pos = _item_pos(file, node, key, items, i) if isinstance(items, CommentedSeq) else _key_pos(file, node, key, value=True)
+            pos = item_pos(file, node, key, items, i) if isinstance(items, CommentedSeq) else key_pos(file, node, key, value=True)
             if not isinstance(item, str) or not re.match(r"^https?://[^\s/]+\.[^\s]*$", item.strip()):
                 self._add(*pos, f"source {shown(item)} is not an http(s) URL", "cite a public web page, starting with https://")
                 continue
@@ -71,17 +71,17 @@ class FieldReader:
                 continue
             found.append(item.strip())
         if not found and not items:
-            self._add(*_key_pos(file, node, key), f"`{key}` is empty", "add at least one public URL")
+            self._add(*key_pos(file, node, key), f"`{key}` is empty", "add at least one public URL")
         return tuple(found)
 
     def _country(self, file: str, node: CommentedMap, required: bool) -> str | None:
         value = node.get("country")
         if value is None:
             if required:
-                self._add(*_key_pos(file, node, "id"), f"'{node.get('id')}' has no country", "add `country:` with an ISO 3166-1 code, e.g. 'RU'")
+                self._add(*key_pos(file, node, "id"), f"'{node.get('id')}' has no country", "add `country:` with an ISO 3166-1 code, e.g. 'RU'")
             return None
         if not isinstance(value, str) or (value not in COUNTRIES and value not in ("EU", "INT")):
-            self._add(*_key_pos(file, node, "country", value=True), f"country {shown(value)} is not an ISO 3166-1 alpha-2 code",
+            self._add(*key_pos(file, node, "country", value=True), f"country {shown(value)} is not an ISO 3166-1 alpha-2 code",
                       "use two capital letters, e.g. 'GB' for the United Kingdom")
             return None
         return value
@@ -89,22 +89,22 @@ class FieldReader:
     def _date(self, file: str, node: CommentedMap, key: str, required: bool) -> str | None:
         if key not in node or node[key] is None:
             if required:
-                self._add(*_key_pos(file, node, "type"), f"label has no `{key}` date", "add the date it took effect: YYYY-MM-DD (or YYYY-MM, YYYY)")
+                self._add(*key_pos(file, node, "type"), f"label has no `{key}` date", "add the date it took effect: YYYY-MM-DD (or YYYY-MM, YYYY)")
             return None
         parsed = parse_partial_date(node[key])
         if parsed is None:
-            self._add(*_key_pos(file, node, key, value=True), f"`{key}` {shown(node[key])} is not a valid date", "write YYYY-MM-DD, YYYY-MM or YYYY")
+            self._add(*key_pos(file, node, key, value=True), f"`{key}` {shown(node[key])} is not a valid date", "write YYYY-MM-DD, YYYY-MM or YYYY")
         return parsed
 
     def _unknown_keys(self, file: str, node: CommentedMap, allowed: set[str], what: str) -> None:
         for key in node:
             if key not in allowed:
-                close = _closest(str(key), allowed)
-                self._add(*_key_pos(file, node, key), f"unknown key '{key}' in {what}",
+                close = closest(str(key), allowed)
+                self._add(*key_pos(file, node, key), f"unknown key '{key}' in {what}",
                           f"did you mean '{close}'?" if close else "allowed: " + ", ".join(sorted(allowed)))
 
 
-def _key_pos(file: str, node: CommentedMap, key: str, value: bool = False) -> tuple[str, int, int]:
+def key_pos(file: str, node: CommentedMap, key: str, value: bool = False) -> tuple[str, int, int]:
     try:
         if key in node:
             line, col = node.lc.value(key) if value else node.lc.key(key)
@@ -114,15 +114,15 @@ def _key_pos(file: str, node: CommentedMap, key: str, value: bool = False) -> tu
     return file, node.lc.line + 1, node.lc.col + 1
 
 
-def _item_pos(file: str, parent: CommentedMap, key: str, seq: Any, index: int) -> tuple[str, int, int]:
+def item_pos(file: str, parent: CommentedMap, key: str, seq: Any, index: int) -> tuple[str, int, int]:
     try:
         line, col = seq.lc.item(index)
         return file, line + 1, col + 1
     except (AttributeError, KeyError, TypeError):
-        return _key_pos(file, parent, key)
+        return key_pos(file, parent, key)
 
 
-def _closest(word: str, choices: Iterable[str]) -> str | None:
+def closest(word: str, choices: Iterable[str]) -> str | None:
     import difflib
 
     found = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)

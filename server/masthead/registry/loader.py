@@ -17,7 +17,7 @@ from ..untrusted import shown, surrogate_at
 from .claims import ClaimReader, label_key, unchecked_backlog
 from .crosscheck import CrossChecks
 from .feedlist import FeedReader
-from .fields import FieldReader, _item_pos, _key_pos
+from .fields import FieldReader, item_pos, key_pos
 from .incremental import needs_whole_parse, update_tree
 from .kept import BUILT, KEEP_LISTS, KEPT, KEPT_LOCK, PARSED, forget_kept, remember
 from .inherit import inherit
@@ -221,9 +221,9 @@ class _Builder(FieldReader, FeedReader, ClaimReader, CrossChecks):
                     stack.append(value)
                 elif (isinstance(value, str) or isinstance(key, str)) and surrogate_at([key, value]) is not None:
                     if isinstance(node, CommentedMap):
-                        pos = _key_pos(file, node, key, value=surrogate_at(key) is None)
+                        pos = key_pos(file, node, key, value=surrogate_at(key) is None)
                     else:
-                        pos = _item_pos(file, node, "", node, key)
+                        pos = item_pos(file, node, "", node, key)
                     self._add(*pos, "this text holds a lone surrogate (a \\uD800-\\uDFFF escape without its pair), which is not a character",
                               "write the character itself, or one \\U escape for characters beyond \\uFFFF (\\U0001F600)")
                     found += 1
@@ -236,7 +236,7 @@ class _Builder(FieldReader, FeedReader, ClaimReader, CrossChecks):
             return found
         items = value if isinstance(value, CommentedSeq) else [value]
         for i, item in enumerate(items):
-            pos = _item_pos(path, data, "include", items, i)
+            pos = item_pos(path, data, "include", items, i)
             if not isinstance(item, str):
                 self._add(*pos, "an `include:` entry must be a file path", "write a path relative to this file")
                 continue
@@ -283,20 +283,20 @@ class _Builder(FieldReader, FeedReader, ClaimReader, CrossChecks):
             if items is None:
                 continue
             if not isinstance(items, CommentedSeq):
-                self._add(*_key_pos(file, data, section), f"`{section}` must be a list", "start each entry with '- id: ...'")
+                self._add(*key_pos(file, data, section), f"`{section}` must be a list", "start each entry with '- id: ...'")
                 continue
             for i, node in enumerate(items):
                 if not isinstance(node, CommentedMap):
-                    self._add(*_item_pos(file, data, section, items, i), f"each entry of `{section}` must be a mapping",
+                    self._add(*item_pos(file, data, section, items, i), f"each entry of `{section}` must be a mapping",
                               "start the entry with '- id: ...'")
                     continue
                 entry_id = node.get("id")
                 if not isinstance(entry_id, str) or not ID_RE.match(entry_id):
-                    self._add(*_key_pos(file, node, "id"), f"invalid or missing id {shown(entry_id)}",
+                    self._add(*key_pos(file, node, "id"), f"invalid or missing id {shown(entry_id)}",
                               "use lowercase letters, digits and '-', e.g. 'rossiya-segodnya'")
                     continue
                 if entry_id in store:
-                    pos = _item_pos(file, data, section, items, i)
+                    pos = item_pos(file, data, section, items, i)
                     other_file, other, other_curated = store[entry_id]
                     if curated and not other_curated:
                         # A curated entry replaces an imported one with the same id.
@@ -321,7 +321,7 @@ class _Builder(FieldReader, FeedReader, ClaimReader, CrossChecks):
         owners: dict[str, Owner] = {}
         for owner_id, (file, node, curated) in self.owner_nodes.items():
             if owner_id in self.outlet_nodes:
-                self._add(*_key_pos(file, node, "id"), f"'{owner_id}' is both an owner id and an outlet id", "ids must be unique across owners and outlets")
+                self._add(*key_pos(file, node, "id"), f"'{owner_id}' is both an owner id and an outlet id", "ids must be unique across owners and outlets")
             owners[owner_id] = self._entry(self._owner, file, node, curated)
         outlets: dict[str, Outlet] = {}
         for outlet_id, (file, node, curated) in self.outlet_nodes.items():
@@ -333,10 +333,10 @@ class _Builder(FieldReader, FeedReader, ClaimReader, CrossChecks):
         outlets, inheritances = inherit(outlets, hosts, paths)
         for record in inheritances:
             file, node, _ = self.outlet_nodes[record.outlet]
-            self._add(*_key_pos(file, node, "id"), record.message(), severity="info")
+            self._add(*key_pos(file, node, "id"), record.message(), severity="info")
         for outlet_id, (file, node) in self.ownerless.items():
             if not outlets[outlet_id].owners:
-                self._add(*_key_pos(file, node, "id"), f"outlet '{outlet_id}' has no owner",
+                self._add(*key_pos(file, node, "id"), f"outlet '{outlet_id}' has no owner",
                           "add `owner: <owner id>` with `owner_sources:`, or `ownership_note:` saying why it is not known")
         self._backlog_note(outlets)
         former = {m["domain"]: {k: m[k] for k in ("since", "until", "note", "sources") if m.get(k)}
@@ -353,7 +353,7 @@ class _Builder(FieldReader, FeedReader, ClaimReader, CrossChecks):
         if snapshot:
             year_ago = (dt.date.fromisoformat(self.today) - dt.timedelta(days=365)).isoformat()
             if snapshot < year_ago[: len(snapshot)]:
-                self._add(*_key_pos(file, block, "snapshot" if "snapshot" in block else "retrieved", value=True),
+                self._add(*key_pos(file, block, "snapshot" if "snapshot" in block else "retrieved", value=True),
                           f"the list's own date {snapshot} is more than a year old, and its labels carry no `checked` date",
                           "import a newer copy, or check its labels against the issuer's current pages", severity="warning")
 
@@ -392,7 +392,7 @@ class _Builder(FieldReader, FeedReader, ClaimReader, CrossChecks):
         name = self._text(file, node, "name", required=True)
         kind = node.get("kind")
         if kind not in OWNER_KINDS:
-            self._add(*_key_pos(file, node, "kind"), f"owner kind {shown(kind)} is not in the vocabulary",
+            self._add(*key_pos(file, node, "kind"), f"owner kind {shown(kind)} is not in the vocabulary",
                       "one of: " + ", ".join(OWNER_KINDS))
         country = self._country(file, node, required=False)
         links = self._links(file, node, "owned_by", curated)
@@ -410,22 +410,22 @@ class _Builder(FieldReader, FeedReader, ClaimReader, CrossChecks):
         languages = tuple(self._strings(file, node, "languages"))
         for i, lang in enumerate(languages):
             if not LANG_RE.match(lang):
-                self._add(*_item_pos(file, node, "languages", node["languages"], i), f"'{lang}' is not a language code", "use ISO 639-1, e.g. 'en', 'ru'")
+                self._add(*item_pos(file, node, "languages", node["languages"], i), f"'{lang}' is not a language code", "use ISO 639-1, e.g. 'en', 'ru'")
         domains, mirrors = self._domains(file, node, curated)
         paths = self._paths(file, node)
         if not domains and not paths:
-            self._add(*_key_pos(file, node, "domains"), f"outlet '{node['id']}' has no domains or paths", "list at least the outlet's main domain under `domains:`")
+            self._add(*key_pos(file, node, "domains"), f"outlet '{node['id']}' has no domains or paths", "list at least the outlet's main domain under `domains:`")
         owners: tuple[OwnerLink, ...] = ()
         if "owner" in node and "owners" in node:
-            self._add(*_key_pos(file, node, "owners"), "use either `owner:` or `owners:`, not both", "keep `owners:` when there are several")
+            self._add(*key_pos(file, node, "owners"), "use either `owner:` or `owners:`, not both", "keep `owners:` when there are several")
         if "owner" in node:
             owner = node["owner"]
             if not isinstance(owner, str):
-                self._add(*_key_pos(file, node, "owner"), "`owner` must be an owner id", "for several owners use `owners:` with `- owner: id`")
+                self._add(*key_pos(file, node, "owner"), "`owner` must be an owner id", "for several owners use `owners:` with `- owner: id`")
             else:
                 sources = self._urls(file, node, "owner_sources")
                 if curated and not sources:
-                    self._add(*_key_pos(file, node, "owner"), f"the owner link of '{node['id']}' has no source",
+                    self._add(*key_pos(file, node, "owner"), f"the owner link of '{node['id']}' has no source",
                               "add `owner_sources: [https://...]` with a public URL showing who owns the outlet")
                 owners = (OwnerLink(owner=owner, sources=sources),)
         elif "owners" in node:
@@ -448,11 +448,11 @@ class _Builder(FieldReader, FeedReader, ClaimReader, CrossChecks):
         if value is None:
             return []
         if not isinstance(value, CommentedSeq):
-            self._add(*_key_pos(file, node, "paths"), "`paths` must be a list", "write '- bbc.com/russian'")
+            self._add(*key_pos(file, node, "paths"), "`paths` must be a list", "write '- bbc.com/russian'")
             return []
         rules = []
         for i, item in enumerate(value):
-            pos = _item_pos(file, node, "paths", value, i)
+            pos = item_pos(file, node, "paths", value, i)
             if isinstance(item, CommentedMap):
                 self._unknown_keys(file, item, PATH_KEYS, "path")
                 item = item.get("path")

@@ -131,7 +131,7 @@ def ru_date(text: str) -> str | None:
         return None
 
 
-def _read_csv(path: Path) -> list[dict]:
+def read_csv(path: Path) -> list[dict]:
     raw = Path(path).read_bytes()
     try:
         text = raw.decode("utf-8-sig")

@@ -29,7 +29,7 @@ from ...untrusted import shown, surrogate_at
 from ..curator import Curator
 from ..errors import EditError, Invalid
 from ..files import atomic_write
-from ..yamldoc import Style, YamlDoc, _yaml, to_plain
+from ..yamldoc import Style, YamlDoc, yaml_for, to_plain
 from .model import Candidate, Format, ImportError_, ListInfo, MAX_DOWNLOAD
 from .guess import slug
 from .parsers import FORMATS
@@ -145,7 +145,7 @@ def _render_list(info: ListInfo, fmt: Format, entries: list[dict], covered: list
         "run the import again to refresh this file."
     )
     buffer = io.StringIO()
-    _yaml(doc.style, 110).dump(root, buffer)
+    yaml_for(doc.style, 110).dump(root, buffer)
     return buffer.getvalue()
 
 

@@ -12,7 +12,7 @@ from ... import registry as registry_module
 from ... import untrusted
 from ...registry.vocabulary import JURISDICTIONS, LABEL_TYPES, SMM_CODES
 from .guess import (
-    country_code, host_id, ru_date, slug, website_host, _read_csv,
+    country_code, host_id, ru_date, slug, website_host, read_csv,
 )
 from .model import Candidate, Format, ImportError_, ListInfo, Parsed
 from .eu_sanctions import EU_ISSUER, EU_LICENCE, EU_URL, parse_eu_sanctions
@@ -59,7 +59,7 @@ def matrix_date(path: Path, snapshot: str | None) -> tuple[str, str, str]:
 def parse_state_media_matrix(path: Path, info: ListInfo, snapshot: str | None = None, **_) -> Parsed:
     """State_Media_Matrix.csv: one row per media asset, typology code per SMM_CODES, country by name."""
     copy_date, as_of, basis = matrix_date(path, snapshot)
-    rows = _read_csv(path)
+    rows = read_csv(path)
     skipped: Counter = Counter()
     found: dict[str, Candidate] = {}
     for number, row in enumerate(rows, start=2):
@@ -180,7 +180,7 @@ def parse_mapping(items: tuple[str, ...] | list[str] | dict | None) -> dict[str,
 
 def parse_generic_csv(path: Path, info: ListInfo, mapping: dict | None = None, **_) -> Parsed:
     mapping = parse_mapping(mapping)
-    rows = _read_csv(path)
+    rows = read_csv(path)
     columns = set(rows[0]) if rows else set()
     missing = [c for c in mapping.values() if not c.startswith("=") and c not in columns]
     if rows and missing:

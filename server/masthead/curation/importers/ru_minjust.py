@@ -7,7 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 from ... import untrusted
-from .guess import _read_csv, ru_date, website_host
+from .guess import read_csv, ru_date, website_host
 from .model import ImportError_, ListInfo, Parsed
 from .registers import Collected, RegisterMapping, is_media_name, register_label
 
@@ -82,7 +82,7 @@ def _rows(path: Path) -> list[dict]:
     head = Path(path).read_bytes()[:64].lstrip(b"\xef\xbb\xbf \r\n\t")
     if head.startswith((b"[", b"{")):
         return _json_rows(path, RU_JSON_KEYS, "the foreign-agent register")
-    rows = _read_csv(path)
+    rows = read_csv(path)
     if rows and RU_COLUMNS["resource"] not in rows[0]:
         raise ImportError_(f"{path} has no column '{RU_COLUMNS['resource']}'; is it the register's CSV export?")
     return rows
