@@ -72,7 +72,7 @@ def story_page():
     nonce = secrets.token_urlsafe(16)
     html = render_template("story.html", answer=answer, entries=timeline(answer), summary=summary, first=first,
                            page_outlet=(answer["outlet"] or {}).get("name"), as_of=readable_date(answer["as_of"]),
-                           nonce=nonce, version=__version__)
+                           nonce=nonce, app_version=__version__)
     response = Response(html, mimetype="text/html")
     # Nothing runs on this page and nothing loads from elsewhere: styles by nonce, no script source at all.
     response.headers["Content-Security-Policy"] = (
