@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT / "server"))
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tests"))
 
+import common  # noqa: E402
 import requests  # noqa: E402
 
 from context_latency import _random_vectors, children, rss_mb  # noqa: E402
@@ -48,27 +49,7 @@ PICKS = 2000  # (url, title) pairs kept from the generated articles, for request
 
 def serve(db: str, sources: Path, workers: int, threads: int, wait: float = 120.0,
           server: Path = ROOT / "server") -> tuple[subprocess.Popen, str]:
-    """A real `masthead serve` (the package under `server`) on a free loopback port; waits up to `wait` s (a loaded
-    machine starts slowly)."""
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    cmd = [sys.executable, "-m", "masthead", "serve", "--port", str(port), "--sources", str(sources), "--db", db,
-           "--workers", str(workers), "--threads", str(threads)]
-    proc = subprocess.Popen(cmd, env={**os.environ, "PYTHONPATH": str(server)},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + wait
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(base + "/api/ping", timeout=5).ok:
-                return proc, base
-        except requests.RequestException:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError(f"server did not start in {wait:.0f} s")
+    return common.serve(db, sources, workers, threads, code=server, wait=wait)
 
 
 def grow(backends: dict, workdir: Path, have: int, size: int, registry, picks: list, random_vectors: bool = False) -> dict:
@@ -123,16 +104,7 @@ def latency(db: str, sources: Path, picks: list, n: int) -> dict:
     try:
         for label, params in (("stored", [{"url": url} for url, _ in sample]),
                               ("title", [{"url": f"https://unknown-{i}.example/a", "title": t} for i, (_, t) in enumerate(sample)])):
-            for p in params[:30]:
-                session.get(base + "/api/context", params=p, timeout=60)
-            times, related = [], []
-            for p in params:
-                started = time.perf_counter()
-                response = session.get(base + "/api/context", params=p, timeout=60)
-                times.append(1000 * (time.perf_counter() - started))
-                response.raise_for_status()
-                related.append(len(response.json()["related"]))
-            times.sort()
+            times, related = common.timed_contexts(session, base, params, timeout=60)
             out[label] = (statistics.median(times), times[int(0.95 * len(times)) - 1], statistics.mean(related))
         out["rss"] = [round(rss_mb(p)) for p in [proc.pid] + children(proc.pid)]
     finally:

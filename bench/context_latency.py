@@ -15,10 +15,8 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import os
 import random
 import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -26,6 +24,7 @@ import sys
 import time
 from pathlib import Path
 
+import common
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,21 +95,7 @@ def children(pid: int) -> list[int]:
 
 
 def serve(db: Path, sources: Path, workers: int, threads: int) -> tuple[subprocess.Popen, str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    cmd = [sys.executable, "-m", "masthead", "serve", "--port", str(port), "--sources", str(sources), "--db", str(db),
-           "--workers", str(workers), "--threads", str(threads)]
-    proc = subprocess.Popen(cmd, env={**os.environ, "PYTHONPATH": str(ROOT / "server"), "MASTHEAD_LOOKUP_RATE": "0"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            if requests.get(base + "/api/ping", timeout=1).ok:
-                return proc, base
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("server did not start")
+    return common.serve(db, sources, workers, threads, wait=20)
 
 
 def measure(db: Path, sources: Path, requests_n: int, workers: int, threads: int) -> dict:
@@ -127,16 +112,7 @@ def measure(db: Path, sources: Path, requests_n: int, workers: int, threads: int
             ("stored article", [{"url": url} for url, _ in picks]),
             ("unknown page + title", [{"url": f"https://unknown-{i}.example/a", "title": title} for i, (_, title) in enumerate(picks)]),
         ):
-            for p in params[:30]:  # warm the page cache and the workers' connections
-                session.get(base + "/api/context", params=p, timeout=30)
-            times, related = [], []
-            for p in params:
-                started = time.perf_counter()
-                response = session.get(base + "/api/context", params=p, timeout=30)
-                times.append(1000 * (time.perf_counter() - started))
-                response.raise_for_status()
-                related.append(len(response.json()["related"]))
-            times.sort()
+            times, related = common.timed_contexts(session, base, params, timeout=30)
             results[label] = {
                 "p50": statistics.median(times), "p95": times[int(0.95 * len(times)) - 1], "p99": times[int(0.99 * len(times)) - 1],
                 "mean_related": statistics.mean(related),

@@ -10,37 +10,21 @@ Not a test: it prints numbers for docs/RELIABILITY.md.
 from __future__ import annotations
 
 import argparse
-import os
 import signal
-import socket
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
+import common
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def serve(db: Path, code: Path, workers: int, threads: int) -> tuple[subprocess.Popen, str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    cmd = [sys.executable, "-m", "masthead", "serve", "--port", str(port), "--sources", str(ROOT / "sources.yaml"),
-           "--db", str(db), "--workers", str(workers), "--threads", str(threads)]
-    proc = subprocess.Popen(cmd, env={**os.environ, "PYTHONPATH": str(code)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if requests.get(base + "/api/ping", timeout=1).ok:
-                return proc, base
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("server did not start")
+    return common.serve(db, ROOT / "sources.yaml", workers, threads, code=code, wait=30)
 
 
 def shapes(db: Path) -> dict[str, str]:
