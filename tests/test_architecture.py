@@ -16,7 +16,7 @@ LAYERS = [
     ("base", {"__init__", "config", "urls", "untrusted", "embed", "language", "fetch"}),
     ("registry", {"registry"}),
     ("storage", {"corpus", "extract", "feeds"}),
-    ("records", {"records"}),
+    ("records", {"records", "inputs"}),
     ("ingest", {"ingest", "related"}),
     ("follow", {"follow"}),
     ("context", {"context"}),

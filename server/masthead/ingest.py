@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
-import json
 import logging
 import os
 import queue
@@ -19,7 +17,8 @@ from . import config, embed, urls
 from .corpus import AddResult, Article, Corpus, RecordError
 from .extract import extract_html
 from .feeds import looks_like_feed, parse_feed
-from .fetch import FEED_TYPES, MAX_PAGE_BYTES, PAGE_TYPES, FetchError, Fetcher
+from .fetch import FEED_TYPES, PAGE_TYPES, FetchError, Fetcher
+from .inputs import FILE_KINDS, IngestError, classify, files_in, read_html_file, read_jsonl, read_url_list, read_warc, records_of
 from .records import prepare
 
 __all__ = ["ingest", "prepare_record", "store_record", "Summary", "Writer", "fetch_record", "parse_feed", "read_jsonl",
@@ -30,15 +29,6 @@ log = logging.getLogger("masthead.ingest")
 BATCH = 5000  # records per transaction: a killed ingest loses at most this many, never consistency
 BATCH_SECONDS = 5.0
 RUN = 250  # records handed to the corpus at once (add_many), within a batch
-HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz", ".xhtml.gz")
-JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
-WARC_SUFFIXES = (".warc", ".warc.gz")
-
-
-class IngestError(ValueError):
-    """An input that cannot be read at all (missing file, unknown kind)."""
-
-
 @dataclass
 class Summary:
     counts: Counter = field(default_factory=Counter)
@@ -85,136 +75,6 @@ class Summary:
 
 def _reason_kind(reason: str) -> str:
     return reason.split(": ", 1)[0] if reason.startswith(("bad url", "HTTP", "refused")) else reason[:120]
-
-
-# --- readers: each yields (where, record dict) or (where, Exception) ------------------------------
-
-def _open(path: Path):
-    return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
-
-
-def too_large(what: str) -> RecordError:
-    return RecordError(f"too large: {what} is more than {MAX_PAGE_BYTES} bytes (decompressed); refused")
-
-
-def read_capped(stream, what: str = "the page") -> bytes:
-    """All of `stream`, or RecordError past MAX_PAGE_BYTES: a gzip bomb stops at the cap, not in memory (issue 26)."""
-    data = stream.read(MAX_PAGE_BYTES + 1)
-    if len(data) > MAX_PAGE_BYTES:
-        raise too_large(what)
-    return data
-
-
-def _lines(handle) -> Iterator[bytes | RecordError]:
-    """The lines of a JSON Lines file, each read with the cap; a longer one is skipped in pieces, never held whole."""
-    while True:
-        line = handle.readline(MAX_PAGE_BYTES + 1)
-        if not line:
-            return
-        if len(line) > MAX_PAGE_BYTES and not line.endswith(b"\n"):
-            while (rest := handle.readline(1 << 20)) and not rest.endswith(b"\n"):
-                pass
-            yield too_large("the line")
-        else:
-            yield line
-
-
-def read_jsonl(path: Path) -> Iterator[tuple[str, dict | Exception]]:
-    with _open(path) as handle:
-        for number, line in enumerate(_lines(handle), start=1):
-            where = f"{path.name}:{number}"
-            if isinstance(line, RecordError):
-                yield where, line
-            elif line.strip():
-                try:
-                    yield where, json.loads(line)
-                except ValueError as exc:
-                    yield where, RecordError(f"bad JSON: {exc}")
-
-
-def read_html_file(path: Path) -> Iterator[tuple[str, dict | Exception]]:
-    try:
-        with _open(path) as handle:
-            html = read_capped(handle)
-    except RecordError as exc:
-        yield path.name, exc
-        return
-    record = extract_html(html)
-    if record is None:
-        yield path.name, RecordError("no article text found in the page")
-    elif not record.get("url"):
-        yield path.name, RecordError("no URL in the page (it needs <link rel=canonical> or og:url)")
-    else:
-        yield path.name, record
-
-
-def _warc_responses(path: Path) -> Iterator[tuple[str, tuple[str, str, bytes] | RecordError]]:
-    """(where, (url, capture date, HTML)) for each successful HTML response in a WARC file (RecordError past the cap)."""
-    from warcio.archiveiterator import ArchiveIterator
-
-    with open(path, "rb") as handle:
-        for number, rec in enumerate(ArchiveIterator(handle), start=1):
-            if rec.rec_type != "response" or rec.http_headers is None or rec.http_headers.get_statuscode() != "200":
-                continue
-            content_type = (rec.http_headers.get_header("Content-Type") or "").split(";")[0].strip().lower()
-            if content_type not in PAGE_TYPES:
-                continue
-            url = rec.rec_headers.get_header("WARC-Target-URI")
-            try:  # content_stream() undoes the Content-Encoding: read it under the cap
-                captured = (url, rec.rec_headers.get_header("WARC-Date"), read_capped(rec.content_stream()))
-            except RecordError as exc:
-                captured = exc
-            yield f"{path.name}#{number} {url}", captured
-
-
-def read_warc(path: Path) -> Iterator[tuple[str, dict | Exception]]:
-    """Article records from a WARC file; each is identified by the address it was captured at."""
-    for where, captured in _warc_responses(path):
-        if isinstance(captured, RecordError):
-            yield where, captured
-            continue
-        url, date, html = captured
-        record = extract_html(html, url=url)
-        if record is None:
-            yield where, RecordError("no article text found in the page")
-            continue
-        record["url"], record["fetched_at"] = url, date
-        yield where, record
-
-
-def classify(item: str) -> str:
-    """'url', 'jsonl', 'html', 'warc', 'dir' or 'urls' (a text file of URLs)."""
-    if item.startswith(("http://", "https://")):
-        return "url"
-    path = Path(item)
-    if path.is_dir():
-        return "dir"
-    if not path.exists():
-        raise IngestError(f"{item}: no such file (and not an http(s) URL)")
-    name = path.name.lower()
-    for kind, suffixes in (("jsonl", JSONL_SUFFIXES), ("warc", WARC_SUFFIXES), ("html", HTML_SUFFIXES)):
-        if name.endswith(suffixes):
-            return kind
-    if name.endswith((".txt", ".urls", ".list")):
-        return "urls"
-    raise IngestError(f"{item}: unknown kind of file; use .jsonl, .html, .warc(.gz), a folder, or a .txt list of URLs")
-
-
-def _files(folder: Path) -> list[tuple[str, Path]]:
-    found = []
-    for path in sorted(folder.rglob("*")):
-        if path.is_file():
-            name = path.name.lower()
-            for kind, suffixes in (("jsonl", JSONL_SUFFIXES), ("warc", WARC_SUFFIXES), ("html", HTML_SUFFIXES)):
-                if name.endswith(suffixes):
-                    found.append((kind, path))
-                    break
-    return found
-
-
-def read_url_list(path: Path) -> list[str]:
-    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
 
 
 # --- fetching one address ---------------------------------------------------------------------------
@@ -341,7 +201,7 @@ def ingest(inputs: Iterable[str], corpus: Corpus, registry=None, *, from_sources
         if kind == "url":
             web.append(item)
         elif kind == "dir":
-            plan.extend(_files(Path(item)))
+            plan.extend(files_in(Path(item)))
         elif kind == "urls":
             web.extend(read_url_list(Path(item)))
         else:
@@ -351,10 +211,11 @@ def ingest(inputs: Iterable[str], corpus: Corpus, registry=None, *, from_sources
         if registry is None:
             raise IngestError("--from-sources needs a source list")
         feeds = [feed for outlet in registry.outlets.values() for feed in outlet.feeds]
-    expected = sum(_estimate(kind, path) for kind, path in plan) + len(web) + len(feeds)
+    counted = [FILE_KINDS[kind].count(path) for kind, path in plan]  # 0: not known up front (compressed, WARC)
+    expected = sum(counted) + len(web) + len(feeds)
     progress(0, expected)
     corpus.bulk()
-    if (expected + sum(_guess(kind, path) for kind, path in plan)) * 10 >= corpus.count():
+    if (expected + sum(_guessed(path) for (_, path), n in zip(plan, counted) if not n)) * 10 >= corpus.count():
         corpus.defer_term_stats()  # a large load relative to the corpus: recount once at the end
     with Writer(corpus, registry, summary, progress, embedding) as writer:
         for where, item, kind in _prepared(plan, registry, helpers, embedding):
@@ -372,29 +233,19 @@ UNIT_BYTES = 8 * 1024 * 1024  # and at most about this much JSON: a unit is pick
 
 
 def _units(plan: list[tuple[str, Path]]) -> Iterator[list[tuple[str, str, object]]]:
-    """Cut the inputs into small units of (where, kind, payload): raw JSON lines, HTML files, WARC responses."""
+    """Cut the inputs into small units of (where, kind, payload): lines together, a page to extract alone."""
     unit: list = []
-    size = 0  # bytes of the JSON lines in the unit
+    size = 0  # bytes of the payloads in the unit (a unit is pickled whole to its helper)
     for kind, path in plan:
+        spec = FILE_KINDS[kind]
         try:
-            if kind == "jsonl":
-                with _open(path) as handle:
-                    for number, line in enumerate(_lines(handle), start=1):
-                        if isinstance(line, RecordError):
-                            unit.append((f"{path.name}:{number}", "error", str(line)))
-                        elif line.strip():
-                            unit.append((f"{path.name}:{number}", kind, line))
-                            size += len(line)
-                        if len(unit) >= UNIT or size >= UNIT_BYTES:
-                            yield unit
-                            unit, size = [], 0
-            elif kind == "html":
-                unit.append((path.name, kind, path))
-                yield unit
-                unit, size = [], 0
-            else:
-                for where, captured in _warc_responses(path):
-                    unit.append((where, "error", str(captured)) if isinstance(captured, RecordError) else (where, kind, captured))
+            for where, payload in spec.payloads(path):
+                if isinstance(payload, RecordError):
+                    unit.append((where, "error", str(payload)))
+                else:
+                    unit.append((where, kind, payload))
+                    size += len(payload) if isinstance(payload, bytes) else 0
+                if not spec.batched or len(unit) >= UNIT or size >= UNIT_BYTES:
                     yield unit
                     unit, size = [], 0
         except (OSError, EOFError, ValueError) as exc:
@@ -444,21 +295,7 @@ def _prepare_unit(unit: list[tuple[str, str, object]], registry=None, embedding:
         try:
             if kind == "error":
                 raise RecordError(payload)
-            if kind == "jsonl":
-                try:
-                    record = json.loads(payload)
-                except ValueError as exc:
-                    raise RecordError(f"bad JSON: {exc}") from None
-            elif kind == "html":
-                record = next(read_html_file(payload))[1]
-            else:
-                url, date, html = payload
-                record = extract_html(html, url=url)
-                if record is None:
-                    raise RecordError("no article text found in the page")
-                record["url"], record["fetched_at"] = url, date
-            if isinstance(record, Exception):
-                raise record
+            record = records_of(kind, payload)
             out.append((where, prepare(record, registry, source=kind), kind))
         except RecordError as exc:
             out.append((where, exc, kind))
@@ -484,17 +321,8 @@ def _prepared(plan: list[tuple[str, Path]], registry, helpers: int, embedding: b
             yield from prepared
 
 
-def _estimate(kind: str, path: Path) -> int:
-    if kind == "jsonl" and path.suffix != ".gz":
-        with open(path, "rb") as handle:
-            return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
-    return 1 if kind == "html" else 0
-
-
-def _guess(kind: str, path: Path) -> int:
-    """Articles in a file _estimate() does not count (compressed, WARC), guessed from its size."""
-    if kind == "html" or (kind == "jsonl" and path.suffix != ".gz"):
-        return 0
+def _guessed(path: Path) -> int:
+    """Articles in a file whose records are not counted up front, guessed from its size."""
     try:
         return path.stat().st_size // 4000
     except OSError:
