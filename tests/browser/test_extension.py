@@ -121,7 +121,8 @@ def test_badge_can_be_switched_off(extension, masthead_server, tab):
 def test_domain_map_is_revalidated_with_its_etag(extension, on_proxy, tab):
     tab.goto(extension.url("options/options.html"))
     answer = tab.evaluate("chrome.runtime.sendMessage({type: 'refresh-domains'})")
-    assert answer["ok"] and answer["hosts"] == 10
+    served = json.loads(urllib.request.urlopen(f"{on_proxy.upstream}/api/domains", timeout=10).read())
+    assert answer["ok"] and answer["hosts"] == len(served["hosts"]) > 0  # every host of the test list, as served
     sent, status = on_proxy.revalidations[-1]
     assert sent and status == 304
 
