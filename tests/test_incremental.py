@@ -232,7 +232,7 @@ def test_a_file_with_anchors_is_parsed_whole_every_time(tmp_path):
                     .replace("kind: state", "kind: &kind state", 1), encoding="utf-8")
     loader.forget_kept()
     loader.load_with_problems(path)
-    assert str(path) not in kept.KEPT
+    assert str(path) not in kept.Kept.shared().trees
 
 
 def test_the_editor_follows_another_process_edits_entry_by_entry(tmp_path):
@@ -255,3 +255,18 @@ def test_the_editor_follows_another_process_edits_entry_by_entry(tmp_path):
     text = path.read_text(encoding="utf-8")
     assert "Edited by the other worker." in text and "Edited here after it." in text
     assert layout(kept_doc.data) == layout(YamlDoc(text).data)
+
+
+def test_each_owner_keeps_its_own_loads(tmp_path):
+    """A server's live list and its curator share what their loads keep; another owner of the same file does not
+    see it (no process-global caches, issue 21)."""
+    from masthead.registry import Kept, LiveSources
+
+    path = tmp_path / "sources.yaml"
+    path.write_text((ROOT / "tests" / "data" / "sources-small.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    live, other = LiveSources(path, check_interval=0), Kept()
+    assert str(path) in live.kept.trees and str(path) in live.kept.built
+    loader.load_with_problems(path, kept=other)
+    assert other.trees[str(path)][2] is not live.kept.trees[str(path)][2]  # each its own tree
+    live.kept.forget()
+    assert not live.kept.trees and str(path) in other.trees

@@ -49,7 +49,8 @@ class Edited:
 class Curator:
     """Every write to one source-list file: locked, re-read, validated, atomic, logged."""
 
-    def __init__(self, path: str | Path, changelog=None, git_commit: bool = False, publish: Callable | None = None):
+    def __init__(self, path: str | Path, changelog=None, git_commit: bool = False, publish: Callable | None = None,
+                 kept=None):
         """`publish(registry)` is called under the lock with the registry of every version this curator writes
         (a server installs it, so that the file is not loaded again)."""
         from .changelog import ChangeLog
@@ -58,6 +59,7 @@ class Curator:
         self.changelog = changelog if changelog is not None else ChangeLog.for_sources(self.path)
         self.git_commit = git_commit
         self.publish = publish
+        self.kept = kept  # what loads of the file keep between them (registry.Kept): a server shares its live list's
         # The parsed document of the file's last version we read or wrote, by that version's ETag. Parsing the
         # bundled list with comments kept takes most of a second; an unchanged file need not be parsed again.
         self._cached: tuple[str, YamlDoc] | None = None
@@ -175,7 +177,8 @@ class Curator:
         """Validate the new bytes as the file's contents, then write them atomically; publish the new registry.
 
         `before_rename` runs once the new text has validated, just before the file is written."""
-        registry, problems = registry_module.load_with_problems(self.path, contents=new_raw, lines=doc.lines)
+        registry, problems = registry_module.load_with_problems(self.path, contents=new_raw, lines=doc.lines,
+                                                                kept=self.kept)
         found = [self._problem(p, doc) for p in problems]
         errors = [p for p in found if p["severity"] == "error"]
         if errors:

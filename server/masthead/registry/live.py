@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Iterable
 
+from .kept import Kept
 from .loader import load_with_problems
 from .model import Registry, SourcesError
 
@@ -24,6 +25,7 @@ class LiveSources:
     def __init__(self, path: str | Path, check_interval: float = 1.0):
         self.path = Path(path)
         self.check_interval = check_interval
+        self.kept = Kept()  # what its loads keep between them; an editor of the same file shares it (Curator)
         self._lock = threading.Lock()
         self._checked_at = 0.0
         self._stamps: tuple = ()
@@ -60,7 +62,7 @@ class LiveSources:
         if not force and stamps == self._stamps:
             return False
         self._stamps = stamps
-        registry, problems = load_with_problems(self.path)
+        registry, problems = load_with_problems(self.path, kept=self.kept)
         errors = [p for p in problems if p.severity == "error"]
         if errors:
             self.last_error_problems = problems

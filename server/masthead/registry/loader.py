@@ -19,7 +19,7 @@ from .crosscheck import CrossChecks
 from .feedlist import FeedReader
 from .fields import FieldReader, item_pos, key_pos
 from .incremental import needs_whole_parse, update_tree
-from .kept import BUILT, KEEP_LISTS, KEPT, KEPT_LOCK, PARSED, forget_kept, remember
+from .kept import KEEP_LISTS, Kept, remember
 from .inherit import inherit
 from .model import Outlet, Owner, OwnerLink, Problem, Registry, SourcesError, parse_partial_date
 from .quality import source_quality
@@ -63,13 +63,19 @@ def check(path: str | Path, require_checked: bool = False) -> tuple[Registry, li
     return load_with_problems(Path(path), require_checked=require_checked)
 
 
+def forget_kept() -> None:
+    """Drop what loads without an owner keep (Kept.shared()): the next such load parses and builds everything."""
+    Kept.shared().forget()
+
+
 def load_with_problems(path: Path, contents: bytes | None = None, lines: list[str] | None = None,
-                       require_checked: bool = False) -> tuple[Registry, list[Problem]]:
+                       require_checked: bool = False, kept: Kept | None = None) -> tuple[Registry, list[Problem]]:
     """Load once: the registry and every problem. `contents`, when given, stands for the bytes of `path` (an edit
     checked before it is written), and `lines` for its text split into lines, when the caller has them (the
-    editor does); included files are read from disk."""
+    editor does); included files are read from disk. `kept` is what earlier loads of its owner left (Kept)."""
     path = Path(path)
-    builder = _Builder(*BUILT.get(str(path), ({}, {})), require_checked=require_checked)
+    kept = kept if kept is not None else Kept.shared()
+    builder = _Builder(kept, *kept.built.get(str(path), ({}, {})), require_checked=require_checked)
     if contents is not None:
         builder.given[str(path)] = contents
         builder.given_lines = lines
@@ -89,7 +95,7 @@ def load_with_problems(path: Path, contents: bytes | None = None, lines: list[st
         builder.collect(path, documents, curated=True)
     registry = builder.build()
     builder.keep()
-    remember(BUILT, str(path), (builder.built, builder.collected))
+    remember(kept.built, str(path), (builder.built, builder.collected))
     registry.files = tuple(files)
     registry.lists = tuple(builder.lists)
     registry.etag = digest.hexdigest()[:32]
@@ -100,11 +106,12 @@ def load_with_problems(path: Path, contents: bytes | None = None, lines: list[st
 class _Builder(FieldReader, FeedReader, ClaimReader, CrossChecks):
     """Walks the YAML nodes, recording every problem with its position, and builds the registry."""
 
-    def __init__(self, built: dict[int, tuple] | None = None, collected: dict[tuple, tuple] | None = None,
+    def __init__(self, memory: Kept, built: dict[int, tuple] | None = None, collected: dict[tuple, tuple] | None = None,
                  require_checked: bool = False) -> None:
+        self.memory = memory  # what earlier loads of the same owner kept (kept.Kept)
         self.require_checked = require_checked
         self.problems: list[Problem] = []
-        self.previous = built or {}  # the last build of the same file's entries, by node (see BUILT)
+        self.previous = built or {}  # the last build of the same file's entries, by node (see Kept.built)
         self.built: dict[int, tuple] = {}
         self.previous_collected = collected or {}
         self.collected: dict[tuple, tuple] = {}
@@ -145,17 +152,17 @@ class _Builder(FieldReader, FeedReader, ClaimReader, CrossChecks):
         if curated:
             return self._read_curated(path, raw)
         key = (str(path), hashlib.sha256(raw).digest())
-        cached = PARSED.get(key[0])
+        cached = self.memory.parsed.get(key[0])
         if cached is not None and cached[0] == key[1]:
             return cached[1]
         data = self._parse(path, raw)
         if data is not None:
-            remember(PARSED, key[0], (key[1], data), limit=KEEP_LISTS)
+            remember(self.memory.parsed, key[0], (key[1], data), limit=KEEP_LISTS)
         return data
 
     def _read_curated(self, path: Path, raw: bytes) -> CommentedMap | None:
-        with KEPT_LOCK:
-            kept = KEPT.pop(str(path), None)
+        with self.memory.lock:
+            kept = self.memory.trees.pop(str(path), None)
         lines = self.given_lines if self.given.get(str(path)) is raw else None
         if lines is None:
             try:
@@ -174,9 +181,9 @@ class _Builder(FieldReader, FeedReader, ClaimReader, CrossChecks):
 
     def keep(self) -> None:
         """Hand the curated trees back for the next load, now that the build has read them."""
-        with KEPT_LOCK:
+        with self.memory.lock:
             for path, kept in self.kept.items():
-                remember(KEPT, path, kept)
+                remember(self.memory.trees, path, kept)
 
     def _parse(self, path: Path, raw: bytes) -> CommentedMap | None:
         try:

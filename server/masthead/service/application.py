@@ -56,7 +56,8 @@ class Masthead:
         self.sources = LiveSources(settings["SOURCES"], check_interval=settings.get("SOURCES_CHECK_INTERVAL", 1.0))
         self.db = settings["DB"]
         self.tokens = TokenStore(settings)
-        self.curator = Curator(self.sources.path, git_commit=bool(settings.get("GIT_COMMIT")), publish=self.sources.install)
+        self.curator = Curator(self.sources.path, git_commit=bool(settings.get("GIT_COMMIT")), publish=self.sources.install,
+                               kept=self.sources.kept)
         self.fetch_pages = bool(settings.get("FETCH_PAGES"))
         self.store_pages = bool(settings.get("STORE_PAGES"))
         self.pages = ReaderPages(allow=settings.get("FETCH_ALLOW") or ()) if self.fetch_pages or self.store_pages else None
