@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
-    "LabelType", "LABEL_TYPES", "LABEL_KINDS", "OWNER_KINDS", "OWNER_KIND_GROUPS", "COUNTRIES", "JURISDICTIONS", "SMM_CODES",
+    "LabelType", "LABEL_TYPES", "LABEL_KINDS", "KIND_STYLES", "OWNER_KINDS", "OWNER_KIND_GROUPS", "COUNTRIES", "JURISDICTIONS", "SMM_CODES",
     "CONTROL_MODELS", "CONTROL_MODEL_TITLES", "BADGE_KINDS", "FUNDING_KINDS", "vocabulary_document",
 ]
 
@@ -36,6 +36,22 @@ class LabelType:
 
 
 LABEL_KINDS = ("control", "designation", "restriction", "platform")
+# Each kind's name and colours: the one source (scripts/make_palette.py writes them into the popup's stylesheet and
+# script, the link labels and the server's pages; tests/test_palette.py fails when a copy is out of step). `light` and
+# `dark` are the themes' text and chip colours, `*_bg` their tints; `page_dark` is a link label's background on a
+# dark page, under near-black text (WCAG AA). "neutral" is any other label.
+KIND_STYLES = {
+    "control": {"name": "State control", "short": "Control", "light": "#b45309", "light_bg": "#fff7ed",
+                "dark": "#fbbf24", "dark_bg": "#3a2a10", "page_dark": "#fcd34d"},
+    "designation": {"name": "Legal designation", "short": "Designation", "light": "#7e22ce", "light_bg": "#faf5ff",
+                    "dark": "#d8b4fe", "dark_bg": "#2e1a47", "page_dark": "#d8b4fe"},
+    "restriction": {"name": "Sanction or ban", "short": "Restriction", "light": "#b91c1c", "light_bg": "#fef2f2",
+                    "dark": "#fca5a5", "dark_bg": "#3f1515", "page_dark": "#fca5a5"},
+    "platform": {"name": "Platform label", "short": "Platform", "light": "#1d4ed8", "light_bg": "#eff6ff",
+                 "dark": "#93c5fd", "dark_bg": "#172a4d", "page_dark": "#93c5fd"},
+    "neutral": {"name": "Label", "short": "Label", "light": "#475569", "light_bg": "#f1f5f9",
+                "dark": "#cbd5e1", "dark_bg": "#1e293b", "page_dark": "#cbd5e1"},
+}
 
 # Keep in step with docs/LABELS.md (a test checks that every type is documented there).
 #

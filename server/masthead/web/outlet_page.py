@@ -8,15 +8,14 @@ import secrets
 from flask import Blueprint, Response, render_template
 
 from ..context import outlet_answer
-from ..registry.vocabulary import BADGE_KINDS, CONTROL_MODEL_TITLES, LABEL_TYPES
+from ..registry.vocabulary import BADGE_KINDS, CONTROL_MODEL_TITLES, KIND_STYLES, LABEL_TYPES
 from .api import outlet_or_404, query_as_of, state
 
 __all__ = ["bp", "ownership_graph", "label_timeline", "label_period"]
 
 bp = Blueprint("outlet_page", __name__)
 
-KIND_NAMES = {"control": "State control", "designation": "Legal designation", "restriction": "Sanction or ban",
-              "platform": "Platform label"}
+KIND_NAMES = {kind: style["name"] for kind, style in KIND_STYLES.items() if kind != "neutral"}
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 # Drawing sizes, in SVG user units (the drawings scale with the page's width).
