@@ -31,8 +31,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from .base import RESCORE, AddResult, Article, Corpus, CorpusUnavailable, RecordError
 from .dedup import decide
 from .feedstate import FeedStateStore
-from .text import SKETCH_KEYS, authors_json as _authors_json, content_hash, sketch
-from .text import vocabulary as _vocabulary
+from .text import SKETCH_KEYS, authors_json as _authors_json, content_hash, sketch, vocabulary as _vocabulary
 from .postgres_rows import STAGE_ROWS, Staged, day_of, day_bounds, dicts, check_storable as _check_storable, sign_bits
 from .postgres_schema import LANGUAGE_CONFIGS, MIGRATIONS, SCHEMA_VERSION, WRITE_LOCK, configure, migrate as _migrate, search_config
 
