@@ -8,8 +8,10 @@ import gzip
 import hashlib
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
+
+from local_site import LoopbackServer
 
 __all__ = ["FeedServer", "article_html", "rss", "atom", "rdf"]
 
@@ -63,7 +65,7 @@ def rdf(items: list[tuple[str, str, str | None]]) -> bytes:
             f'<channel rdf:about="x"><title>Feed</title></channel>{body}</rdf:RDF>').encode()
 
 
-class FeedServer:
+class FeedServer(LoopbackServer):
     """`with FeedServer() as server:`; server.base is http://127.0.0.1:PORT. server.routes maps a path to a dict:
     {body, type, status, headers, gzip, delay, etag}; a path under /a/ not in routes is a generated article page.
     server.requests logs (path, request headers)."""
@@ -121,18 +123,7 @@ class FeedServer:
                 except OSError:
                     pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self) -> "FeedServer":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.listen(Handler)
 
     def paths(self, since: int = 0) -> list[str]:
         with self.lock:

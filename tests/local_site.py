@@ -14,7 +14,25 @@ __all__ = ["LocalSite"]
 SITE = Path(__file__).parent / "data" / "site"
 
 
-class LocalSite:
+class LoopbackServer:
+    """A threaded HTTP server on 127.0.0.1 for one test, started and stopped by `with` (local sites, feed servers)."""
+
+    def listen(self, handler) -> None:
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class LocalSite(LoopbackServer):
     """Start with `with LocalSite() as site:`; site.base is http://127.0.0.1:PORT; site.requests logs (path, headers)."""
 
     def __init__(self) -> None:
@@ -88,17 +106,7 @@ class LocalSite:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self) -> "LocalSite":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.listen(Handler)
 
     def paths(self) -> list[str]:
         return [path for path, _ in self.requests]
