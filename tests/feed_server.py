@@ -8,10 +8,9 @@ import gzip
 import hashlib
 import threading
 import time
-from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
 
-from local_site import LoopbackServer
+from local_site import LoopbackServer, QuietHandler
 
 __all__ = ["FeedServer", "article_html", "rss", "atom", "rdf"]
 
@@ -77,11 +76,8 @@ class FeedServer(LoopbackServer):
         self.lock = threading.Lock()
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             protocol_version = "HTTP/1.0"
-
-            def log_message(self, *args):
-                pass
 
             def do_GET(self):
                 headers = {k.lower(): v for k, v in self.headers.items()}
@@ -110,18 +106,6 @@ class FeedServer(LoopbackServer):
                     body = gzip.compress(body)
                     extra["Content-Encoding"] = "gzip"
                 return self._send(status, body if status == 200 else b"", route.get("type", "application/rss+xml"), extra)
-
-            def _send(self, status, body, kind, headers=None):
-                self.send_response(status)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(body)))
-                for key, value in (headers or {}).items():
-                    self.send_header(key, value)
-                self.end_headers()
-                try:
-                    self.wfile.write(body)
-                except OSError:
-                    pass
 
         self.listen(Handler)
 

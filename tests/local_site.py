@@ -14,6 +14,25 @@ __all__ = ["LocalSite"]
 SITE = Path(__file__).parent / "data" / "site"
 
 
+class QuietHandler(BaseHTTPRequestHandler):
+    """What the test servers' handlers share: no request log, and one way to answer."""
+
+    def log_message(self, *args):
+        pass
+
+    def _send(self, status, body, kind, headers=None):
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        try:
+            self.wfile.write(body)
+        except OSError:  # the client gave up (a fetcher past its deadline or size cap)
+            pass
+
+
 class LoopbackServer:
     """A threaded HTTP server on 127.0.0.1 for one test, started and stopped by `with` (local sites, feed servers)."""
 
@@ -40,10 +59,7 @@ class LocalSite(LoopbackServer):
         self.redirect_robots = False  # True: /robots.txt answers 301 to /robots-moved.txt
         site = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):  # quiet
-                pass
-
+        class Handler(QuietHandler):
             def do_GET(self):
                 site.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
                 parts = urlsplit(self.path)
@@ -96,15 +112,6 @@ class LocalSite(LoopbackServer):
                 except OSError:  # the client gave up
                     pass
                 self.close_connection = True
-
-            def _send(self, status, body, kind, headers=None):
-                self.send_response(status)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(body)))
-                for key, value in (headers or {}).items():
-                    self.send_header(key, value)
-                self.end_headers()
-                self.wfile.write(body)
 
         self.listen(Handler)
 
