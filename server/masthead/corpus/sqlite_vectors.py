@@ -16,6 +16,7 @@ from __future__ import annotations
 import sqlite3
 import sys
 from array import array
+from bisect import bisect_left, bisect_right
 
 from .. import embed
 from .base import RESCORE
@@ -23,6 +24,8 @@ from .base import RESCORE
 __all__ = ["CHUNK", "RESCORE", "VectorStore", "create_tables"]
 
 CHUNK = 256  # articles a chunk: 16 KB of USE signs
+WIDE_DAYS = 62  # a window wider than this (background's span of years) is cut from the connection's copy of every sign
+KEEP_SIGNS = 65_536  # up to this many (4 MB of USE signs, with their ids and days 5 MB) a connection keeps
 
 
 def create_tables(conn: sqlite3.Connection) -> None:
@@ -56,6 +59,7 @@ class VectorStore:
         # (article_id, day, vector) in the order given; vector None drops an earlier pending one. A list, not a
         # dict, so that a record undone alone (a savepoint's rollback) can be cut off by its length (mark()).
         self.pending: list[tuple[int, int | None, bytes | None]] = []
+        self._kept: tuple | None = None  # (stamp, every sign with its day and id, or None past KEEP_SIGNS)
 
     # writing
 
@@ -135,22 +139,45 @@ class VectorStore:
     # reading (pending vectors are written first: only the open transaction has any)
 
     def window_signs(self, first_day: int, last_day: int, width: int) -> tuple[list[int], bytes]:
-        """The ids of the window's articles with a vector of `width` sign bytes, and their signs end to end."""
+        """The ids of the window's articles with a vector of `width` sign bytes, and their signs end to end, by day."""
         self.flush()
-        ids, parts = array("q"), []
-        for live, ids_blob, signs in self.conn.execute(
-                "SELECT live, ids, signs FROM vector_chunks WHERE day BETWEEN ? AND ? AND width = ?",
-                (first_day, last_day, width)):
-            chunk_ids = _ids(ids_blob)
+        if last_day - first_day > WIDE_DAYS:
+            kept = self._every_sign(width)
+            if kept is not None:
+                days, ids, signs = kept
+                lo, hi = bisect_left(days, first_day), bisect_right(days, last_day)
+                return ids[lo:hi].tolist(), signs[lo * width:hi * width]
+        days, ids, signs = self._read_signs(first_day, last_day, width)
+        return ids.tolist(), signs
+
+    def _every_sign(self, width: int) -> tuple[array, array, bytes] | None:
+        """Every sign of `width` bytes with its day and id, kept by this connection until the file changes (None when
+        there are more than KEEP_SIGNS): background coverage searches a span of years on every answer, and reading
+        a corpus's chunks again each time cost more than the search itself (10 ms of 12 at 10k articles)."""
+        stamp = (self.conn.execute("PRAGMA data_version").fetchone()[0], self.conn.total_changes, width)
+        if self._kept is None or self._kept[0] != stamp:
+            live = self.conn.execute("SELECT coalesce(sum(live), 0) FROM vector_chunks WHERE width = ?",
+                                     (width,)).fetchone()[0]
+            self._kept = (stamp, self._read_signs(None, None, width) if live <= KEEP_SIGNS else None)
+        return self._kept[1]
+
+    def _read_signs(self, first_day: int | None, last_day: int | None, width: int) -> tuple[array, array, bytes]:
+        where = "width = ?" if first_day is None else "width = ? AND day BETWEEN ? AND ?"
+        params = (width,) if first_day is None else (width, first_day, last_day)
+        days, ids, parts = array("q"), array("q"), []
+        for day, live, ids_blob, signs in self.conn.execute(
+                f"SELECT day, live, ids, signs FROM vector_chunks WHERE {where} ORDER BY day, id", params):
+            chunk_ids, before = _ids(ids_blob), len(ids)
             if live == len(chunk_ids):
                 ids.extend(chunk_ids)
                 parts.append(signs)
-                continue
-            for slot, article_id in enumerate(chunk_ids):
-                if article_id:
-                    ids.append(article_id)
-                    parts.append(signs[slot * width:(slot + 1) * width])
-        return ids.tolist(), b"".join(parts)
+            else:
+                for slot, article_id in enumerate(chunk_ids):
+                    if article_id:
+                        ids.append(article_id)
+                        parts.append(signs[slot * width:(slot + 1) * width])
+            days.extend(array("q", [day]) * (len(ids) - before))
+        return days, ids, b"".join(parts)
 
     def nearest(self, first_day: int, last_day: int, vector, k: int) -> list[tuple[int, float]]:
         """Up to k articles of the window whose vectors have the highest cosine with the unit `vector`, highest

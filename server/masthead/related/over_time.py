@@ -6,8 +6,8 @@ import math
 
 from .. import embed, urls
 from ..corpus.text import day_number, terms
-from .rank import (WINDOWS, Query, QueryWords, fold, lexical_features, names_in, pick, query_for_page, query_weights,
-                   rank, select_terms, useful)
+from .rank import (LEAD_CHARS, WINDOWS, Query, QueryWords, fold, lexical_features, names_in, pick, query_for_page,
+                   query_weights, rank, select_terms, unfolded, useful)
 
 __all__ = ["background", "background_for_page", "background_candidates", "background_confidence",
            "BACKGROUND_THRESHOLD", "SAME_EVENT_DAYS"]
@@ -88,17 +88,21 @@ def background_candidates(corpus, query: Query, related: list[dict] = ()) -> lis
         rows += _hops(corpus, query, found, rows, qday, shown)
         # Below the RESCORED nearest, a candidate's cosine is too low for its words to lift it over the threshold.
         rows = sorted(rows, key=lambda r: -(found[r["id"]].get("cos") or -1.0))[:RESCORED]
+    # Only now the texts, and only of the candidates kept (a few hundred rows' texts cost more than their scoring).
+    texts = {r["id"]: r["text"] for r in corpus.rows([r["id"] for r in rows], LEAD_CHARS)}
+    for row in rows:
+        row["text"] = texts.get(row["id"]) or ""
     # The principal actors are those of the headline and lead (what is embedded), not every name further down.
-    names = {fold(w) for w in names_in(query.title, " ".join(query.text.split()[:embed.LEAD_WORDS]))}
+    names = Actors({fold(w) for w in names_in(query.title, " ".join(query.text.split()[:embed.LEAD_WORDS]))})
     query_title = {fold(w) for w in terms(query.title) if useful(w)}
     query_words = QueryWords(weights)
     min_shared = 2 if query.text else 1
     for row in rows:
         cover, title = lexical_features(query_words, query_title, row, min_shared)
-        words = {fold(w) for w in terms(f"{row['title'] or ''} {(row['text'] or '')[:1500]}")}
+        words = set(terms(f"{row['title'] or ''} {(row['text'] or '')[:LEAD_CHARS]}"))
         row["features"] = {
             "cos": found[row["id"]].get("cos"), "cover": cover, "title": title,
-            "actors": len(names & words) / len(names) if names else 0.0,
+            "actors": names.share_in(words),
             "cross": 1.0 if row.get("language") and query.language not in (None, row["language"]) else 0.0,
             "days": abs(row["day"] - qday)}
         row["confidence"] = background_confidence(row["features"])
@@ -115,6 +119,20 @@ def background_confidence(features: dict) -> float:
     return 1.0 / (1.0 + math.exp(-z))
 
 
+class Actors:
+    """The query's principal actors (folded names), each with every form that folds like it: a candidate's words are
+    matched as they are, without folding each of its ~250 lead words (fold is idempotent, so this is the same set)."""
+
+    def __init__(self, names: set[str]):
+        self.forms = [frozenset(unfolded(name)) for name in names]
+
+    def share_in(self, words: set[str]) -> float:
+        """The share of the actors named among `words`."""
+        if not self.forms:
+            return 0.0
+        return sum(1 for forms in self.forms if not forms.isdisjoint(words)) / len(self.forms)
+
+
 def _lexical_paths(corpus, query, weights, df, total, related, lo, hi, found) -> None:
     chosen = select_terms(weights, df, total, MAX_TERMS, POSTINGS) if weights else []
     for article_id, score in corpus.lexical_candidates(chosen, lo, hi, LEXICAL_LIMIT):
@@ -129,9 +147,9 @@ def _lexical_paths(corpus, query, weights, df, total, related, lo, hi, found) ->
 
 
 def _outside_week(corpus, query, found, qday, shown, ids=None) -> list[dict]:
-    """The candidates' rows, without the query, its week and what same-event coverage already lists."""
+    """The candidates' rows without their text, without the query, its week and what same-event coverage already lists."""
     ids = [a for a in (found if ids is None else ids) if a != query.article_id]
-    return [r for r in corpus.rows(ids) if r.get("day") is not None and abs(r["day"] - qday) > SAME_EVENT_DAYS
+    return [r for r in corpus.rows(ids, text_chars=0) if r.get("day") is not None and abs(r["day"] - qday) > SAME_EVENT_DAYS
             and r["url"] not in shown]
 
 

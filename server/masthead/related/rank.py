@@ -11,7 +11,8 @@ from .. import embed, urls
 from ..corpus.text import day_number, parse_published, terms
 
 __all__ = ["Query", "rank", "related", "candidates", "confidence", "query_for_page", "stored_article", "outlet_of", "STOPWORDS",
-           "THRESHOLD", "WINDOWS", "query_weights", "select_terms", "QueryWords", "lexical_features", "useful", "fold", "names_in",
+           "THRESHOLD", "WINDOWS", "query_weights", "select_terms", "QueryWords", "lexical_features", "useful", "fold", "unfolded", "names_in",
+           "LEAD_CHARS",
            "pick"]
 
 MAX_QUERY_TERMS = 12  # distinctive words whose posting lists are read
