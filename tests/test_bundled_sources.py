@@ -244,7 +244,9 @@ ISSUE_12 = [
     ("https://sputnikglobe.com/1", "fara-registrant", "US", "historical"),  # every registration ended by 2024-10-31 (FARA)
     ("https://www.dw.com/ru/a-1", "undesirable-organisation", "RU", "active"),
     ("https://www.dw.com/ru/a-1", "public-service-media", "DE", "active"),
-    ("https://www.rferl.org/a/1.html", "independent-state-funded-managed", "INT", "active"),
+    # the matrix's ISFM ended where the Monitor's August 2025 USAGM profile rates it SC (issue 24)
+    ("https://www.rferl.org/a/1.html", "independent-state-funded-managed", "INT", "historical"),
+    ("https://www.rferl.org/a/1.html", "state-controlled", "INT", "active"),
 ]
 
 
@@ -259,8 +261,8 @@ def test_issue_12_fixes(registry, url, label_type, jurisdiction, status):
 
 @pytest.mark.parametrize("url,model", [
     ("https://www.rbc.ru/politics/1", "state-controlled"), ("https://www3.nhk.or.jp/news/1", "state-controlled"),
-    ("https://www.pbs.org/newshour/1", "public"), ("https://www.rferl.org/a/1.html", "public"),
-    ("https://www.svoboda.org/a/1.html", "public"), ("https://www.foxnews.com/world/1", "commercial"),
+    ("https://www.pbs.org/newshour/1", "public"), ("https://www.rferl.org/a/1.html", "state-controlled"),
+    ("https://www.svoboda.org/a/1.html", "state-controlled"), ("https://www.foxnews.com/world/1", "commercial"),
     ("https://www.wsj.com/world/1", "commercial"), ("https://www.thetimes.co.uk/article/1", "commercial"),
 ])
 def test_control_models_follow_the_state_media_monitor(registry, url, model):
