@@ -178,8 +178,9 @@ def stats(sources, as_json):
             click.echo(f"  warning: {item['warning']}")
         share = f"{item['share_with_label']:.1%}" if item["share_with_label"] is not None else "-"
         click.echo(f"  {item['outlets']} outlets on {item['hosts']} hosts; {item['covered_by_curated']} entries taken over by curated "
-                   f"outlets, {item['curated_carrying_label']} of them with the list's label; {share} of the {item['listed']} "
-                   "listed outlets carry it")
+                   f"outlets, {item['curated_carrying_label']} of them with the list's label"
+                   + (f" and {item['curated_rerated']} re-rated by a later edition" if item["curated_rerated"] else "")
+                   + f"; {share} of the {item['listed']} listed outlets carry it or its update")
         for item_ in item["ended_in_register"]:
             click.echo(f"  ended in the register, still in force in the curated list: {item_}")
     click.echo("Countries: " + " ".join(counts["countries_list"]))

@@ -12,6 +12,7 @@ from pathlib import Path
 from .control import control_basis
 from .model import Label, Outlet, Registry
 from .quality import source_quality
+from .vocabulary import LABEL_TYPES
 
 __all__ = ["StaleLabel", "stale_labels", "list_reports", "list_freshness", "coverage", "source_counts"]
 
@@ -54,9 +55,10 @@ def coverage(registry: Registry, entry: dict) -> dict:
     outlets = [o for o in registry.outlets.values() if o.source_file == file]
     hosts = sum(1 for oid in registry.hosts.values() if registry.outlets[oid].source_file == file)
     covered = [c for c in entry.get("covered_by_curated") or [] if isinstance(c, dict)]
-    carried = 0
+    carried = rerated = 0
     disagree = []
     today = dt.date.today().isoformat()
+    snapshot = str(entry.get("snapshot") or "")
     for item in covered:
         match = registry.match_url(f"https://{item.get('host')}/")
         labels = [l for l in match.outlet.labels if l.type == item.get("type")] if match is not None else []
@@ -68,11 +70,23 @@ def coverage(registry: Registry, entry: dict) -> dict:
             disagree.append(f"{item.get('outlet')} ({item.get('type')}: the register gives {', '.join(dates)})")
         elif active or (ended and labels):
             carried += 1
+        elif match is not None and _rerated(match.outlet, item.get("type"), snapshot, today):
+            rerated += 1
     listed = len(outlets) + len(covered)
-    with_label = sum(1 for o in outlets if o.labels) + carried
+    with_label = sum(1 for o in outlets if o.labels) + carried + rerated
     return {"outlets": len(outlets), "hosts": hosts, "covered_by_curated": len(covered),
-            "curated_carrying_label": carried, "listed": listed, "with_label": with_label,
+            "curated_carrying_label": carried, "curated_rerated": rerated, "listed": listed, "with_label": with_label,
             "share_with_label": round(with_label / listed, 4) if listed else None, "ended_in_register": disagree}
+
+
+def _rerated(outlet, listed_type: str | None, snapshot: str, today: str) -> bool:
+    """Whether a curated outlet carries, instead of a list's rating, a rating of the same typology from a later
+    edition than the list's copy (the issuer re-rated it: that is the list's label brought up to date, not dropped)."""
+    listed = LABEL_TYPES.get(listed_type or "")
+    if listed is None or not listed.smm_code:
+        return False
+    return any(LABEL_TYPES.get(l.type) is not None and LABEL_TYPES[l.type].smm_code and l.status(today) == "active"
+               and str(l.as_of or "") > snapshot[:len(str(l.as_of or ""))] for l in outlet.labels)
 
 
 def list_reports(registry: Registry) -> list[dict]:
