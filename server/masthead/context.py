@@ -37,13 +37,14 @@ def resolve(registry: Registry, url: str, as_of: str | None = None) -> tuple[url
 
 def build_context(registry: Registry, url: str, as_of: str | None = None, related: list[dict] | None = None,
                   background: list[dict] | None = None, limit: int = 8, published: str | None = None,
-                  skipped: str | None = None) -> dict:
+                  skipped: str | None = None, resolved: tuple | None = None) -> dict:
     """The answer for one page, with the coverage the caller ranked (rows as related.rank gives them, their outlets
     already matched): `related` (same event; all that qualified, of which `limit` are listed), `background` (the
     same story at other times) and `coverage`, counted over all of `related` and the page itself (`published`: its
     date, when known). `skipped` says why coverage was not looked up ("busy", "unavailable"): the answer carries it
-    so that an empty list is not read as "no coverage". Raises urls.URLError (400/422) or ContextError (400)."""
-    page, match, as_of = resolve(registry, url, as_of)
+    so that an empty list is not read as "no coverage". `resolved` is what resolve() gave for this URL and date, when
+    the caller already has it. Raises urls.URLError (400/422) or ContextError (400)."""
+    page, match, as_of = resolved or resolve(registry, url, as_of)
     outlet = match.outlet if match else None
     answer = {
         "url": page.url,

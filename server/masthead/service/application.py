@@ -98,19 +98,20 @@ class Masthead:
 
         Raises urls.URLError or context.ContextError for a URL or date that cannot be answered."""
         registry = self.registry()
-        page, match, date = resolve(registry, url, as_of)
+        page, match, date = resolved = resolve(registry, url, as_of)
         found = self._coverage(registry, page, match.outlet if match else None, title, date) if limit else Coverage()
         return build_context(registry, url, date, related=found.related, background=found.background, limit=limit,
-                             published=found.published, skipped=found.skipped)
+                             published=found.published, skipped=found.skipped, resolved=resolved)
 
     def story(self, url: str, title: str | None = None, as_of: str | None = None) -> dict:
         """The whole story a page reports, for /stories: the answer with every outlet that covered the event (not
         only the first few), its background, and for each report the other outlets that ran the same text."""
         registry = self.registry()
-        page, match, date = resolve(registry, url, as_of)
+        page, match, date = resolved = resolve(registry, url, as_of)
         found = self._coverage(registry, page, match.outlet if match else None, title, date)
         answer = build_context(registry, url, date, related=found.related, background=found.background,
-                               limit=COVERAGE_OUTLETS, published=found.published, skipped=found.skipped)
+                               limit=COVERAGE_OUTLETS, published=found.published, skipped=found.skipped,
+                               resolved=resolved)
         answer["published"] = found.published
         for item in answer["related"] + answer["background"]:
             item["copies"] = self._copies(registry, item, date)
