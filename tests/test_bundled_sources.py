@@ -195,7 +195,7 @@ def test_moscow_times_lookup_shows_both_russian_designations():
     result = CliRunner().invoke(cli, ["lookup", "https://www.themoscowtimes.com/2024/07/10/story-a85000", "--sources", str(SOURCES)])
     assert result.exit_code == 0, result.output
     assert "Designated a foreign agent — Ministry of Justice of the Russian Federation (RU), 2023-11-17" in result.output
-    assert "Undesirable organisation (Russia) — Prosecutor General's Office of the Russian Federation (RU), 2024-07-10" in result.output
+    assert "Undesirable organisation (Russia) — Prosecutor General's Office of the Russian Federation (RU), 2024-07-03" in result.output
 
 
 def test_designations_made_in_response_to_others_are_linked(registry):
