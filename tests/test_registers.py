@@ -55,7 +55,7 @@ EXPECTED = {
         "skipped": ["not a media organisation", "a media organisation the mapping does not give a website for"],
     }),
     "fara": ("fara-principals-2025-04-10.csv", None, {
-        "summary": "fara: 39 rows -> added 9, updated 0, unchanged 0, removed 0, skipped 26, conflicts 0 (curated entries win)",
+        "summary": "fara: 40 rows -> added 9, updated 0, unchanged 0, removed 0, skipped 26, conflicts 0 (curated entries win)",
         "new": ["rt-com (rt.com)", "cgtn-com (cgtn.com)", "xinhuanet-com (xinhuanet.com)", "sputnikglobe-com (sputnikglobe.com)",
                 "presstv-ir (presstv.ir)", "trtworld-com (trtworld.com)", "kbs-co-kr (kbs.co.kr)", "nhk-or-jp (nhk.or.jp)",
                 "chinadaily-com-cn (chinadaily.com.cn)"],
@@ -138,6 +138,13 @@ def test_fara_dates_filing_url_and_latin1(runner, curated):
                              "https://efile.fara.gov/bulk/zip/FARA_All_ForeignPrincipals.csv.zip")
     xinhua = registry.match_url("https://xinhuanet.com/").outlet
     assert [(l.since, l.until) for l in xinhua.labels] == [("2021-05-05", None)]  # still registered
+    # CGTN: a radio group's short registration for the principal "CGTN", and CGTN America's own (MediaLinks TV,
+    # principal "CCTV"), which only the mapping's registration number ties to cgtn.com.
+    cgtn = registry.match_url("https://cgtn.com/").outlet
+    assert sorted((l.since, l.until, l.instrument) for l in cgtn.labels) == [
+        ("2019-08-02", None, "FARA registration No. 6633, foreign principal: CCTV"),
+        ("2021-12-16", "2021-12-31", "FARA registration No. 7059, foreign principal: China Global Television Network (CGTN)"),
+    ]
     # The principal with a Latin-1 name was read (and left out as not a medium), not refused as undecodable.
     assert "FARA_All_ForeignPrincipals" in read(curated.parent / "lists" / "fara.yaml")["list"]["url"]
 
@@ -193,10 +200,22 @@ def test_undesirable_register_and_curated_outlets_it_covers(runner, curated):
     data = read(curated.parent / "lists" / "ru-undesirable.yaml")
     assert data["list"]["covered_by_curated"] == [{
         "host": "meduza.io", "outlet": "meduza-curated", "type": "undesirable-organisation", "entry": "Meduza",
-        "dates": ["2023-02-07.."]}]
+        "register_entries": ["Register of undesirable organisations, entry 73"], "dates": ["2023-02-07.."]}]
     rferl = load(curated).match_url("https://www.rferl.org/a/1").outlet.labels[0]
     assert (rferl.type, rferl.since, rferl.until) == ("undesirable-organisation", "2024-02-20", None)
     assert rferl.instrument == "Prosecutor General's decision 02.02.2024; Ministry of Justice decision № 212-р от 20.02.2024"
+
+
+def test_a_covered_entry_names_every_register_entry_the_curated_label_should_cite(runner, curated):
+    curated.write_text(curated.read_text() + (
+        "  - id: rt-curated\n    name: RT\n    country: RU\n    domains: [rt.com]\n"
+        "    ownership_note: curated in this test\n"), encoding="utf-8")
+    run(runner, "import", "fara", DATA / "fara-principals-2025-04-10.csv", "--sources", curated, "--retrieved", "2026-12-07")
+    covered = read(curated.parent / "lists" / "fara.yaml")["list"]["covered_by_curated"]
+    rt = next(item for item in covered if item["outlet"] == "rt-curated")
+    assert sorted(rt["register_entries"]) == ["FARA registration entry 6485", "FARA registration entry 6496",
+                                              "FARA registration entry 7063"]
+    assert sorted(rt["dates"]) == ["2017-11-10..2022-09-30", "2017-12-11..2018-08-31", "2021-12-20..2022-02-28"]
 
 
 def test_ofac_websites_programs_and_a_date_only_from_the_mapping(runner, curated):

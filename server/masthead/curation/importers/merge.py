@@ -291,6 +291,10 @@ def run_import(
 def _covered(host: str, outlet: str, candidate: Candidate) -> dict:
     """A register entry a curated outlet takes over, with the register's own dates, so the curated label can cite it."""
     item = {"host": host, "outlet": outlet, "type": candidate.labels[0]["type"], "entry": candidate.name[:120]}
+    # The register's own ids for the entries (FARA registration, register row), which the curated label cites.
+    keys = [k for k in [candidate.key, *candidate.more_keys] if k]
+    if keys:
+        item["register_entries"] = keys
     # An assessment (the matrix's typologies) has no period of its own, only the edition it is as of (issue 24).
     dates = [f"{l['since']}..{l.get('until') or ''}" for l in candidate.labels if l.get("since")]
     if dates:

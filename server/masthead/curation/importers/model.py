@@ -33,6 +33,7 @@ class Candidate:
     ownership_note: str | None = None
     row: int = 0
     key: str | None = None  # the register's own id for the entry, which outlives a change of website
+    more_keys: list[str] = field(default_factory=list)  # further register entries merged into this outlet
 
     def entry(self) -> dict:
         data: dict = {"id": self.id, "name": self.name}

@@ -259,6 +259,8 @@ def merge_candidate(found: dict[str, Candidate], candidate: Candidate) -> bool:
     # The same website again (re-included, or a second entity): one outlet, one more label. Its other hosts are
     # not added: an entry that lists a known outlet's site among others' (an author page) must not merge them.
     known.labels.append(label)
+    if candidate.key and candidate.key != known.key and candidate.key not in known.more_keys:
+        known.more_keys.append(candidate.key)
     return True
 
 
