@@ -319,6 +319,9 @@ def test_a_moved_website_is_reported(runner, curated, tmp_path):
     ("ofac-sdn", "<Designations/>", "not <sdnList>"),
     ("ru-undesirable", '[{"name": "x"}]', "rows lack"),
     ("ru-foreign-agents", '{"values": 3}', "expected a list"),
+    # The shape public clients of reestrs.minjust.gov.ru read (rows keyed field_N_s under `values`); synthetic values.
+    ("ru-foreign-agents", '{"size": 1, "values": [{"field_1_i": 1, "field_2_s": "x", "field_4_s": "01.01.2024"}]}',
+     "the Ministry's REST answer, whose columns are not mapped yet"),
     ("fara", "a,b\n1,2\n", "neither FARA_All_ForeignPrincipals.csv nor FARA_All_Registrants.csv"),
 ])
 def test_a_malformed_file_is_refused_and_nothing_written(runner, curated, tmp_path, fmt, content, message):

@@ -72,6 +72,12 @@ def _json_rows(path: Path, keys: dict[str, str], what: str) -> list[dict]:
         data = data["values"]  # a page of the register's REST answer keeps its rows under `values`
     if not isinstance(data, list) or (data and not all(isinstance(r, dict) for r in data)):
         raise ImportError_(f"{path}: expected a list of {what} rows")
+    if data and any(str(k).startswith("field_") for k in data[0]):
+        # The Ministry's REST answer keys its columns field_1_i, field_2_s ... (as public clients of
+        # reestrs.minjust.gov.ru read it). No real copy was found to tell which field is which date, so it is refused
+        # rather than guessed.
+        raise ImportError_(f"{path}: rows keyed {', '.join(sorted(map(str, data[0]))[:4])} ...: the Ministry's REST answer, whose "
+                           f"columns are not mapped yet; import the register's JSON mirror (github.com/fz255) or its CSV")
     if data and not set(keys) <= set(data[0]):
         missing = ", ".join(sorted(set(keys) - set(data[0])))
         raise ImportError_(f"{path}: rows lack {missing}; is it {what}?")
