@@ -251,6 +251,16 @@ def test_ofac_legacy_csv_two_real_snapshots_show_a_new_website(runner, curated):
     assert "new:" not in later and "ended:" not in later
 
 
+def test_uk_real_designation_mapped_by_its_unique_id(runner, curated, tmp_path):
+    # GHR0190 is a real designation (not a medium): a mapping by UniqueID imports it with the file's own website,
+    # date and measures, which the list writes separated by "|".
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text("registers:\n  uk-sanctions:\n    - entry: GHR0190\n      hosts: [xinbi.com]\n", encoding="utf-8")
+    run(runner, "import", "uk-sanctions", DATA / "uk-sanctions-1.xml", "--sources", curated, "--mapping-file", mapping)
+    label = load(curated).match_url("https://xinbi.com/").outlet.labels[0]
+    assert label.instrument.endswith("(GHR0190); Asset freeze, Director Disqualification Sanction")
+
+
 def test_uk_and_eu_labels(runner, curated):
     run(runner, "import", "uk-sanctions", DATA / "uk-sanctions-1.xml", "--sources", curated, "--retrieved", "2026-12-07")
     run(runner, "import", "eu-sanctions", DATA / "eu-sanctions.xml", "--sources", curated, "--retrieved", "2026-12-07")
