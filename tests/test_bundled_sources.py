@@ -212,7 +212,7 @@ def test_bundled_lists_record_licence_source_and_snapshot(registry):
     for entry in lists.values():
         assert entry["licence"] and entry["url"].startswith("https://") and entry["snapshot"] and entry["retrieved"]
     assert lists["state-media-matrix"]["licence"].startswith("MIT")
-    assert str(lists["ru-foreign-agents"]["snapshot"]) == "2024-09-25"  # the register's state of 2024-10-01 (issue 25)
+    assert str(lists["ru-foreign-agents"]["snapshot"]) == "2025-08-15"  # the date its xlsx export states (issue 25)
 
 
 def test_a_fresh_server_identifies_1000_hosts_and_the_matrix_typology(registry):

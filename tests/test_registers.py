@@ -44,8 +44,8 @@ def read(path: Path) -> dict:
 # What each importer finds in its fixture: the summary, the new outlets, the reasons entries were left out.
 EXPECTED = {
     "ru-foreign-agents": ("ru-foreign-agents-2024-10-01.json", None, {
-        "summary": "ru-foreign-agents: 6 rows -> added 4, updated 0, unchanged 0, removed 0, skipped 2, conflicts 0 (curated entries win)",
-        "new": ["severreal-org (severreal.org)", "zona-media (zona.media)", "tayga-info (tayga.info)",
+        "summary": "ru-foreign-agents: 7 rows -> added 5, updated 0, unchanged 0, removed 0, skipped 2, conflicts 0 (curated entries win)",
+        "new": ["severreal-org (severreal.org)", "zona-media (zona.media)", "tayga-info (tayga.info)", "ru-wikimedia-org (ru.wikimedia.org)",
                 "sobesednik-ru (sobesednik.ru, sobes.press, sobesednik.com)"],
         "skipped": ["not a media entry (an association, NGO or person with a website)", "a person (personal data is not imported)"],
     }),
@@ -188,6 +188,62 @@ def test_russian_register_exclusion_becomes_until_between_two_snapshots(runner, 
     assert [(l.since, l.until, l.until_sources) for l in tayga] == [
         ("2023-05-05", "2024-08-23", ("https://minjust.gov.ru/ru/documents/7755/",))]
     assert after.match_url("https://sobesednik.ru/").outlet.labels[0].since == "2024-09-13"
+
+
+def test_russian_register_xlsx_export(runner, curated):
+    # A cut of the Ministry's real xlsx export (state of 15 August 2025): title, the export's date, header, rows.
+    output = run(runner, "import", "ru-foreign-agents", DATA / "ru-foreign-agents-2025-08-15.xlsx", "--sources", curated,
+                 "--retrieved", "2026-12-07")
+    lines = output.splitlines()
+    assert lines[0] == ("ru-foreign-agents: 9 rows -> added 4, updated 0, unchanged 0, removed 0, skipped 5, conflicts 0 "
+                        "(curated entries win)")
+    assert [l.strip() for l in lines if l.strip().startswith(("new: ", "skipped "))] == [
+        "new: prosleduet-media (prosleduet.media)", "new: sobesednik-ru (sobesednik.ru, sobes.press, sobesednik.com)",
+        "new: holod-media (holod.media)", "new: tayga-info (tayga.info)",
+        "skipped 3: no website among its information resources",  # one person lists only platform pages
+        "skipped 1: not a media entry (an association, NGO or person with a website)",
+        # The other lists a blog and author pages (moscowtimes.ru among them); its birth date is blanked in the cut,
+        # so only the type "Физические лица" tells it is a person.
+        "skipped 1: a person (personal data is not imported)"]
+    data = read(curated.parent / "lists" / "ru-foreign-agents.yaml")
+    assert (str(data["list"]["snapshot"]), data["list"]["snapshot_basis"]) == ("2025-08-15", "the date the register's export states")
+    text = (curated.parent / "lists" / "ru-foreign-agents.yaml").read_text(encoding="utf-8")
+    # Neither the person (typed "Физические лица") nor the organisations' INN and OGRN columns are read.
+    assert "Солонин" not in text and "Канкия" not in text and "7719738470" not in text and "1097746786917" not in text
+    registry = load(curated)
+    tayga = registry.match_url("https://tayga.info/").outlet.labels[0]
+    assert (tayga.since, tayga.until) == ("2023-05-05", "2024-08-23")
+    holod = registry.match_url("https://holod.media/").outlet.labels[0]
+    assert (holod.since, holod.until) == ("2024-01-12", None) and holod.instrument.startswith("Статья 7 Федерального закона")
+
+
+def test_an_excluded_entry_without_a_website_ends_on_the_registers_date(runner, curated):
+    # 2024-10-01 (the PDF's JSON mirror): Wikimedia RU lists ru.wikimedia.org. 2025-08-08 (the xlsx export): excluded
+    # on 07.03.2025, with only video and VK pages left, so it is no longer imported, yet it ends on the register's date.
+    run(runner, "import", "ru-foreign-agents", DATA / "ru-foreign-agents-2024-10-01.json", "--sources", curated)
+    output = run(runner, "import", "ru-foreign-agents", DATA / "ru-foreign-agents-2025-08-08.xlsx", "--sources", curated)
+    assert "  ended: ru-wikimedia-org until 2025-03-07 (the register's exclusion)" in output
+    assert "  new: prosleduet-media (prosleduet.media)" in output and "  new: holod-media (holod.media)" in output
+    label = load(curated).match_url("https://ru.wikimedia.org/").outlet.labels[0]
+    assert (label.since, label.until) == ("2024-03-18", "2025-03-07")
+    # A week later the export adds a person and a non-media group and excludes a non-media company: no outlet changes.
+    later = run(runner, "import", "ru-foreign-agents", DATA / "ru-foreign-agents-2025-08-15.xlsx", "--sources", curated,
+                "--dry-run")
+    assert "new:" not in later and "ended:" not in later and "websites changed:" not in later
+
+
+def test_an_xlsx_that_is_not_the_register_is_refused(runner, curated, tmp_path):
+    import zipfile
+
+    book = tmp_path / "book.xlsx"
+    with zipfile.ZipFile(book, "w") as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                         '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Budget</t></is></c></row></sheetData></worksheet>')
+    before = curated.read_bytes()
+    result = runner.invoke(cli, ["import", "ru-foreign-agents", str(book), "--sources", str(curated)])
+    assert result.exit_code != 0 and "no title 'Реестр иностранных агентов' and header '№ п/п'" in result.output
+    assert curated.read_bytes() == before
 
 
 def test_undesirable_register_and_curated_outlets_it_covers(runner, curated):

@@ -71,6 +71,7 @@ class Parsed:
     snapshot: str | None = None  # when the data itself says how recent it is (the latest decision in a register)
     snapshot_basis: str = ""
     seen: set = field(default_factory=set)  # a register's entry keys and websites, imported or not
+    exclusions: dict = field(default_factory=dict)  # entry key -> the register's own exclusion date, imported or not
 
 
 @dataclass

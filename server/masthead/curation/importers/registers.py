@@ -310,11 +310,15 @@ class Collected:
         self.found: dict = {}
         self.skipped: Counter = Counter()
         self.seen: set[str] = set()  # every entry's key and website, imported or not
+        self.exclusions: dict[str, str] = {}  # entry key -> the register's exclusion date
 
-    def saw(self, what: str, entry_id: str, websites=()) -> None:
-        """Record an entry of the file, so that an outlet no longer imported is not taken for one the register dropped."""
+    def saw(self, what: str, entry_id: str, websites=(), excluded: str | None = None) -> None:
+        """Record an entry of the file, so that an outlet no longer imported is not taken for one the register dropped
+        (and one the register excluded ends on that date even when it is no longer imported)."""
         if entry_id:
             self.seen.add(f"{what} entry {entry_id}")
+            if excluded:
+                self.exclusions[f"{what} entry {entry_id}"] = excluded
         for text in websites:
             host, _ = website_host(text)
             if host:
@@ -337,4 +341,4 @@ class Collected:
 
     def parsed(self, rows: int, snapshot: str | None, basis: str) -> Parsed:
         return Parsed(unique(self.found), rows, self.skipped, snapshot=snapshot, snapshot_basis=basis if snapshot else "",
-                      seen=self.seen)
+                      seen=self.seen, exclusions=self.exclusions)
