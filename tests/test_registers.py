@@ -232,6 +232,26 @@ def test_an_excluded_entry_without_a_website_ends_on_the_registers_date(runner, 
     assert "new:" not in later and "ended:" not in later and "websites changed:" not in later
 
 
+def test_update_lists_fetches_the_xlsx_export(runner, curated):
+    import functools
+    import http.server
+    import threading
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(DATA))
+    handler.log_message = lambda *a, **k: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)  # serves .xlsx as the spreadsheet type
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/ru-foreign-agents-2025-08-15.xlsx"
+        curated.write_text(curated.read_text().replace("version: 1\n", (
+            f"version: 1\nlists:\n  - name: ru-foreign-agents\n    format: ru-foreign-agents\n    url: {url}\n"), 1))
+        output = run(runner, "update-lists", "--sources", curated, "--allow-network", "127.0.0.1/32", "--dry-run")
+        assert "ru-foreign-agents: 9 rows -> added 4," in output
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def test_an_xlsx_that_is_not_the_register_is_refused(runner, curated, tmp_path):
     import zipfile
 

@@ -427,7 +427,8 @@ def subscriptions(sources: str | Path) -> list[dict]:
 
 
 LIST_TYPES = ("text/csv", "application/csv", "text/plain", "application/json", "text/json", "application/xml", "text/xml",
-              "application/zip", "application/x-zip-compressed", "application/octet-stream")
+              "application/zip", "application/x-zip-compressed", "application/octet-stream",
+              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")  # the Ministry of Justice's xlsx export
 
 
 def download(url: str, target: Path, fetcher) -> None:
