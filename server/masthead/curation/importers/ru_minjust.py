@@ -17,8 +17,9 @@ __all__ = ["parse_ru_foreign_agents", "parse_ru_undesirable", "resource_hosts", 
 
 RU_FA_URL = "https://minjust.gov.ru/ru/documents/7755/"
 RU_FA_ISSUER = "Ministry of Justice of the Russian Federation"
+# Where a copy came from (the xlsx export, the PDF's JSON mirror) is added with `masthead import --licence`.
 RU_FA_LICENCE = ("official publication of a state body, not an object of copyright (Civil Code of the Russian "
-                 "Federation, Art. 1259(6)); parsed from its PDF by the public foreign-agents project")
+                 "Federation, Art. 1259(6))")
 RU_UNDESIRABLE_URL = "https://minjust.gov.ru/ru/documents/7756/"
 RU_UNDESIRABLE_LICENCE = ("official publication of a state body, not an object of copyright (Civil Code of the Russian "
                           "Federation, Art. 1259(6)); read from the Ministry's web page by the public fz255 project")
