@@ -252,18 +252,23 @@ def test_update_lists_fetches_the_xlsx_export(runner, curated):
         server.server_close()
 
 
-def test_an_xlsx_that_is_not_the_register_is_refused(runner, curated, tmp_path):
+@pytest.mark.parametrize("sheet,message", [
+    ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" '
+     't="inlineStr"><is><t>Budget</t></is></c></row></sheetData></worksheet>', "no title 'Реестр иностранных агентов' and header '№ п/п'"),
+    ('<!DOCTYPE w [<!ENTITY a "aaaa">]><worksheet/>', "document type or entity declaration"),
+    ("<worksheet><sheetData>", "is not well-formed XML"),
+])
+def test_an_xlsx_that_is_not_the_register_is_refused(runner, curated, tmp_path, sheet, message):
     import zipfile
 
     book = tmp_path / "book.xlsx"
     with zipfile.ZipFile(book, "w") as archive:
         archive.writestr("xl/workbook.xml", "<workbook/>")
-        archive.writestr("xl/worksheets/sheet1.xml", '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-                         '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Budget</t></is></c></row></sheetData></worksheet>')
+        archive.writestr("xl/worksheets/sheet1.xml", sheet)
     before = curated.read_bytes()
     result = runner.invoke(cli, ["import", "ru-foreign-agents", str(book), "--sources", str(curated)])
-    assert result.exit_code != 0 and "no title 'Реестр иностранных агентов' and header '№ п/п'" in result.output
-    assert curated.read_bytes() == before
+    assert result.exit_code != 0 and message in result.output
+    assert curated.read_bytes() == before and sorted(p.name for p in (curated.parent / "lists").iterdir()) == ["register-mapping.yaml"]
 
 
 def test_undesirable_register_and_curated_outlets_it_covers(runner, curated):
