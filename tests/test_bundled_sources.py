@@ -195,7 +195,7 @@ def test_moscow_times_lookup_shows_both_russian_designations():
     result = CliRunner().invoke(cli, ["lookup", "https://www.themoscowtimes.com/2024/07/10/story-a85000", "--sources", str(SOURCES)])
     assert result.exit_code == 0, result.output
     assert "Designated a foreign agent — Ministry of Justice of the Russian Federation (RU), 2023-11-17" in result.output
-    assert "Undesirable organisation (Russia) — Prosecutor General's Office of the Russian Federation (RU), 2024-07-10" in result.output
+    assert "Undesirable organisation (Russia) — Prosecutor General's Office of the Russian Federation (RU), 2024-07-03" in result.output
 
 
 def test_designations_made_in_response_to_others_are_linked(registry):
@@ -212,7 +212,7 @@ def test_bundled_lists_record_licence_source_and_snapshot(registry):
     for entry in lists.values():
         assert entry["licence"] and entry["url"].startswith("https://") and entry["snapshot"] and entry["retrieved"]
     assert lists["state-media-matrix"]["licence"].startswith("MIT")
-    assert str(lists["ru-foreign-agents"]["snapshot"]) == "2024-09-25"  # the register's state of 2024-10-01 (issue 25)
+    assert str(lists["ru-foreign-agents"]["snapshot"]) == "2025-08-15"  # the date its xlsx export states (issue 25)
 
 
 def test_a_fresh_server_identifies_1000_hosts_and_the_matrix_typology(registry):

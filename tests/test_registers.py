@@ -44,8 +44,8 @@ def read(path: Path) -> dict:
 # What each importer finds in its fixture: the summary, the new outlets, the reasons entries were left out.
 EXPECTED = {
     "ru-foreign-agents": ("ru-foreign-agents-2024-10-01.json", None, {
-        "summary": "ru-foreign-agents: 6 rows -> added 4, updated 0, unchanged 0, removed 0, skipped 2, conflicts 0 (curated entries win)",
-        "new": ["severreal-org (severreal.org)", "zona-media (zona.media)", "tayga-info (tayga.info)",
+        "summary": "ru-foreign-agents: 7 rows -> added 5, updated 0, unchanged 0, removed 0, skipped 2, conflicts 0 (curated entries win)",
+        "new": ["severreal-org (severreal.org)", "zona-media (zona.media)", "tayga-info (tayga.info)", "ru-wikimedia-org (ru.wikimedia.org)",
                 "sobesednik-ru (sobesednik.ru, sobes.press, sobesednik.com)"],
         "skipped": ["not a media entry (an association, NGO or person with a website)", "a person (personal data is not imported)"],
     }),
@@ -55,7 +55,7 @@ EXPECTED = {
         "skipped": ["not a media organisation", "a media organisation the mapping does not give a website for"],
     }),
     "fara": ("fara-principals-2025-04-10.csv", None, {
-        "summary": "fara: 39 rows -> added 9, updated 0, unchanged 0, removed 0, skipped 26, conflicts 0 (curated entries win)",
+        "summary": "fara: 40 rows -> added 9, updated 0, unchanged 0, removed 0, skipped 26, conflicts 0 (curated entries win)",
         "new": ["rt-com (rt.com)", "cgtn-com (cgtn.com)", "xinhuanet-com (xinhuanet.com)", "sputnikglobe-com (sputnikglobe.com)",
                 "presstv-ir (presstv.ir)", "trtworld-com (trtworld.com)", "kbs-co-kr (kbs.co.kr)", "nhk-or-jp (nhk.or.jp)",
                 "chinadaily-com-cn (chinadaily.com.cn)"],
@@ -138,6 +138,13 @@ def test_fara_dates_filing_url_and_latin1(runner, curated):
                              "https://efile.fara.gov/bulk/zip/FARA_All_ForeignPrincipals.csv.zip")
     xinhua = registry.match_url("https://xinhuanet.com/").outlet
     assert [(l.since, l.until) for l in xinhua.labels] == [("2021-05-05", None)]  # still registered
+    # CGTN: a radio group's short registration for the principal "CGTN", and CGTN America's own (MediaLinks TV,
+    # principal "CCTV"), which only the mapping's registration number ties to cgtn.com.
+    cgtn = registry.match_url("https://cgtn.com/").outlet
+    assert sorted((l.since, l.until, l.instrument) for l in cgtn.labels) == [
+        ("2019-08-02", None, "FARA registration No. 6633, foreign principal: CCTV"),
+        ("2021-12-16", "2021-12-31", "FARA registration No. 7059, foreign principal: China Global Television Network (CGTN)"),
+    ]
     # The principal with a Latin-1 name was read (and left out as not a medium), not refused as undecodable.
     assert "FARA_All_ForeignPrincipals" in read(curated.parent / "lists" / "fara.yaml")["list"]["url"]
 
@@ -183,6 +190,87 @@ def test_russian_register_exclusion_becomes_until_between_two_snapshots(runner, 
     assert after.match_url("https://sobesednik.ru/").outlet.labels[0].since == "2024-09-13"
 
 
+def test_russian_register_xlsx_export(runner, curated):
+    # A cut of the Ministry's real xlsx export (state of 15 August 2025): title, the export's date, header, rows.
+    output = run(runner, "import", "ru-foreign-agents", DATA / "ru-foreign-agents-2025-08-15.xlsx", "--sources", curated,
+                 "--retrieved", "2026-12-07")
+    lines = output.splitlines()
+    assert lines[0] == ("ru-foreign-agents: 9 rows -> added 4, updated 0, unchanged 0, removed 0, skipped 5, conflicts 0 "
+                        "(curated entries win)")
+    assert [l.strip() for l in lines if l.strip().startswith(("new: ", "skipped "))] == [
+        "new: prosleduet-media (prosleduet.media)", "new: sobesednik-ru (sobesednik.ru, sobes.press, sobesednik.com)",
+        "new: holod-media (holod.media)", "new: tayga-info (tayga.info)",
+        "skipped 3: no website among its information resources",  # one person lists only platform pages
+        "skipped 1: not a media entry (an association, NGO or person with a website)",
+        # The other lists a blog and author pages (moscowtimes.ru among them); its birth date is blanked in the cut,
+        # so only the type "Физические лица" tells it is a person.
+        "skipped 1: a person (personal data is not imported)"]
+    data = read(curated.parent / "lists" / "ru-foreign-agents.yaml")
+    assert (str(data["list"]["snapshot"]), data["list"]["snapshot_basis"]) == ("2025-08-15", "the date the register's export states")
+    text = (curated.parent / "lists" / "ru-foreign-agents.yaml").read_text(encoding="utf-8")
+    # Neither the person (typed "Физические лица") nor the organisations' INN and OGRN columns are read.
+    assert "Солонин" not in text and "Канкия" not in text and "7719738470" not in text and "1097746786917" not in text
+    registry = load(curated)
+    tayga = registry.match_url("https://tayga.info/").outlet.labels[0]
+    assert (tayga.since, tayga.until) == ("2023-05-05", "2024-08-23")
+    holod = registry.match_url("https://holod.media/").outlet.labels[0]
+    assert (holod.since, holod.until) == ("2024-01-12", None) and holod.instrument.startswith("Статья 7 Федерального закона")
+
+
+def test_an_excluded_entry_without_a_website_ends_on_the_registers_date(runner, curated):
+    # 2024-10-01 (the PDF's JSON mirror): Wikimedia RU lists ru.wikimedia.org. 2025-08-08 (the xlsx export): excluded
+    # on 07.03.2025, with only video and VK pages left, so it is no longer imported, yet it ends on the register's date.
+    run(runner, "import", "ru-foreign-agents", DATA / "ru-foreign-agents-2024-10-01.json", "--sources", curated)
+    output = run(runner, "import", "ru-foreign-agents", DATA / "ru-foreign-agents-2025-08-08.xlsx", "--sources", curated)
+    assert "  ended: ru-wikimedia-org until 2025-03-07 (the register's exclusion)" in output
+    assert "  new: prosleduet-media (prosleduet.media)" in output and "  new: holod-media (holod.media)" in output
+    label = load(curated).match_url("https://ru.wikimedia.org/").outlet.labels[0]
+    assert (label.since, label.until) == ("2024-03-18", "2025-03-07")
+    # A week later the export adds a person and a non-media group and excludes a non-media company: no outlet changes.
+    later = run(runner, "import", "ru-foreign-agents", DATA / "ru-foreign-agents-2025-08-15.xlsx", "--sources", curated,
+                "--dry-run")
+    assert "new:" not in later and "ended:" not in later and "websites changed:" not in later
+
+
+def test_update_lists_fetches_the_xlsx_export(runner, curated):
+    import functools
+    import http.server
+    import threading
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(DATA))
+    handler.log_message = lambda *a, **k: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)  # serves .xlsx as the spreadsheet type
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/ru-foreign-agents-2025-08-15.xlsx"
+        curated.write_text(curated.read_text().replace("version: 1\n", (
+            f"version: 1\nlists:\n  - name: ru-foreign-agents\n    format: ru-foreign-agents\n    url: {url}\n"), 1))
+        output = run(runner, "update-lists", "--sources", curated, "--allow-network", "127.0.0.1/32", "--dry-run")
+        assert "ru-foreign-agents: 9 rows -> added 4," in output
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize("sheet,message", [
+    ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" '
+     't="inlineStr"><is><t>Budget</t></is></c></row></sheetData></worksheet>', "no title 'Реестр иностранных агентов' and header '№ п/п'"),
+    ('<!DOCTYPE w [<!ENTITY a "aaaa">]><worksheet/>', "document type or entity declaration"),
+    ("<worksheet><sheetData>", "is not well-formed XML"),
+])
+def test_an_xlsx_that_is_not_the_register_is_refused(runner, curated, tmp_path, sheet, message):
+    import zipfile
+
+    book = tmp_path / "book.xlsx"
+    with zipfile.ZipFile(book, "w") as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", sheet)
+    before = curated.read_bytes()
+    result = runner.invoke(cli, ["import", "ru-foreign-agents", str(book), "--sources", str(curated)])
+    assert result.exit_code != 0 and message in result.output
+    assert curated.read_bytes() == before and sorted(p.name for p in (curated.parent / "lists").iterdir()) == ["register-mapping.yaml"]
+
+
 def test_undesirable_register_and_curated_outlets_it_covers(runner, curated):
     curated.write_text(curated.read_text() + (
         "  - id: meduza-curated\n    name: Meduza\n    country: LV\n    domains: [meduza.io]\n"
@@ -193,10 +281,22 @@ def test_undesirable_register_and_curated_outlets_it_covers(runner, curated):
     data = read(curated.parent / "lists" / "ru-undesirable.yaml")
     assert data["list"]["covered_by_curated"] == [{
         "host": "meduza.io", "outlet": "meduza-curated", "type": "undesirable-organisation", "entry": "Meduza",
-        "dates": ["2023-02-07.."]}]
+        "register_entries": ["Register of undesirable organisations, entry 73"], "dates": ["2023-02-07.."]}]
     rferl = load(curated).match_url("https://www.rferl.org/a/1").outlet.labels[0]
     assert (rferl.type, rferl.since, rferl.until) == ("undesirable-organisation", "2024-02-20", None)
     assert rferl.instrument == "Prosecutor General's decision 02.02.2024; Ministry of Justice decision № 212-р от 20.02.2024"
+
+
+def test_a_covered_entry_names_every_register_entry_the_curated_label_should_cite(runner, curated):
+    curated.write_text(curated.read_text() + (
+        "  - id: rt-curated\n    name: RT\n    country: RU\n    domains: [rt.com]\n"
+        "    ownership_note: curated in this test\n"), encoding="utf-8")
+    run(runner, "import", "fara", DATA / "fara-principals-2025-04-10.csv", "--sources", curated, "--retrieved", "2026-12-07")
+    covered = read(curated.parent / "lists" / "fara.yaml")["list"]["covered_by_curated"]
+    rt = next(item for item in covered if item["outlet"] == "rt-curated")
+    assert sorted(rt["register_entries"]) == ["FARA registration entry 6485", "FARA registration entry 6496",
+                                              "FARA registration entry 7063"]
+    assert sorted(rt["dates"]) == ["2017-11-10..2022-09-30", "2017-12-11..2018-08-31", "2021-12-20..2022-02-28"]
 
 
 def test_ofac_websites_programs_and_a_date_only_from_the_mapping(runner, curated):
@@ -230,6 +330,16 @@ def test_ofac_legacy_csv_two_real_snapshots_show_a_new_website(runner, curated):
     later = run(runner, "import", "ofac-sdn", DATA / "ofac-sdn-2022-01-31.csv", "--sources", curated, "--dry-run")
     assert "  websites changed: southfront-org: southfront.org -> southfront.org, maps.southfront.org" in later
     assert "new:" not in later and "ended:" not in later
+
+
+def test_uk_real_designation_mapped_by_its_unique_id(runner, curated, tmp_path):
+    # GHR0190 is a real designation (not a medium): a mapping by UniqueID imports it with the file's own website,
+    # date and measures, which the list writes separated by "|".
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text("registers:\n  uk-sanctions:\n    - entry: GHR0190\n      hosts: [xinbi.com]\n", encoding="utf-8")
+    run(runner, "import", "uk-sanctions", DATA / "uk-sanctions-1.xml", "--sources", curated, "--mapping-file", mapping)
+    label = load(curated).match_url("https://xinbi.com/").outlet.labels[0]
+    assert label.instrument.endswith("(GHR0190); Asset freeze, Director Disqualification Sanction")
 
 
 def test_uk_and_eu_labels(runner, curated):
@@ -300,6 +410,9 @@ def test_a_moved_website_is_reported(runner, curated, tmp_path):
     ("ofac-sdn", "<Designations/>", "not <sdnList>"),
     ("ru-undesirable", '[{"name": "x"}]', "rows lack"),
     ("ru-foreign-agents", '{"values": 3}', "expected a list"),
+    # The shape public clients of reestrs.minjust.gov.ru read (rows keyed field_N_s under `values`); synthetic values.
+    ("ru-foreign-agents", '{"size": 1, "values": [{"field_1_i": 1, "field_2_s": "x", "field_4_s": "01.01.2024"}]}',
+     "the Ministry's REST answer, whose columns are not mapped yet"),
     ("fara", "a,b\n1,2\n", "neither FARA_All_ForeignPrincipals.csv nor FARA_All_Registrants.csv"),
 ])
 def test_a_malformed_file_is_refused_and_nothing_written(runner, curated, tmp_path, fmt, content, message):

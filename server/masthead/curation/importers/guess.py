@@ -28,6 +28,7 @@ PLATFORMS = {
     "soundcloud.com", "wordpress.com", "blogspot.com", "substack.com", "github.com", "github.io", "rutube.ru",
     "mave.digital", "podster.fm", "linktr.ee", "wixsite.com", "weebly.com", "tumblr.com", "pinterest.com",
     "reddit.com", "threads.net", "bsky.app", "mastodon.social", "zen.yandex.ru", "vimeo.com", "twitch.tv",
+    "threads.com", "whatsapp.com", "wa.me", "lnk.bio", "airtable.com", "24liveblog.com",
 }
 # ccTLDs that are sold as generic names say nothing about a country.
 VANITY_TLDS = {"tv", "io", "me", "fm", "co", "ai", "cc", "ws", "to", "ly", "la", "gg", "im", "sh", "ac", "vc", "nu",

@@ -248,7 +248,7 @@ def run_import(
             entries.append(entry)
         report.removed = len(set(old_entries) - used_ids)
         if spec.register:
-            entries += _ended_entries(old_entries, used_ids, entries, info, report, parsed.seen)
+            entries += _ended_entries(old_entries, used_ids, entries, info, report, parsed.seen, parsed.exclusions)
         new_text = _render_list(info, spec, entries, covered)
         if old_text and _same_list(old_text, new_text):
             new_text = old_text
@@ -291,6 +291,10 @@ def run_import(
 def _covered(host: str, outlet: str, candidate: Candidate) -> dict:
     """A register entry a curated outlet takes over, with the register's own dates, so the curated label can cite it."""
     item = {"host": host, "outlet": outlet, "type": candidate.labels[0]["type"], "entry": candidate.name[:120]}
+    # The register's own ids for the entries (FARA registration, register row), which the curated label cites.
+    keys = [k for k in [candidate.key, *candidate.more_keys] if k]
+    if keys:
+        item["register_entries"] = keys
     # An assessment (the matrix's typologies) has no period of its own, only the edition it is as of (issue 24).
     dates = [f"{l['since']}..{l.get('until') or ''}" for l in candidate.labels if l.get("since")]
     if dates:
@@ -299,7 +303,7 @@ def _covered(host: str, outlet: str, candidate: Candidate) -> dict:
 
 
 def _ended_entries(old_entries: dict[str, dict], used_ids: set[str], entries: list[dict], info: ListInfo,
-                   report: ImportReport, seen: set) -> list[dict]:
+                   report: ImportReport, seen: set, exclusions: dict | None = None) -> list[dict]:
     """Entries of the last import that the register no longer lists: kept, their open labels ended.
 
     A register that records exclusions (Russia's) gives `until` itself; one that drops an entry silently (a
@@ -310,21 +314,27 @@ def _ended_entries(old_entries: dict[str, dict], used_ids: set[str], entries: li
     for oid, old in old_entries.items():
         if oid in used_ids or taken & {str(d) for d in old.get("domains") or []}:
             continue
-        if entry_key(old) in seen or seen & {str(d) for d in old.get("domains") or []}:
+        excluded = (exclusions or {}).get(entry_key(old))
+        if not excluded and (entry_key(old) in seen or seen & {str(d) for d in old.get("domains") or []}):
             report.dropped.append(oid)  # still in the register: not an end, so not kept with one
             continue
         entry = {**old, "labels": [dict(label) for label in old.get("labels") or []]}
         ended = False
         for label in entry["labels"]:
             if label.get("list") == info.name and not label.get("until"):
-                label["until"] = info.snapshot
+                # The register's own exclusion date where it gives one (an entry that now lists no website of its
+                # own is no longer imported, but still ends); else the first snapshot without the entry, marked so.
+                label["until"] = excluded or info.snapshot
                 label["until_sources"] = [info.url]
-                remark = (f"Ended: the entry is missing from the register's snapshot of {info.snapshot}, which gives no "
+                remark = (f"Ended: the register excludes the entry on {excluded} (its snapshot of {info.snapshot} no longer "
+                          "lists a website of its own for it)." if excluded else
+                          f"Ended: the entry is missing from the register's snapshot of {info.snapshot}, which gives no "
                           "exclusion date; that snapshot's date stands for the end.")
                 label["note"] = f"{label['note']} {remark}" if label.get("note") else remark
                 ended = True
         if ended:
-            report.ended.append(f"{oid} until {info.snapshot} (missing from that snapshot)")
+            report.ended.append(f"{oid} until {excluded} (the register's exclusion)" if excluded else
+                                f"{oid} until {info.snapshot} (missing from that snapshot)")
         used_ids.add(oid)
         kept.append(entry)
     return kept
@@ -417,7 +427,8 @@ def subscriptions(sources: str | Path) -> list[dict]:
 
 
 LIST_TYPES = ("text/csv", "application/csv", "text/plain", "application/json", "text/json", "application/xml", "text/xml",
-              "application/zip", "application/x-zip-compressed", "application/octet-stream")
+              "application/zip", "application/x-zip-compressed", "application/octet-stream",
+              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")  # the Ministry of Justice's xlsx export
 
 
 def download(url: str, target: Path, fetcher) -> None:

@@ -33,6 +33,7 @@ class Candidate:
     ownership_note: str | None = None
     row: int = 0
     key: str | None = None  # the register's own id for the entry, which outlives a change of website
+    more_keys: list[str] = field(default_factory=list)  # further register entries merged into this outlet
 
     def entry(self) -> dict:
         data: dict = {"id": self.id, "name": self.name}
@@ -70,6 +71,7 @@ class Parsed:
     snapshot: str | None = None  # when the data itself says how recent it is (the latest decision in a register)
     snapshot_basis: str = ""
     seen: set = field(default_factory=set)  # a register's entry keys and websites, imported or not
+    exclusions: dict = field(default_factory=dict)  # entry key -> the register's own exclusion date, imported or not
 
 
 @dataclass

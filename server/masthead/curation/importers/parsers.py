@@ -242,7 +242,7 @@ FORMATS: dict[str, Format] = {
         Format("state-media-matrix", "State Media Matrix", SMM_ISSUER, SMM_URL, parse_state_media_matrix,
                "State_Media_Matrix.csv: typology codes SC/CaPu/CaPr/ISFM/ISF/ISM/IP become control labels", SMM_LICENCE),
         Format("ru-foreign-agents", "Register of foreign agents (Russia)", RU_FA_ISSUER, RU_FA_URL, parse_ru_foreign_agents,
-               "the Ministry of Justice register as CSV (or its JSON mirror); media entries with a website become outlets "
+               "the Ministry of Justice register as its xlsx export, the CSV of its PDF or its JSON mirror; media entries with a website become outlets "
                "with a foreign-agent label", RU_FA_LICENCE, cadence_days=14, register=True),
         Format("ru-undesirable", "Register of undesirable organisations (Russia)", RU_FA_ISSUER, RU_UNDESIRABLE_URL,
                parse_ru_undesirable, "the Ministry of Justice register (JSON rows of its table); mapped media organisations "

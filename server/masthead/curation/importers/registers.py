@@ -259,6 +259,8 @@ def merge_candidate(found: dict[str, Candidate], candidate: Candidate) -> bool:
     # The same website again (re-included, or a second entity): one outlet, one more label. Its other hosts are
     # not added: an entry that lists a known outlet's site among others' (an author page) must not merge them.
     known.labels.append(label)
+    if candidate.key and candidate.key != known.key and candidate.key not in known.more_keys:
+        known.more_keys.append(candidate.key)
     return True
 
 
@@ -308,11 +310,15 @@ class Collected:
         self.found: dict = {}
         self.skipped: Counter = Counter()
         self.seen: set[str] = set()  # every entry's key and website, imported or not
+        self.exclusions: dict[str, str] = {}  # entry key -> the register's exclusion date
 
-    def saw(self, what: str, entry_id: str, websites=()) -> None:
-        """Record an entry of the file, so that an outlet no longer imported is not taken for one the register dropped."""
+    def saw(self, what: str, entry_id: str, websites=(), excluded: str | None = None) -> None:
+        """Record an entry of the file, so that an outlet no longer imported is not taken for one the register dropped
+        (and one the register excluded ends on that date even when it is no longer imported)."""
         if entry_id:
             self.seen.add(f"{what} entry {entry_id}")
+            if excluded:
+                self.exclusions[f"{what} entry {entry_id}"] = excluded
         for text in websites:
             host, _ = website_host(text)
             if host:
@@ -335,4 +341,4 @@ class Collected:
 
     def parsed(self, rows: int, snapshot: str | None, basis: str) -> Parsed:
         return Parsed(unique(self.found), rows, self.skipped, snapshot=snapshot, snapshot_basis=basis if snapshot else "",
-                      seen=self.seen)
+                      seen=self.seen, exclusions=self.exclusions)

@@ -59,7 +59,7 @@ def parse_uk_sanctions(path: Path, info: ListInfo, registers: RegisterMapping | 
             out.skip("no valid designation date")
             continue
         regime = _text(item, "RegimeName")
-        measures = _text(item, "SanctionsImposed")
+        measures = ", ".join(m.strip() for m in _text(item, "SanctionsImposed").split("|") if m.strip())  # "Asset freeze|Travel Ban"
         instrument = f"{regime} ({uid})" + (f"; {measures}" if measures else "")
         reasons = _text(item, "UKStatementofReasons")
         label = register_label(info, "sanctioned", "GB", since, instrument=instrument,
