@@ -7,7 +7,11 @@ order), and how much do the top-8 lists overlap? Also full-text search (/api/sea
 Corpora: the UCI News Aggregator headlines (../shared/data/uci-news-sample, 6,366 headlines, 1,000 sampled queries,
 seed 13) and, with --zipf N, N synthetic ~300-word articles (bench/zipf_corpus.py; 300 queries by stored text).
 
-Usage: .venv/bin/python bench/backend_agreement.py [--sample 1000] [--zipf 20000]
+With --threads, the story-threads corpus of bench/related_threads.py (our thread articles, UCI headlines as noise,
+every article with its USE vector, cached under --vector-cache): for every thread article, do the two backends
+show the same same-event coverage (related, with vectors) and the same background (the story at other times)?
+
+Usage: .venv/bin/python bench/backend_agreement.py [--sample 1000] [--zipf 20000] [--threads] [--vector-cache /tmp/vectors]
 Needs PostgreSQL 15 (apt-get install postgresql-15): a throwaway server is started on a loopback port.
 """
 
@@ -35,6 +39,7 @@ from masthead.ingest import ingest  # noqa: E402
 from masthead.related import Query, rank  # noqa: E402
 from masthead.registry import load  # noqa: E402
 from pg import PostgresServer  # noqa: E402
+from related_hard import attach_vectors  # noqa: E402
 
 SHARED = next((p for p in (ROOT.parent / "shared", ROOT.parent.parent / "shared") if p.exists()), ROOT.parent / "shared")
 HEADLINES = SHARED / "data" / "uci-news-sample" / "headlines.csv"
@@ -108,6 +113,49 @@ def compare(name: str, backends: dict, records: list[dict], sample: int, seed: i
     return report
 
 
+def threads_agreement(tmp: Path, server, registry, cache: Path | None) -> dict:
+    """Related and background on both backends, every article with its vector: the share of thread queries whose
+    shown lists hold the same articles, and the mean Jaccard overlap of what they show."""
+    from masthead import embed
+    from masthead.related import background
+    from related_threads import noise, records
+
+    rows = [{k: v for k, v in r.items() if k not in ("story", "kind")} for r in records()]
+    everything = rows + noise(7)
+    workdir = tmp / "threads"
+    workdir.mkdir()
+    backends = {"sqlite": open_corpus(str(workdir / "corpus.db")), "postgresql": open_corpus(server.database("agreement_threads"))}
+    for label, corpus in backends.items():
+        seconds = load_into(corpus, everything, workdir, registry)
+        stored = [corpus.article(urls.normalise(r["url"]).url) for r in everything]
+        attach_vectors(corpus, [(a["id"], embed.embedding_text(a["title"], a["text"]), r["url"])
+                                for a, r in zip(stored, everything) if a is not None], cache)
+        print(f"story threads: {label} ingested {corpus.count()} articles with vectors in {seconds:.1f} s")
+    shown = {"related": [], "background": []}
+    for record in rows:
+        lists = {}
+        for label, corpus in backends.items():
+            a = corpus.article(urls.normalise(record["url"]).url)
+            blob = corpus.vectors([a["id"]]).get(a["id"])
+            query = Query(a["title"], a["text"], a["published"], a["id"], a["registered_domain"], a["outlet_id"],
+                          embed.as_matrix([blob])[0], language=a["language"])
+            same_event = rank(corpus, registry, query, "2026-12-01")
+            later = background(corpus, registry, query, "2026-12-01", 5, same_event)
+            lists[label] = ({r["url"] for r in same_event[:8]}, {r["url"] for r in later})
+        for index, kind in enumerate(("related", "background")):
+            a, b = lists["sqlite"][index], lists["postgresql"][index]
+            shown[kind].append((a == b, len(a & b) / len(a | b) if a | b else 1.0))
+    report = {}
+    print(f"\nstory threads: {len(rows)} queries (thread articles, distractors, single stories)")
+    for kind, pairs in shown.items():
+        report[kind] = {"same shown": sum(same for same, _ in pairs) / len(pairs),
+                        "Jaccard": statistics.mean(j for _, j in pairs)}
+        print(f"  {kind:10} the same articles shown {report[kind]['same shown']:.3f}, mean Jaccard {report[kind]['Jaccard']:.3f}")
+    for corpus in backends.values():
+        corpus.close()
+    return report
+
+
 def search_agreement(backends: dict, records: list[dict], sample: int, seed: int) -> None:
     rng = random.Random(seed + 1)
     same = total = 0
@@ -127,12 +175,17 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--zipf", type=int, default=0, help="also compare on N synthetic full-text articles")
+    parser.add_argument("--threads", action="store_true", help="also compare related and background on the story threads")
+    parser.add_argument("--vector-cache", help="folder keeping the threads' vectors between runs")
     args = parser.parse_args()
     registry = load(ROOT / "sources.yaml")
     sets = [("UCI headlines (title queries)", headline_records(), False)]
     if args.zipf:
         sets.append((f"Zipf corpus of {args.zipf:,} (full-text queries)", zipf_records(args.zipf), True))
     with tempfile.TemporaryDirectory() as tmp, PostgresServer() as server:
+        if args.threads:
+            cache = Path(args.vector_cache) / "threads-use.json" if args.vector_cache else None
+            threads_agreement(Path(tmp), server, registry, cache)
         for index, (name, records, with_text) in enumerate(sets):
             workdir = Path(tmp) / str(index)
             workdir.mkdir()
