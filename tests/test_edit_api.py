@@ -360,25 +360,3 @@ def test_digits_int_refuses_are_not_numbers(api, method, path, status):
     # '²' passes str.isdigit() but not int(): it must get the same answer as any other non-number.
     response = getattr(api, method)(path, headers=AS_ALICE)
     assert response.status_code == status and response.get_json()["status"] == status
-
-
-def test_the_editor_document_is_prepared_at_the_lowest_priority(sources_copy, tmp_path, monkeypatch):
-    """A worker parses the editor's document (seconds of CPU) beside the first readers' requests: the thread that
-    does it runs at nice 19, so readers keep the cores."""
-    import os
-    import threading
-
-    from masthead.service import Masthead
-
-    app = Masthead({"SOURCES": str(sources_copy), "DB": str(tmp_path / "corpus.db"), "EMBED": False,
-                    "CONFIG_DIR": str(tmp_path)})
-    seen, done = [], threading.Event()
-
-    def prepare():
-        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
-        done.set()
-
-    monkeypatch.setattr(app.curator, "prepare", prepare)
-    app.warm()
-    assert done.wait(10)
-    assert seen == [19] and os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) < 19

@@ -3,10 +3,8 @@ operations the web views and the CLI both call (after datasette's `Datasette`)."
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
 import logging
-import os
 from dataclasses import dataclass, field
 import threading
 
@@ -69,13 +67,11 @@ class Masthead:
     def warm(self) -> None:
         """Prepare in the background what the first edit would otherwise wait for (a server process calls this
         once it has started)."""
+        import threading
+
         threading.Thread(target=self._warm, name="masthead-warm", daemon=True).start()
 
     def _warm(self) -> None:
-        # Parsing the editor's document takes seconds of CPU (4.4 s for 22,000 lines here) while the first readers'
-        # requests arrive: on Linux a thread has its own nice value, so this one yields the cores to them.
-        with contextlib.suppress(AttributeError, OSError):
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
         try:
             self.curator.prepare()
         except Exception as exc:  # an optimisation only: the first edit does the same work
