@@ -360,3 +360,23 @@ def test_digits_int_refuses_are_not_numbers(api, method, path, status):
     # '²' passes str.isdigit() but not int(): it must get the same answer as any other non-number.
     response = getattr(api, method)(path, headers=AS_ALICE)
     assert response.status_code == status and response.get_json()["status"] == status
+
+
+def test_the_editor_document_is_parsed_when_someone_opens_the_editor_once(edit_app, api, monkeypatch):
+    """Parsing the editor's document takes seconds of CPU: not at a worker's start beside the first readers'
+    requests, but when someone opens /edit, once per process."""
+    import threading
+
+    masthead = edit_app.extensions["masthead"]
+    calls, done = [], threading.Event()
+
+    def prepare():
+        calls.append(threading.current_thread().name)
+        done.set()
+
+    monkeypatch.setattr(masthead.curator, "prepare", prepare)
+    assert api.get("/api/outlets.json").status_code == 200 and not calls
+    assert api.get("/edit").status_code == 200
+    assert done.wait(10)
+    assert api.get("/edit?domain=www.New-Daily.example").status_code == 200
+    assert calls == ["masthead-warm"]

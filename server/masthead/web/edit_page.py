@@ -108,6 +108,7 @@ def _render(form: dict, *, existing: bool, status: int = 200, errors: dict | Non
 
 @bp.get("/edit")
 def edit_page():
+    state().warm()  # this worker parses its editor's document while the person fills in the form
     curator = current_curator()
     outlet_id = (request.args.get("outlet") or "")[:80]
     domain = (request.args.get("domain") or "")[:253]

@@ -95,9 +95,4 @@ def run(settings: dict, host: str, port: int, workers: int = 2, threads: int = 4
     if settings.get("EMBED", True):
         options["post_worker_init"] = _ready_worker
     server = _Gunicorn(settings, options)
-
-    def post_fork(_arbiter, _worker):  # each worker prepares its own editor document (a thread does not survive fork)
-        server.app.extensions["masthead"].warm()
-
-    server.cfg.set("post_fork", post_fork)
     server.run()
