@@ -19,8 +19,8 @@ MAX_TERMS, POSTINGS = 10, 8_000  # fewer words and postings than same-event rank
 BRIDGES = 2  # same-event reports in other languages whose words are searched for too (how a story crosses languages)
 HOPS, HOP_DAYS, HOP_K = 3, 2, 8  # around the likeliest earlier and later reports, the query's nearest vectors
 RESCORED = 40  # candidates nearest by vector whose words are compared (a candidate's words cost ~0.1 ms)
-SCAN_LIMIT = 50_000  # up to this many articles, every vector of the span is searched too: signs in chunks of a day, so
-# a corpus spread thinly over years costs one row a day (6,400 articles over 15 years: ~50 ms of 60 ms on a loaded VM)
+SCAN_LIMIT = 50_000  # up to this many articles, every vector of the span is searched too, by their signs, which each
+# connection keeps in memory until the file changes (corpus/sqlite_vectors.py: 5 ms of CPU at 10k articles)
 
 # P(same ongoing story | how alike): a logistic model fitted on bench/related_threads.py's candidates (`--fit`,
 # C=10, rounded; held out by thread, two folds gave 0.87 / 0.82 precision of candidates at 0.5). cos = cosine of the
