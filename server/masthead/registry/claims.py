@@ -6,10 +6,10 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedMap
 
 from ..untrusted import shown
-from .fields import closest, item_pos, key_pos
+from .fields import closest, key_pos
 from .model import FundingEvent, FundingLink, Label, OwnerLink
 from .vocabulary import FUNDING_KINDS, JURISDICTIONS, LABEL_TYPES
 
@@ -50,15 +50,8 @@ class ClaimReader:
     # --- ownership and funding ------------------------------------------------------------------
 
     def _links(self, file: str, node: CommentedMap, key: str, curated: bool) -> tuple[OwnerLink, ...]:
-        value = node.get(key)
-        if value is None:
-            return ()
-        if not isinstance(value, CommentedSeq):
-            self._add(*key_pos(file, node, key), f"`{key}` must be a list", "write '- owner: <id>' entries")
-            return ()
         links = []
-        for i, item in enumerate(value):
-            pos = item_pos(file, node, key, value, i)
+        for pos, item in self._entries(file, node, key, "write '- owner: <id>' entries"):
             if isinstance(item, str):
                 item = CommentedMap(owner=item)
                 item.lc.line, item.lc.col = pos[1] - 1, pos[2] - 1
@@ -82,15 +75,8 @@ class ClaimReader:
 
     def _funders(self, file: str, node: CommentedMap, curated: bool) -> tuple[FundingLink, ...]:
         """`funded_by:` who pays, apart from who owns (a grantee is owned by its corporation, funded by a grant)."""
-        value = node.get("funded_by")
-        if value is None:
-            return ()
-        if not isinstance(value, CommentedSeq):
-            self._add(*key_pos(file, node, "funded_by"), "`funded_by` must be a list", "write '- funder: <owner id>' entries")
-            return ()
         links = []
-        for i, item in enumerate(value):
-            pos = item_pos(file, node, "funded_by", value, i)
+        for pos, item in self._entries(file, node, "funded_by", "write '- funder: <owner id>' entries"):
             if not isinstance(item, CommentedMap) or not isinstance(item.get("funder"), str):
                 self._add(*pos, "each `funded_by` entry needs `funder: <owner id>`", "e.g. '- funder: usagm'")
                 continue
@@ -114,15 +100,8 @@ class ClaimReader:
         return tuple(links)
 
     def _events(self, file: str, node: CommentedMap, curated: bool) -> tuple[FundingEvent, ...]:
-        value = node.get("events")
-        if value is None:
-            return ()
-        if not isinstance(value, CommentedSeq):
-            self._add(*key_pos(file, node, "events"), "`events` must be a list", "write '- date: ...' entries with note and sources")
-            return ()
         events = []
-        for i, item in enumerate(value):
-            pos = item_pos(file, node, "events", value, i)
+        for pos, item in self._entries(file, node, "events", "write '- date: ...' entries with note and sources"):
             if not isinstance(item, CommentedMap):
                 self._add(*pos, "an event must be a mapping with date, note and sources")
                 continue
@@ -145,15 +124,8 @@ class ClaimReader:
     # --- hosts with a lifetime ------------------------------------------------------------------
 
     def _domains(self, file: str, node: CommentedMap, curated: bool = True) -> tuple[list[str], list[dict]]:
-        value = node.get("domains")
-        if value is None:
-            return [], []
-        if not isinstance(value, CommentedSeq):
-            self._add(*key_pos(file, node, "domains"), "`domains` must be a list", "write one '- example.com' per line")
-            return [], []
         domains, mirrors = [], []
-        for i, item in enumerate(value):
-            pos = item_pos(file, node, "domains", value, i)
+        for pos, item in self._entries(file, node, "domains", "write one '- example.com' per line"):
             info: dict = {}
             if isinstance(item, CommentedMap):
                 self._unknown_keys(file, item, DOMAIN_KEYS, "domain")
@@ -186,15 +158,8 @@ class ClaimReader:
     # --- labels ---------------------------------------------------------------------------------
 
     def _labels(self, file: str, node: CommentedMap, curated: bool = True) -> list[Label]:
-        value = node.get("labels")
-        if value is None:
-            return []
-        if not isinstance(value, CommentedSeq):
-            self._add(*key_pos(file, node, "labels"), "`labels` must be a list", "start each label with '- type: ...'")
-            return []
         labels = []
-        for i, item in enumerate(value):
-            pos = item_pos(file, node, "labels", value, i)
+        for pos, item in self._entries(file, node, "labels", "start each label with '- type: ...'"):
             if not isinstance(item, CommentedMap):
                 self._add(*pos, "a label must be a mapping with type, issuer, jurisdiction, since and sources", "see docs/LABELS.md")
                 continue

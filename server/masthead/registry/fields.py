@@ -40,6 +40,17 @@ class FieldReader:
             return []
         return list(value)
 
+    def _entries(self, file: str, node: CommentedMap, key: str, hint: str) -> list[tuple[tuple, Any]]:
+        """(position, item) of each entry of the list under `key`: none when it is absent, or when it is not a list
+        (recorded, with `hint` on how to write one)."""
+        value = node.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, CommentedSeq):
+            self._add(*key_pos(file, node, key), f"`{key}` must be a list", hint)
+            return []
+        return [(item_pos(file, node, key, value, i), item) for i, item in enumerate(value)]
+
     def _url(self, file: str, node: CommentedMap, key: str) -> str | None:
         value = node.get(key)
         if value is None:

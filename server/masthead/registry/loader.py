@@ -451,15 +451,8 @@ class _Builder(FieldReader, FeedReader, ClaimReader, CrossChecks):
         )
 
     def _paths(self, file: str, node: CommentedMap) -> list[str]:
-        value = node.get("paths")
-        if value is None:
-            return []
-        if not isinstance(value, CommentedSeq):
-            self._add(*key_pos(file, node, "paths"), "`paths` must be a list", "write '- bbc.com/russian'")
-            return []
         rules = []
-        for i, item in enumerate(value):
-            pos = item_pos(file, node, "paths", value, i)
+        for pos, item in self._entries(file, node, "paths", "write '- bbc.com/russian'"):
             if isinstance(item, CommentedMap):
                 self._unknown_keys(file, item, PATH_KEYS, "path")
                 item = item.get("path")
