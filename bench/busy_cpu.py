@@ -58,12 +58,18 @@ def stop(procs: list[subprocess.Popen]) -> None:
         p.wait()
 
 
+SKIPPED: list[str] = []  # answers whose coverage the server skipped (all its ranking slots busy): fast but incomplete
+
+
 def timed(session: requests.Session, base: str, params: dict) -> tuple[float, list]:
     started = time.perf_counter()
     response = session.get(base + "/api/context", params=params, timeout=60)
     ms = 1000 * (time.perf_counter() - started)
     response.raise_for_status()
-    return ms, [r["url"] for r in response.json()["related"]]
+    answer = response.json()
+    if answer.get("coverage_skipped"):
+        SKIPPED.append(answer["coverage_skipped"])
+    return ms, [r["url"] for r in answer["related"]]
 
 
 def sequential(base: str, params: list[dict]) -> tuple[list[float], list]:
@@ -106,6 +112,8 @@ def _plain_encode_main() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", default="/tmp/masthead-bench/zipf.db", help="a corpus grown by bench/context_latency.py")
+    parser.add_argument("--serve", help="serve this corpus instead (a PostgreSQL URL grown by the same generator, e.g. "
+                        "by bench/backends.py); the requests' URLs and titles are still picked from --db")
     parser.add_argument("--requests", type=int, default=300, help="requests per kind and phase")
     parser.add_argument("--burners", type=int, default=2, help="CPU-bound processes beside the server when busy")
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients in the concurrent phases")
@@ -113,6 +121,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--baseline", help="also serve the masthead package under this directory (e.g. an export of "
                         "main's server/), interleaved with this tree's in the same minutes")
+    parser.add_argument("--phases", default="idle,busy", help="which phases to run, in order")
     parser.add_argument("--answers", help="write (if missing) or compare the related URLs answered for each title")
     parser.add_argument("--plain-encode", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -127,24 +136,28 @@ def main() -> None:
     titles = [{"url": f"https://unknown-{i}.example/a", "title": title} for i, (_, title) in enumerate(picks)]
     stored = [{"url": url} for url, _ in picks]
     load = os.getloadavg()
-    print(f"corpus {args.db} ({total:,} articles); server: {args.workers} workers x {args.threads} threads; "
+    served = args.serve or args.db
+    print(f"corpus {served.split('@')[-1]} ({total:,} articles); server: {args.workers} workers x {args.threads} threads; "
           f"{args.requests} requests per kind and phase; busy = {args.burners} CPU-bound processes; "
           f"load average before {load[0]:.1f}", flush=True)
     servers = [("this tree", ROOT / "server")] + ([("baseline", Path(args.baseline))] if args.baseline else [])
     rows = []
-    for phase in ("idle", "busy"):
+    for phase in args.phases.split(","):
         hogs = burners(args.burners, 900) if phase == "busy" else []
         try:
             time.sleep(1 if hogs else 0)
             rows.append((phase, "-", "plain encode, one title", percentiles(plain_encode([p["title"] for p in titles]))))
             for name, server in servers:
                 # A fresh server for each phase: its first requests count, as a reader's first page after a restart.
-                proc, base = serve(args.db, ROOT / "sources.yaml", args.workers, args.threads, wait=180, server=server)
+                proc, base = serve(served, ROOT / "sources.yaml", args.workers, args.threads, wait=180, server=server)
                 try:
                     times, answers = sequential(base, titles)
                     rows.append((phase, name, "title, sequential", percentiles(times)))
                     rows.append((phase, name, "title, first 10 requests", percentiles(times[:10])))
+                    SKIPPED.clear()
                     rows.append((phase, name, f"title, {args.clients} clients", percentiles(parallel(base, titles, args.clients))))
+                    print(f"{phase}, {name}: {len(SKIPPED)} of {len(titles)} answers to {args.clients} clients skipped "
+                          f"coverage (all ranking slots busy)", flush=True)
                     rows.append((phase, name, "stored page, sequential", percentiles(sequential(base, stored)[0])))
                     rss = [round(rss_mb(p)) for p in [proc.pid] + children(proc.pid)]
                 finally:

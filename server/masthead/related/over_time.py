@@ -82,16 +82,10 @@ def background_candidates(corpus, query: Query, related: list[dict] = ()) -> lis
         for article_id, cos in corpus.nearest_in_window(lo, hi, query.vector, LEXICAL_LIMIT):
             found.setdefault(article_id, {})["cos"] = cos
     shown = {item["url"] for item in related}
-    rows = _outside_week(corpus, query, found, qday, shown)
     if query.vector is not None:
-        _cosines(corpus, query, found, rows)
-        rows += _hops(corpus, query, found, rows, qday, shown)
-        # Below the RESCORED nearest, a candidate's cosine is too low for its words to lift it over the threshold.
-        rows = sorted(rows, key=lambda r: -(found[r["id"]].get("cos") or -1.0))[:RESCORED]
-    # Only now the texts, and only of the candidates kept (a few hundred rows' texts cost more than their scoring).
-    texts = {r["id"]: r["text"] for r in corpus.rows([r["id"] for r in rows], LEAD_CHARS)}
-    for row in rows:
-        row["text"] = texts.get(row["id"]) or ""
+        rows = _nearest_rows(corpus, query, found, qday, shown)
+    else:
+        rows = _outside_week(corpus, query, found, qday, shown)
     # The principal actors are those of the headline and lead (what is embedded), not every name further down.
     names = Actors({fold(w) for w in names_in(query.title, " ".join(query.text.split()[:embed.LEAD_WORDS]))})
     query_title = {fold(w) for w in terms(query.title) if useful(w)}
@@ -147,14 +141,32 @@ def _lexical_paths(corpus, query, weights, df, total, related, lo, hi, found) ->
 
 
 def _outside_week(corpus, query, found, qday, shown, ids=None) -> list[dict]:
-    """The candidates' rows without their text, without the query, its week and what same-event coverage already lists."""
+    """The candidates' rows with the start of their text, without the query, its week and what same-event coverage
+    already lists."""
     ids = [a for a in (found if ids is None else ids) if a != query.article_id]
-    return [r for r in corpus.rows(ids, text_chars=0) if r.get("day") is not None and abs(r["day"] - qday) > SAME_EVENT_DAYS
-            and r["url"] not in shown]
+    return [r for r in corpus.rows(ids, LEAD_CHARS) if r.get("day") is not None
+            and abs(r["day"] - qday) > SAME_EVENT_DAYS and r["url"] not in shown]
 
 
-def _cosines(corpus, query, found, rows) -> None:
-    missing = [r["id"] for r in rows if "cos" not in found[r["id"]]]
+def _nearest_rows(corpus, query, found, qday, shown) -> list[dict]:
+    """The RESCORED candidates nearest by vector, with the start of their text: below them a candidate's cosine is
+    too low for its words to lift it over the threshold. Rows are read nearest first, a few dozen at a time, until
+    RESCORED of them are outside the week and enough days are seen for the hops: a row costs a read of its text's
+    pages, and most of the ~200 candidates are never needed."""
+    _cosines(corpus, query, found, found)
+    order = sorted(sorted(a for a in found if a != query.article_id), key=lambda a: -(found[a].get("cos") or -1.0))
+    rows: list[dict] = []
+    for start in range(0, len(order), RESCORED):
+        rows += _outside_week(corpus, query, found, qday, shown, order[start:start + RESCORED])
+        if len(rows) >= RESCORED and len({r["day"] for r in rows if found[r["id"]].get("cos") is not None}) >= HOPS:
+            break
+    rows.sort(key=lambda r: (-(found[r["id"]].get("cos") or -1.0), r["id"]))
+    rows += _hops(corpus, query, found, rows, qday, shown)
+    return sorted(rows, key=lambda r: -(found[r["id"]].get("cos") or -1.0))[:RESCORED]
+
+
+def _cosines(corpus, query, found, ids) -> None:
+    missing = [a for a in ids if "cos" not in found[a]]
     stored = corpus.vectors(missing)
     if stored:
         for article_id, sim in zip(stored, embed.cosines(b"".join(stored.values()), query.vector)):
