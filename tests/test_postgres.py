@@ -189,6 +189,43 @@ def test_time_window_candidates_and_vectors(url):
     c.close()
 
 
+def test_a_span_of_years_ranks_by_the_rarest_words_and_as_scoring_every_match_would(url):
+    """Past WIDE_DAYS, candidates score the idf of the words they hold; looking the rarer words up first and the common
+    ones only on their articles (no read of a common word's thousand matches) must give the same top as scoring all."""
+    import math
+    import random
+
+    from masthead.corpus.postgres import PostgresCorpus
+    from masthead.corpus.postgres_rows import day_bounds
+
+    c = connect(url)
+    rng = random.Random(2)
+    vocabulary = {"common": 0.6, "middling": 0.15, "scarce": 0.04, "rare": 0.02, "unique": 0.005}
+    for n in range(400):
+        held = [w for w, p in vocabulary.items() if rng.random() < p] or ["other"]
+        year = 2000 + n % 25
+        c.add(prepare({"url": f"https://s{n % 40}.example/{n}", "title": f"Story {n} " + " ".join(held),
+                       "published": f"{year}-0{1 + n % 9}-1{n % 10}", "text": "The report says " + " ".join(held) + "."},
+                      REGISTRY))
+    words = list(vocabulary)
+    first_day, last_day = dt.date(1995, 1, 1).toordinal(), dt.date(2030, 1, 1).toordinal()
+    for limit in (1, 5, 20, 60, 300):
+        found = c.lexical_candidates(words, first_day, last_day, limit)
+        total, df = c.count(), c.doc_freqs(words)
+        weights = [math.log((total + 1) / (df.get(w, 0) + 1)) + 1.0 for w in words]
+        first, last = day_bounds(first_day, last_day)
+        with c._conn() as conn:
+            every = PostgresCorpus._word_hits(conn, c._configs_in_use(conn), words, weights, first, last)
+        expected = sorted(every, key=lambda item: (-item[1], item[0]))[:limit]
+        assert [i for i, _ in found] == [i for i, _ in expected], limit
+        assert [s for _, s in found] == pytest.approx([s for _, s in expected])
+    titles = {r["id"]: r["title"].split()[2:] for r in c.rows([i for i, _ in found])}
+    order = [titles[i] for i, _ in found]
+    # A rare word weighs more than a common one: every article holding "rare" ranks before any holding only "common".
+    assert max(n for n, held in enumerate(order) if "rare" in held) < min(n for n, held in enumerate(order) if held == ["common"])
+    c.close()
+
+
 def test_a_corpus_of_schema_1_gets_the_signs_of_its_vectors(url):
     """Migration 3 (issue 27): vectors stored before it get their signs, so the server-side nearest search finds
     them; the bits are embed.signs()'s, and vectors written after it get theirs as they are written."""
