@@ -6,8 +6,8 @@ import math
 
 from .. import embed, urls
 from ..corpus.text import day_number, terms
-from .rank import (LEAD_CHARS, WINDOWS, Query, QueryWords, fold, lexical_features, names_in, pick, query_for_page,
-                   query_weights, rank, select_terms, unfolded, useful)
+from .rank import (LEAD_CHARS, WINDOWS, Query, fold, lexical_features, names_in, pick, query_for_page,
+                   query_weights, query_words, rank, select_terms, unfolded, useful)
 
 __all__ = ["background", "background_for_page", "background_candidates", "background_confidence",
            "BACKGROUND_THRESHOLD", "SAME_EVENT_DAYS"]
@@ -90,10 +90,10 @@ def background_candidates(corpus, query: Query, related: list[dict] = ()) -> lis
     # The principal actors are those of the headline and lead (what is embedded), not every name further down.
     names = Actors({fold(w) for w in names_in(query.title, " ".join(query.text.split()[:embed.LEAD_WORDS]))})
     query_title = {fold(w) for w in terms(query.title) if useful(w)}
-    query_words = QueryWords(weights)
+    words_of_query = query_words(query, corpus)
     min_shared = 2 if query.text else 1
     for row in rows:
-        cover, title = lexical_features(query_words, query_title, row, min_shared)
+        cover, title = lexical_features(words_of_query, query_title, row, min_shared)
         words = set(terms(f"{row['title'] or ''} {(row['text'] or '')[:LEAD_CHARS]}"))
         row["features"] = {
             "cos": found[row["id"]].get("cos"), "cover": cover, "title": title,

@@ -5,13 +5,13 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .. import embed, urls
 from ..corpus.text import day_number, parse_published, terms
 
 __all__ = ["Query", "rank", "related", "candidates", "confidence", "query_for_page", "stored_article", "outlet_of", "STOPWORDS",
-           "THRESHOLD", "WINDOWS", "query_weights", "select_terms", "QueryWords", "lexical_features", "useful", "fold", "unfolded", "names_in",
+           "THRESHOLD", "WINDOWS", "query_weights", "query_words", "select_terms", "QueryWords", "lexical_features", "useful", "fold", "unfolded", "names_in",
            "LEAD_CHARS",
            "pick"]
 
@@ -74,6 +74,9 @@ class Query:
     outlet_id: str | None = None
     vector: object = None  # unit vector (numpy) of the headline and lead, or None: then ranking is lexical only
     language: str | None = None  # ISO 639-1 when known (a stored article's)
+    # What same-event and background ranking both derive from the query and the corpus, computed once an answer
+    # (a full text's weights and word forms cost ~6 ms at 1M articles).
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
 
 
 def stored_article(corpus, page: urls.PageURL) -> dict | None:
@@ -127,6 +130,21 @@ def related(corpus, registry, query: Query | None, as_of: str, limit: int = 8, p
 
 def query_weights(query: Query, corpus) -> tuple[dict[str, float], dict[str, float], dict[str, int], int]:
     """Query terms -> weight (tf x idf, names and title words boosted), -> idf, -> document frequency."""
+    known = query.memo.get("weights")
+    if known is None or known[0] is not corpus:
+        known = query.memo["weights"] = (corpus, _query_weights(query, corpus))
+    return known[1]
+
+
+def query_words(query: Query, corpus) -> "QueryWords":
+    """The query's weighted words by every form that folds like them (QueryWords), once an answer."""
+    known = query.memo.get("words")
+    if known is None or known[0] is not corpus:
+        known = query.memo["words"] = (corpus, QueryWords(query_weights(query, corpus)[0]))
+    return known[1]
+
+
+def _query_weights(query: Query, corpus) -> tuple[dict[str, float], dict[str, float], dict[str, int], int]:
     title_words = [w for w in terms(query.title) if useful(w)]
     body_words = [w for w in terms(query.text)[:BODY_WORDS] if useful(w)]
     tf = Counter(body_words)
@@ -254,10 +272,10 @@ def candidates(corpus, query: Query) -> list[dict]:
                 found[article_id]["cos"] = float(sim)
     rows = corpus.rows(list(found))
     query_title = {fold(w) for w in terms(query.title) if useful(w)}
-    query_words = QueryWords(weights)
+    words = query_words(query, corpus)
     min_shared = MIN_SHARED_WORDS if query.text else 1  # a headline alone has few words
     for row in rows:
-        cover, title = lexical_features(query_words, query_title, row, min_shared)
+        cover, title = lexical_features(words, query_title, row, min_shared)
         apart = abs(row["day"] - qday) if row.get("day") is not None and qday is not None else UNKNOWN_DAYS
         row["features"] = {"cos": found[row["id"]].get("cos"), "cover": cover, "title": title, "days": apart}
         row["confidence"] = confidence(row["features"])
