@@ -195,7 +195,7 @@ def test_a_span_of_years_ranks_by_the_rarest_words_and_as_scoring_every_match_wo
     import math
     import random
 
-    from masthead.corpus.postgres import PostgresCorpus
+    from masthead.corpus.postgres_lexical import word_hits
     from masthead.corpus.postgres_rows import day_bounds
 
     c = connect(url)
@@ -215,7 +215,7 @@ def test_a_span_of_years_ranks_by_the_rarest_words_and_as_scoring_every_match_wo
         weights = [math.log((total + 1) / (df.get(w, 0) + 1)) + 1.0 for w in words]
         first, last = day_bounds(first_day, last_day)
         with c._conn() as conn:
-            every = PostgresCorpus._word_hits(conn, c._configs_in_use(conn), words, weights, first, last)
+            every = word_hits(conn, c._configs_in_use(conn), words, weights, first, last)
         expected = sorted(every, key=lambda item: (-item[1], item[0]))[:limit]
         assert [i for i, _ in found] == [i for i, _ in expected], limit
         assert [s for _, s in found] == pytest.approx([s for _, s in expected])
