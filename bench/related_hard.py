@@ -11,7 +11,7 @@ Every system gets the same rules (own site left out, one result per site, at mos
 with the 7-day half-life within +-30 days, always showing their top 5. Measures: recall@5, MRR@10, precision of
 what is shown.
 
-Usage: .venv/bin/python bench/related_hard.py [--sample 500] [--seed 3] [--vector-cache /tmp/vectors]
+Usage: .venv/bin/python bench/related_hard.py [--sample 500] [--seed 3] [--per-week 8] [--vector-cache /tmp/vectors]
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ SHOWN = 5
 PER_WEEK = 8
 
 
-def headlines(seed: int, max_stories: int | None = None) -> list[dict]:
+def headlines(seed: int, max_stories: int | None = None, per_week: int = PER_WEEK) -> list[dict]:
     rows = list(csv.DictReader(open(SHARED / "uci-news-sample" / "headlines.csv", encoding="utf-8")))
     rng = random.Random(seed)
     by_story = defaultdict(list)
@@ -62,9 +62,9 @@ def headlines(seed: int, max_stories: int | None = None) -> list[dict]:
     for kind in sorted(kinds):
         group = sorted(kinds[kind])
         rng.shuffle(group)
-        for start in range(0, len(group), PER_WEEK):
+        for start in range(0, len(group), per_week):
             week = rng.randint(first, last)
-            for s in group[start:start + PER_WEEK]:
+            for s in group[start:start + per_week]:
                 items = by_story[s]
                 middle = statistics.median(int(r["TIMESTAMP"]) / 1000 for r in items)
                 target = (week + rng.uniform(0, 3) - day_number("1970-01-01")) * 86400
@@ -181,11 +181,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--stories", type=int, help="only this many stories (a smaller corpus)")
     parser.add_argument("--vector-cache", help="folder keeping headline vectors between runs")
+    parser.add_argument("--per-week", type=int, default=PER_WEEK,
+                        help="stories of one kind put in one week (30: each category's stories in one week, denser)")
     args = parser.parse_args()
     registry = load(ROOT / "sources.yaml")
     with tempfile.TemporaryDirectory() as tmp:
         cache = Path(args.vector_cache) / "hard-use.json" if args.vector_cache else None
-        corpus, truth = build(Path(tmp), registry, headlines(args.seed, args.stories) + paraphrases(), cache)
+        corpus, truth = build(Path(tmp), registry, headlines(args.seed, args.stories, args.per_week) + paraphrases(),
+                              cache)
         qs, domain = queries(corpus, truth, args.sample, args.seed)
         sets = {"all": qs, "UCI": [q for q in qs if truth[q[0]]["_set"] == "uci"],
                 "paraphrases": [q for q in qs if truth[q[0]]["_set"] == "paraphrases"]}
