@@ -155,15 +155,19 @@ def _nearest_rows(corpus, query, found, qday, shown) -> list[dict]:
     RESCORED of them are outside the week and enough days are seen for the hops: a row costs a read of its text's
     pages, and most of the ~200 candidates are never needed."""
     _cosines(corpus, query, found, found)
-    order = sorted(sorted(a for a in found if a != query.article_id), key=lambda a: -(found[a].get("cos") or -1.0))
+
+    def farther(article_id: int) -> float:  # nearest first; a candidate without a vector last
+        return -(found[article_id].get("cos") or -1.0)
+
+    order = sorted(sorted(a for a in found if a != query.article_id), key=farther)
     rows: list[dict] = []
     for start in range(0, len(order), RESCORED):
         rows += _outside_week(corpus, query, found, qday, shown, order[start:start + RESCORED])
         if len(rows) >= RESCORED and len({r["day"] for r in rows if found[r["id"]].get("cos") is not None}) >= HOPS:
             break
-    rows.sort(key=lambda r: (-(found[r["id"]].get("cos") or -1.0), r["id"]))
+    rows.sort(key=lambda r: (farther(r["id"]), r["id"]))
     rows += _hops(corpus, query, found, rows, qday, shown)
-    return sorted(rows, key=lambda r: -(found[r["id"]].get("cos") or -1.0))[:RESCORED]
+    return sorted(rows, key=lambda r: farther(r["id"]))[:RESCORED]
 
 
 def _cosines(corpus, query, found, ids) -> None:
