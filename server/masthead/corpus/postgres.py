@@ -17,7 +17,6 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import math
 import os
 import struct
 import threading
@@ -32,7 +31,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from .base import RESCORE, AddResult, Article, Corpus, CorpusUnavailable, RecordError
 from .dedup import decide
 from .feedstate import FeedStateStore
-from .text import SKETCH_KEYS, authors_json as _authors_json, content_hash, sketch, vocabulary as _vocabulary
+from .text import SKETCH_KEYS, authors_json as _authors_json, content_hash, idf_weight, sketch, vocabulary as _vocabulary
 from .postgres_rows import STAGE_ROWS, Staged, day_of, day_bounds, dicts, check_storable as _check_storable, sign_bits
 from .postgres_lexical import WIDE_DAYS, wide_candidates, window_candidates
 from .postgres_schema import LANGUAGE_CONFIGS, MIGRATIONS, SCHEMA_VERSION, WRITE_LOCK, configure, migrate as _migrate, search_config
@@ -492,7 +491,7 @@ class PostgresCorpus(FeedStateStore, Corpus):
         words = list(dict.fromkeys(words))
         if last_day - first_day > WIDE_DAYS:
             total, df = self.count(), self.doc_freqs(words)
-            weights = [math.log((total + 1) / (df.get(w, 0) + 1)) + 1.0 for w in words]
+            weights = [idf_weight(df.get(w, 0), total) for w in words]
         with self._conn() as conn:
             configs = self._configs_in_use(conn)
             if last_day - first_day > WIDE_DAYS:

@@ -20,6 +20,7 @@ from .dedup import decide
 from .feedstate import FeedStateStore
 from .text import SKETCH_KEYS, authors_json as _authors_json, content_hash, day_number, sketch, terms
 from .text import vocabulary as _vocabulary
+from .sqlite_lexical import ID_MASK, WIDE_DAYS, wide_candidates, window_candidates
 from .sqlite_vectors import VectorStore
 
 __all__ = ["SQLiteCorpus", "quote_fts", "SCHEMA_VERSION", "MIGRATIONS"]
@@ -489,17 +490,15 @@ class SQLiteCorpus(FeedStateStore, Corpus):
 
     @_guarded
     def lexical_candidates(self, words: list[str], first_day: int, last_day: int, limit: int) -> list[tuple[int, float]]:
+        words = list(dict.fromkeys(words))
         if not words:
             return []
-        match = " OR ".join(quote_fts(w, 1) for w in words)
-        # The index's rowids start with the day (sqlite_schema.FTS_KEY): FTS5 reads only the window's part of each
-        # word's postings and scores only those (at 1M articles: 2 ms; testing every match of the corpus against
-        # the window's ids took 17 ms, and scoring them all first 37 ms).
-        first, last = max(first_day, 0), min(last_day, _MAX_DAY)
-        return self.conn.execute(
-            f"SELECT rowid & {_ID_MASK}, -bm25(articles_fts, 3.0, 1.0) AS s FROM articles_fts WHERE articles_fts MATCH ? "
-            "AND rowid BETWEEN ? AND ? ORDER BY s DESC LIMIT ?",
-            (match, first << ID_BITS, (last << ID_BITS) | _ID_MASK, limit)).fetchall()
+        quoted = [quote_fts(w, 1) for w in words]
+        if last_day - first_day > WIDE_DAYS:
+            df = self.doc_freqs(words)
+            return wide_candidates(self.conn, quoted, [df.get(w, 0) for w in words], self.count(), first_day,
+                                   last_day, limit)
+        return window_candidates(self.conn, " OR ".join(quoted), first_day, last_day, limit)
 
     @_guarded
     def window_vectors(self, first_day: int, last_day: int) -> tuple[list[int], bytes]:
@@ -553,7 +552,7 @@ class SQLiteCorpus(FeedStateStore, Corpus):
         return self._rows(
             "SELECT a.id, a.url, a.title, a.published, a.registered_domain, a.outlet_id, a.site_name, "
             "-articles_fts.rank AS score, snippet(articles_fts, 1, '', '', ' … ', 24) AS snippet "
-            f"FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid & {_ID_MASK} WHERE articles_fts MATCH ?{where} "
+            f"FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid & {ID_MASK} WHERE articles_fts MATCH ?{where} "
             "ORDER BY rank LIMIT ? OFFSET ?",
             (*params, limit, offset),
         )
@@ -579,8 +578,6 @@ class SQLiteCorpus(FeedStateStore, Corpus):
         return problems + self._vectors.problems()
 
 
-_ID_MASK = (1 << ID_BITS) - 1
-_MAX_DAY = (1 << 30) - 1  # a day number's bound in the index's rowids (today's is ~740,000)
 
 
 def quote_fts(query: str, max_words: int = 32) -> str:

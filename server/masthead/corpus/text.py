@@ -6,12 +6,14 @@ import datetime as dt
 import email.utils
 import hashlib
 import json
+import math
 import re
 import unicodedata
 import zlib
 
 __all__ = ["fold", "terms", "parse_published", "day_number", "content_hash", "sketch", "similarity", "clean", "MAX_TEXT",
-           "MAX_TITLE", "SKETCH_SIZE", "SKETCH_MIN_WORDS", "SKETCH_KEYS", "NEAR_DUPLICATE", "vocabulary", "authors_json"]
+           "MAX_TITLE", "SKETCH_SIZE", "SKETCH_MIN_WORDS", "SKETCH_KEYS", "NEAR_DUPLICATE", "vocabulary", "authors_json",
+           "idf_weight"]
 
 MAX_TEXT = 200_000  # characters kept of one article's text
 MAX_TITLE = 1_000
@@ -37,6 +39,12 @@ def terms(text: str) -> list[str]:
     if text.isascii():  # the same split, 2.8x faster than a regular expression (and 4x the Unicode class)
         return text.translate(_ASCII_SPLIT).split()
     return _WORD.findall(fold(text))
+
+
+def idf_weight(df: int, total: int) -> float:
+    """How much holding a word says about an article, for ranking a span of years by the words each article holds
+    (both stores, so that they pick the same candidates): the smoothed idf, never below 1."""
+    return math.log((total + 1) / (df + 1)) + 1.0
 
 
 def day_number(published: str | None) -> int | None:
