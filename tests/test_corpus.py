@@ -274,3 +274,39 @@ def test_document_frequencies_stay_exact_through_adds_updates_and_batches(tmp_pa
     assert c.refresh_term_stats() is False  # already complete
     c.conn.execute("DELETE FROM corpus_meta")
     assert c.refresh_term_stats() is True and dict(c.conn.execute("SELECT term, df FROM term_stats")) == vocab
+
+
+def test_a_span_of_years_ranks_by_the_idf_of_the_words_each_article_holds(corpus):
+    """Background's span of years (past WIDE_DAYS) is ranked alike in both stores: an article scores the idf of every
+    query word it holds (corpus.text.idf_weight), best first, then by id; a week is ranked by the engine's own score."""
+    import datetime as dt
+    import random
+
+    rng = random.Random(2)
+    vocabulary = {"common": 0.6, "middling": 0.15, "scarce": 0.04, "rare": 0.02, "unique": 0.005}
+    held_by_url, day_of = {}, {}
+    for n in range(300):
+        held = [w for w, p in vocabulary.items() if rng.random() < p] or ["other"]
+        url = f"https://s{n % 40}.example/{n}"
+        held_by_url[url] = set(held)
+        day_of[url] = dt.date(2000 + n % 25, 1 + n % 9, 10 + n % 10).toordinal()
+        corpus.add(prepare({"url": url, "title": f"Story {n} " + " ".join(held), "language": "en",
+                            "published": dt.date.fromordinal(day_of[url]).isoformat(),
+                            "text": "The report says " + " ".join(held) + "."}, REGISTRY))
+    words = list(vocabulary)
+    first_day, last_day = dt.date(1995, 1, 1).toordinal(), dt.date(2030, 1, 1).toordinal()
+    total, df = corpus.count(), corpus.doc_freqs(words)
+    assert total == 300 and df["common"] > df["rare"] > 0
+    ids = {corpus.article(url)["id"]: url for url in held_by_url}
+    expected = sorted(((article_id, sum(corpus_text.idf_weight(df[w], total) for w in words if w in held_by_url[url]))
+                       for article_id, url in ids.items()), key=lambda item: (-item[1], item[0]))
+    expected = [item for item in expected if item[1] > 0]
+    for limit in (1, 10, 100):
+        found = corpus.lexical_candidates(words, first_day, last_day, limit)
+        assert [i for i, _ in found] == [i for i, _ in expected[:limit]], limit
+        assert [s for _, s in found] == pytest.approx([s for _, s in expected[:limit]])
+    # A window of up to WIDE_DAYS is the engine's own ranking, over that window's articles alone.
+    middle = dt.date(2000, 1, 15).toordinal()
+    week = corpus.lexical_candidates(["common", "middling"], middle - 31, middle + 31, 50)
+    assert week and {ids[i] for i, _ in week} == {
+        u for u, held in held_by_url.items() if abs(day_of[u] - middle) <= 31 and held & {"common", "middling"}}

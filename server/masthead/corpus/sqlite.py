@@ -578,8 +578,6 @@ class SQLiteCorpus(FeedStateStore, Corpus):
         return problems + self._vectors.problems()
 
 
-
-
 def quote_fts(query: str, max_words: int = 32) -> str:
     """A person's words as an FTS5 query in which every word must match: each word quoted, none repeated.
 
