@@ -7,11 +7,12 @@ from collections import Counter
 from .sqlite_schema import ID_BITS
 from .text import idf_weight
 
-__all__ = ["WIDE_DAYS", "window_candidates", "wide_candidates"]
+__all__ = ["WIDE_DAYS", "ID_MASK", "window_candidates", "wide_candidates"]
 
 # Past this many days (background's span of years) a window's matches are ranked by the idf of the words they hold,
 # as PostgreSQL ranks them: FTS5's bm25() reads every match's position lists and counts each word over the whole
-# index first (at 1M articles, 7 ms for a headline's words over 40 years, 19 ms for a full text's; now ~2 and ~4 ms).
+# index first: at 1M articles 7 ms for a headline's words over 40 years and 19 ms for a full text's, where reading
+# the words' postings alone takes ~2 and ~5 ms.
 WIDE_DAYS = 62
 ID_MASK = (1 << ID_BITS) - 1
 MAX_DAY = (1 << 30) - 1  # a day number's bound in the index's rowids (today's is ~740,000)
