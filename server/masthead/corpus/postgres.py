@@ -31,9 +31,9 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from .base import RESCORE, AddResult, Article, Corpus, CorpusUnavailable, RecordError
 from .dedup import decide
 from .feedstate import FeedStateStore
-from .text import SKETCH_KEYS, authors_json as _authors_json, content_hash, idf_weight, sketch, vocabulary as _vocabulary
+from .text import SKETCH_KEYS, WIDE_DAYS, authors_json as _authors_json, content_hash, idf_weight, sketch, vocabulary as _vocabulary
 from .postgres_rows import STAGE_ROWS, Staged, day_of, day_bounds, dicts, check_storable as _check_storable, sign_bits
-from .postgres_lexical import WIDE_DAYS, wide_candidates, window_candidates
+from .postgres_lexical import wide_candidates, window_candidates
 from .postgres_schema import LANGUAGE_CONFIGS, MIGRATIONS, SCHEMA_VERSION, WRITE_LOCK, configure, migrate as _migrate, search_config
 
 __all__ = ["PostgresCorpus", "MIGRATIONS", "SCHEMA_VERSION", "LANGUAGE_CONFIGS", "search_config"]
@@ -489,12 +489,13 @@ class PostgresCorpus(FeedStateStore, Corpus):
             return []
         first, last = day_bounds(first_day, last_day)
         words = list(dict.fromkeys(words))
-        if last_day - first_day > WIDE_DAYS:
+        wide = last_day - first_day > WIDE_DAYS
+        if wide:
             total, df = self.count(), self.doc_freqs(words)
             weights = [idf_weight(df.get(w, 0), total) for w in words]
         with self._conn() as conn:
             configs = self._configs_in_use(conn)
-            if last_day - first_day > WIDE_DAYS:
+            if wide:
                 return wide_candidates(conn, configs, words, weights, first, last, limit)
             return window_candidates(conn, configs, words, first, last, limit)
 

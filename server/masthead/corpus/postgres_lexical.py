@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 
-__all__ = ["WIDE_DAYS", "window_candidates", "wide_candidates", "word_hits"]
+__all__ = ["window_candidates", "wide_candidates", "word_hits"]
 
-# Past this many days a window's matches are ranked by the idf of the words they hold, not by ts_rank_cd: that reads
+# Past text.WIDE_DAYS a window's matches are ranked by the idf of the words they hold, not by ts_rank_cd: that reads
 # every match's document (a TOASTed tsvector), ~1 s for the ~5,000 matches of a background search's span of years at
 # 270k articles; the GIN index alone says which words an article holds.
-WIDE_DAYS = 62
 
 
 def window_candidates(conn, configs: list[str], words: list[str], first, last, limit: int) -> list[tuple[int, float]]:
@@ -25,7 +24,6 @@ def window_candidates(conn, configs: list[str], words: list[str], first, last, l
         "SELECT a.id, ts_rank_cd('{0.1, 0.1, 0.333, 1.0}', a.document, q.q, 1) AS score FROM articles a, q "
         "WHERE a.document @@ q.q AND a.published >= %s AND a.published < %s ORDER BY score DESC, a.id LIMIT %s",
         [configs, " ".join(words), first, last, int(limit)])]
-
 
 
 def wide_candidates(conn, configs: list[str], words: list[str], weights: list[float], first, last,
@@ -46,13 +44,14 @@ def wide_candidates(conn, configs: list[str], words: list[str], weights: list[fl
         if len(scores) < limit or not rest:
             continue
         full = scores.copy()
-        for article_id, weight in word_hits(conn, configs, [words[j] for j in rest],
-                                                            [weights[j] for j in rest], first, last, list(scores)):
+        for article_id, weight in word_hits(conn, configs, [words[j] for j in rest], [weights[j] for j in rest],
+                                            first, last, list(scores)):
             full[article_id] += weight
         best = sorted(full.items(), key=lambda item: (-item[1], item[0]))[:limit]
         if best[-1][1] > sum(weights[j] for j in rest):  # no article holding only commoner words can reach it
             return best
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
+
 
 def word_hits(conn, configs, words, weights, first, last, among: list[int] | None = None) -> list[tuple[int, float]]:
     """(id, the sum of the weights of the words it holds) of the window's articles holding any (of `among`)."""

@@ -18,9 +18,9 @@ from .sqlite_schema import ID_BITS, MIGRATIONS, SCHEMA_VERSION, migrate as _migr
 from .base import AddResult, Article, Corpus, CorpusUnavailable, RecordError
 from .dedup import decide
 from .feedstate import FeedStateStore
-from .text import SKETCH_KEYS, authors_json as _authors_json, content_hash, day_number, sketch, terms
-from .text import vocabulary as _vocabulary
-from .sqlite_lexical import ID_MASK, WIDE_DAYS, wide_candidates, window_candidates
+from .text import SKETCH_KEYS, WIDE_DAYS, authors_json as _authors_json, content_hash, day_number, idf_weight, sketch
+from .text import terms, vocabulary as _vocabulary
+from .sqlite_lexical import ID_MASK, wide_candidates, window_candidates
 from .sqlite_vectors import VectorStore
 
 __all__ = ["SQLiteCorpus", "quote_fts", "SCHEMA_VERSION", "MIGRATIONS"]
@@ -495,9 +495,9 @@ class SQLiteCorpus(FeedStateStore, Corpus):
             return []
         quoted = [quote_fts(w, 1) for w in words]
         if last_day - first_day > WIDE_DAYS:
-            df = self.doc_freqs(words)
-            return wide_candidates(self.conn, quoted, [df.get(w, 0) for w in words], self.count(), first_day,
-                                   last_day, limit)
+            total, df = self.count(), self.doc_freqs(words)
+            weights = [idf_weight(df.get(w, 0), total) for w in words]
+            return wide_candidates(self.conn, quoted, weights, first_day, last_day, limit)
         return window_candidates(self.conn, " OR ".join(quoted), first_day, last_day, limit)
 
     @_guarded

@@ -5,15 +5,13 @@ from __future__ import annotations
 from collections import Counter
 
 from .sqlite_schema import ID_BITS
-from .text import idf_weight
 
-__all__ = ["WIDE_DAYS", "ID_MASK", "window_candidates", "wide_candidates"]
+__all__ = ["ID_MASK", "window_candidates", "wide_candidates"]
 
-# Past this many days (background's span of years) a window's matches are ranked by the idf of the words they hold,
-# as PostgreSQL ranks them: FTS5's bm25() reads every match's position lists and counts each word over the whole
-# index first: at 1M articles 7 ms for a headline's words over 40 years and 19 ms for a full text's, where reading
-# the words' postings alone takes ~2 and ~5 ms.
-WIDE_DAYS = 62
+# Past text.WIDE_DAYS a window's matches are ranked by the idf of the words they hold, as PostgreSQL ranks them:
+# FTS5's bm25() reads every match's position lists and counts each word over the whole index first: at 1M articles
+# 7 ms for a headline's words over 40 years and 19 ms for a full text's, where reading the words' postings alone
+# takes ~2 and ~5 ms.
 ID_MASK = (1 << ID_BITS) - 1
 MAX_DAY = (1 << 30) - 1  # a day number's bound in the index's rowids (today's is ~740,000)
 
@@ -33,16 +31,15 @@ def window_candidates(conn, match: str, first_day: int, last_day: int, limit: in
         "AND rowid BETWEEN ? AND ? ORDER BY s DESC LIMIT ?", (match, *_rowids(first_day, last_day), limit)).fetchall()
 
 
-def wide_candidates(conn, quoted: list[str], df: list[int], total: int, first_day: int, last_day: int,
+def wide_candidates(conn, quoted: list[str], weights: list[float], first_day: int, last_day: int,
                     limit: int) -> list[tuple[int, float]]:
-    """Each article of the window holding any of the (quoted) words scores the idf of every word it holds, from
-    each word's postings alone (no position list is read); best first, then by id."""
+    """Each article of the window holding any of the (quoted) words scores the weight (idf) of every word it holds,
+    from each word's postings alone (no position list is read); best first, then by id."""
     scores: Counter = Counter()
     lo, hi = _rowids(first_day, last_day)
-    for word, n in zip(quoted, df):
+    for word, weight in zip(quoted, weights):
         if not word:
             continue  # nothing FTS5 would take for a word
-        weight = idf_weight(n, total)
         for (article_id,) in conn.execute(
                 f"SELECT rowid & {ID_MASK} FROM articles_fts WHERE articles_fts MATCH ? AND rowid BETWEEN ? AND ?",
                 (word, lo, hi)):

@@ -13,7 +13,7 @@ import zlib
 
 __all__ = ["fold", "terms", "parse_published", "day_number", "content_hash", "sketch", "similarity", "clean", "MAX_TEXT",
            "MAX_TITLE", "SKETCH_SIZE", "SKETCH_MIN_WORDS", "SKETCH_KEYS", "NEAR_DUPLICATE", "vocabulary", "authors_json",
-           "idf_weight"]
+           "idf_weight", "WIDE_DAYS"]
 
 MAX_TEXT = 200_000  # characters kept of one article's text
 MAX_TITLE = 1_000
@@ -39,6 +39,11 @@ def terms(text: str) -> list[str]:
     if text.isascii():  # the same split, 2.8x faster than a regular expression (and 4x the Unicode class)
         return text.translate(_ASCII_SPLIT).split()
     return _WORD.findall(fold(text))
+
+
+# Past this many days (background's span of years) a window's matches are ranked by idf_weight() of the words they
+# hold, in both stores alike: the engines' own scores read every match's document or position lists.
+WIDE_DAYS = 62
 
 
 def idf_weight(df: int, total: int) -> float:
