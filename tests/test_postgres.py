@@ -192,11 +192,11 @@ def test_time_window_candidates_and_vectors(url):
 def test_a_span_of_years_ranks_by_the_rarest_words_and_as_scoring_every_match_would(url):
     """Past WIDE_DAYS, candidates score the idf of the words they hold; looking the rarer words up first and the common
     ones only on their articles (no read of a common word's thousand matches) must give the same top as scoring all."""
-    import math
     import random
 
     from masthead.corpus.postgres_lexical import word_hits
     from masthead.corpus.postgres_rows import day_bounds
+    from masthead.corpus.text import idf_weight
 
     c = connect(url)
     rng = random.Random(2)
@@ -212,7 +212,7 @@ def test_a_span_of_years_ranks_by_the_rarest_words_and_as_scoring_every_match_wo
     for limit in (1, 5, 20, 60, 300):
         found = c.lexical_candidates(words, first_day, last_day, limit)
         total, df = c.count(), c.doc_freqs(words)
-        weights = [math.log((total + 1) / (df.get(w, 0) + 1)) + 1.0 for w in words]
+        weights = [idf_weight(df.get(w, 0), total) for w in words]
         first, last = day_bounds(first_day, last_day)
         with c._conn() as conn:
             every = word_hits(conn, c._configs_in_use(conn), words, weights, first, last)

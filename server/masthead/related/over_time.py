@@ -14,9 +14,9 @@ __all__ = ["background", "background_for_page", "background_candidates", "backgr
 
 SAME_EVENT_DAYS = WINDOWS[0]  # within the story's week an article is same-event coverage (`related`), not background
 SPAN_DAYS = 20 * 366  # how far back and ahead a story may run
-LEXICAL_LIMIT = 100  # best matches over the span by the engine's own score (the week's own are dropped after)
+LEXICAL_LIMIT = 100  # best matches over the span, by the idf of the words each holds (the week's own are dropped after)
 MAX_TERMS, POSTINGS = 10, 4_000  # fewer words and postings than same-event ranking: the span holds every year
-# (at 1M articles, 8,000 postings cost 11 ms a search; 4,000 found the same 100 candidates for 60 of 60 titles in 8 ms)
+# (at 1M articles 4,000 postings found the same 100 candidates as 8,000 for 60 of 60 titles)
 BRIDGES = 2  # same-event reports in other languages whose words are searched for too (how a story crosses languages)
 HOPS, HOP_DAYS, HOP_K = 3, 2, 8  # around the likeliest earlier and later reports, the query's nearest vectors
 RESCORED = 40  # candidates nearest by vector whose words are compared (a candidate's words cost ~0.1 ms)

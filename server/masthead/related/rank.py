@@ -130,17 +130,19 @@ def related(corpus, registry, query: Query | None, as_of: str, limit: int = 8, p
 
 def query_weights(query: Query, corpus) -> tuple[dict[str, float], dict[str, float], dict[str, int], int]:
     """Query terms -> weight (tf x idf, names and title words boosted), -> idf, -> document frequency."""
-    known = query.memo.get("weights")
-    if known is None or known[0] is not corpus:
-        known = query.memo["weights"] = (corpus, _query_weights(query, corpus))
-    return known[1]
+    return _memo(query, corpus, "weights", _query_weights)
 
 
 def query_words(query: Query, corpus) -> "QueryWords":
     """The query's weighted words by every form that folds like them (QueryWords), once an answer."""
-    known = query.memo.get("words")
+    return _memo(query, corpus, "words", lambda q, c: QueryWords(query_weights(q, c)[0]))
+
+
+def _memo(query: Query, corpus, key: str, make):
+    """make(query, corpus), kept in the query for this corpus (an answer asks the same corpus throughout)."""
+    known = query.memo.get(key)
     if known is None or known[0] is not corpus:
-        known = query.memo["words"] = (corpus, QueryWords(query_weights(query, corpus)[0]))
+        known = query.memo[key] = (corpus, make(query, corpus))
     return known[1]
 
 
