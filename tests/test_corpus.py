@@ -302,7 +302,7 @@ def test_a_span_of_years_ranks_by_the_idf_of_the_words_each_article_holds(corpus
                        for article_id, url in ids.items()), key=lambda item: (-item[1], item[0]))
     expected = [item for item in expected if item[1] > 0]
     for limit in (1, 10, 100):
-        found = corpus.lexical_candidates(words, first_day, last_day, limit)
+        found = corpus.lexical_candidates(words, first_day, last_day, limit, "en")  # English words, as stored
         assert [i for i, _ in found] == [i for i, _ in expected[:limit]], limit
         assert [s for _, s in found] == pytest.approx([s for _, s in expected[:limit]])
     # A window of up to WIDE_DAYS is the engine's own ranking, over that window's articles alone.

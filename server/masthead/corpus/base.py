@@ -215,10 +215,13 @@ class Corpus(ABC):
     # --- what related coverage reads: a story's window of days, and sentence vectors ---
 
     @abstractmethod
-    def lexical_candidates(self, words: list[str], first_day: int, last_day: int, limit: int) -> list[tuple[int, float]]:
+    def lexical_candidates(self, words: list[str], first_day: int, last_day: int, limit: int,
+                           language: str | None = None) -> list[tuple[int, float]]:
         """Articles whose day lies in [first_day, last_day] and that contain any of `words` (title or text):
         (id, score) best first, at most `limit`. The score is the engine's own relevance (higher is better;
-        SQLite: -bm25 with the title weighted 3x, over the whole corpus's statistics).
+        SQLite: -bm25 with the title weighted 3x, over the whole corpus's statistics). `language` is the words'
+        (ISO 639-1), when known: a store that stems may match them as written and as that language stems them
+        (SQLite matches words as written).
 
         Callers pass distinctive words only (see doc_freqs()): the cost follows the words' posting lists.
         """

@@ -489,7 +489,8 @@ class SQLiteCorpus(FeedStateStore, Corpus):
         )
 
     @_guarded
-    def lexical_candidates(self, words: list[str], first_day: int, last_day: int, limit: int) -> list[tuple[int, float]]:
+    def lexical_candidates(self, words: list[str], first_day: int, last_day: int, limit: int,
+                           language: str | None = None) -> list[tuple[int, float]]:
         words = list(dict.fromkeys(words))
         if not words:
             return []

@@ -44,4 +44,4 @@ def wide_candidates(conn, quoted: list[str], weights: list[float], first_day: in
                 f"SELECT rowid & {ID_MASK} FROM articles_fts WHERE articles_fts MATCH ? AND rowid BETWEEN ? AND ?",
                 (word, lo, hi)):
             scores[article_id] += weight
-    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
+    return sorted(scores.items(), key=lambda item: (-round(item[1], 9), item[0]))[:limit]  # as PostgreSQL ties them

@@ -130,14 +130,14 @@ class Actors:
 
 def _lexical_paths(corpus, query, weights, df, total, related, lo, hi, found) -> None:
     chosen = select_terms(weights, df, total, MAX_TERMS, POSTINGS) if weights else []
-    for article_id, score in corpus.lexical_candidates(chosen, lo, hi, LEXICAL_LIMIT):
+    for article_id, score in corpus.lexical_candidates(chosen, lo, hi, LEXICAL_LIMIT, query.language):
         found.setdefault(article_id, {})["bm25"] = score
     bridged = [item for item in related if item.get("language") and item["language"] != query.language][:BRIDGES]
     for item in bridged:
         other = Query(item.get("title") or "", item.get("snippet") or "", query.published)
         other_weights, _, other_df, _ = query_weights(other, corpus)
         words = select_terms(other_weights, other_df, total, MAX_TERMS, POSTINGS) if other_weights else []
-        for article_id, score in corpus.lexical_candidates(words, lo, hi, LEXICAL_LIMIT // 2):
+        for article_id, score in corpus.lexical_candidates(words, lo, hi, LEXICAL_LIMIT // 2, item["language"]):
             found.setdefault(article_id, {})["bm25"] = score
 
 
