@@ -280,7 +280,7 @@ def test_a_corpus_of_schema_3_moves_its_search_documents_and_every_write_keeps_t
     assert "'sanction':1A" in document(old)[0]
     assert [r["id"] for r in c.search("sanction", 5)] == [old]
     day = dt.date(2020, 11, 2).toordinal()
-    assert [i for i, _ in c.lexical_candidates(["sanctioned"], day - 3, day + 3, 5)] == [old]
+    assert [i for i, _ in c.lexical_candidates(["sanctioned"], day - 3, day + 3, 5, "en")] == [old]
     new = c.add(prepare({"url": "https://new.example/a", "title": "Harbour reopens", "published": "2026-11-02",
                          "language": "en", "text": "The harbour reopened after the storm."}, REGISTRY)).article_id
     assert "'harbour':1A" in document(new)[0]

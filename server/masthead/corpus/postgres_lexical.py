@@ -13,9 +13,9 @@ __all__ = ["window_candidates", "wide_candidates", "word_hits"]
 def window_candidates(conn, configs: list[str], words: list[str], first, last, limit: int) -> list[tuple[int, float]]:
     """Ranked by ts_rank_cd (title 3x text), PostgreSQL's stand-in for SQLite's bm25.
 
-    Any of the words, as each configuration in use stems them: one OR over the distinct lexemes. (An OR of every
-    configuration's tsquery repeats most lexemes once per configuration: with 20 languages in use, 240 operands for
-    12 words, and each article of the window tested against all: 165 ms at 10k.) The GIN index and the date index
+    Any of the words, as each of `configs` stems them: one OR over the distinct lexemes. (An OR of every
+    configuration's tsquery repeats most lexemes once per configuration: with 20 languages, 240 operands for 12
+    words, and each article of the window tested against all: 165 ms at 10k.) The GIN index and the date index
     are combined (BitmapAnd): only the window's matches are ranked."""
     return [(r[0], float(r[1])) for r in conn.execute(
         "WITH q AS (SELECT string_agg(DISTINCT quote_literal(l), ' | ')::tsquery AS q "

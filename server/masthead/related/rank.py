@@ -257,7 +257,7 @@ def candidates(corpus, query: Query) -> list[dict]:
     found: dict[int, dict] = {}
     for days in WINDOWS:
         lo, hi = (qday - days, qday + days) if qday is not None else (-10**9, 10**9)
-        for article_id, score in corpus.lexical_candidates(chosen, lo, hi, LEXICAL_CANDIDATES):
+        for article_id, score in corpus.lexical_candidates(chosen, lo, hi, LEXICAL_CANDIDATES, query.language):
             found.setdefault(article_id, {})["bm25"] = score
         if query.vector is not None:
             for article_id, cos in corpus.nearest_in_window(lo, hi, query.vector, VECTOR_CANDIDATES + 1):
