@@ -483,17 +483,17 @@ class PostgresCorpus(FeedStateStore, Corpus):
         """(id, score) of the window's articles holding any of the words (as written and as `language` stems them),
         best first: ts_rank_cd (title 3x text), a bm25 without idf (docs/SCALING.md); past WIDE_DAYS the sum of the
         idf of the words held. (Stemmed in all 23 configurations in use at 1M articles, the words of a span search
-        matched 20,771 articles, not 2,519; a week's each cost a document read.)"""
+        matched 20,771 articles, not 2,519.)"""
         if not words:
             return []
-        first, last = day_bounds(first_day, last_day)
-        words, wide = list(dict.fromkeys(words)), last_day - first_day > WIDE_DAYS
-        total, df = (self.count(), self.doc_freqs(words)) if wide else (0, {})
+        first, last, words = *day_bounds(first_day, last_day), list(dict.fromkeys(words))
+        wide, total, df = last_day - first_day > WIDE_DAYS, self.count(), self.doc_freqs(words)
+        weights = [idf_weight(df.get(w, 0), total) for w in words]
         own = sorted({"masthead_simple", search_config(language)})  # not all 23 in use: see the docstring
         with self._conn() as conn:
             if not wide:  # a title's words of unknown language: as every language in use stems them, as before
-                return window_candidates(conn, own if language else self._configs_in_use(conn), words, first, last, limit)
-            weights = [idf_weight(df.get(w, 0), total) for w in words]
+                configs = own if language else self._configs_in_use(conn)
+                return window_candidates(conn, configs, words, weights, first, last, limit)
             return wide_candidates(conn, own, words, weights, first, last, limit)
 
     @_guarded

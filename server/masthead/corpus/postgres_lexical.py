@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-__all__ = ["window_candidates", "wide_candidates", "word_hits"]
+__all__ = ["window_candidates", "wide_candidates", "word_hits", "POOL"]
+
+POOL = 3  # x the candidates asked for: a week's matches with the most idf, ranked by ts_rank_cd
 
 # Past text.WIDE_DAYS a window's matches are ranked by the idf of the words they hold, not by ts_rank_cd: that reads
 # every match's document (a TOASTed tsvector), ~1 s for the ~5,000 matches of a background search's span of years at
@@ -10,19 +12,23 @@ __all__ = ["window_candidates", "wide_candidates", "word_hits"]
 # which articles those are: ~7 us a match at 1M articles.
 
 
-def window_candidates(conn, configs: list[str], words: list[str], first, last, limit: int) -> list[tuple[int, float]]:
-    """Ranked by ts_rank_cd (title 3x text), PostgreSQL's stand-in for SQLite's bm25.
+def window_candidates(conn, configs: list[str], words: list[str], weights: list[float], first, last,
+                      limit: int) -> list[tuple[int, float]]:
+    """Ranked by ts_rank_cd (title 3x text), PostgreSQL's stand-in for SQLite's bm25, among the POOL x `limit` of
+    the window's matches holding the most idf (wide_candidates' score).
 
-    Any of the words, as each of `configs` stems them: one OR over the distinct lexemes. (An OR of every
-    configuration's tsquery repeats most lexemes once per configuration: with 20 languages, 240 operands for 12
-    words, and each article of the window tested against all: 165 ms at 10k.) The GIN index and the date index
-    are combined (BitmapAnd): only the window's matches are ranked."""
+    ts_rank_cd reads each article's document (TOASTed): a week of a 1M corpus holds thousands of matches, ~240 ms
+    to rank them all; the best by ts_rank_cd are among the best by idf, as bm25's are, because both weigh the words
+    an article holds. Any of the words, as each of `configs` stems them: one OR over the distinct lexemes."""
+    pool = [i for i, _ in wide_candidates(conn, configs, words, weights, first, last, POOL * int(limit))]
+    if not pool:
+        return []
     return [(r[0], float(r[1])) for r in conn.execute(
         "WITH q AS (SELECT string_agg(DISTINCT quote_literal(l), ' | ')::tsquery AS q "
         "FROM unnest(%s::regconfig[]) AS c, unnest(tsvector_to_array(to_tsvector(c, %s))) AS l) "
         "SELECT a.id, ts_rank_cd('{0.1, 0.1, 0.333, 1.0}', a.document, q.q, 1) AS score FROM article_search a, q "
-        "WHERE a.document @@ q.q AND a.published >= %s AND a.published < %s ORDER BY score DESC, a.id LIMIT %s",
-        [configs, " ".join(words), first, last, int(limit)])]
+        "WHERE a.id = ANY(%s) ORDER BY score DESC, a.id LIMIT %s",
+        [configs, " ".join(words), pool, int(limit)])]
 
 
 def wide_candidates(conn, configs: list[str], words: list[str], weights: list[float], first, last,
