@@ -296,6 +296,9 @@ def test_a_corpus_of_schema_3_moves_its_search_documents_and_every_write_keeps_t
     assert c.lexical_candidates(["sanctioned"], *wide, 5, "ru") == []  # as written: the article holds 'sanction'
     c.delete("https://new.example/a")
     assert document(new) == (None, None)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DELETE FROM article_search WHERE id = %s", (old,))
+    assert "1 articles but 0 search documents" in c.integrity_check()
     c.close()
 
 
