@@ -171,3 +171,31 @@ def _date(value: str):
     import datetime as dt
 
     return dt.date.fromisoformat(value[:10])
+
+
+def test_a_title_is_searched_in_the_language_of_an_outlet_that_publishes_in_one(db, tmp_path):
+    """A page the corpus does not hold has no detected language; when its outlet publishes in one language only,
+    a store that stems (PostgreSQL) matches the title's words as that language stems them, so 'sanctions' finds an
+    English article holding 'sanctioned'. An outlet of several languages gives no such hint."""
+    import datetime as dt
+
+    from masthead.related.rank import outlet_of, words_language
+
+    corpus = _corpus(tmp_path / "c.db", [{"url": "https://www.nytimes.com/2020/05/02/world/harbour.html",
+                                          "title": "Harbour banks sanctioned", "published": "2020-05-02", "language": "en",
+                                          "text": "Ministers sanctioned the harbour banks of Dorvik on Friday."}],
+                     embedding=False, db=db)
+    english_only = urls.normalise("https://www.bbc.com/news/world-1")
+    several = urls.normalise("https://sputniknews.com/20261201/harbour-1.html")
+    query = query_for_page(corpus, english_only, outlet_of(REGISTRY, {"url": english_only.url}), "Harbour sanctions", "2026-12-01")
+    assert query.language is None and query.outlet_language == "en" and words_language(query) == "en"
+    other = query_for_page(corpus, several, outlet_of(REGISTRY, {"url": several.url}), "Harbour sanctions", "2026-12-01")
+    assert other.outlet_language is None and words_language(other) is None
+    years = (dt.date(2006, 1, 1).toordinal(), dt.date(2046, 1, 1).toordinal())
+    stemmed = corpus.lexical_candidates(["sanctions"], *years, 5, words_language(query))
+    as_written = corpus.lexical_candidates(["sanctions"], *years, 5, words_language(other))
+    if db.startswith("postgresql"):
+        assert [corpus.article_by_id(i)["title"] for i, _ in stemmed] == ["Harbour banks sanctioned"] and as_written == []
+    else:  # SQLite matches words as written, whatever the language
+        assert stemmed == as_written == []
+    corpus.close()

@@ -7,7 +7,7 @@ import math
 from .. import embed, urls
 from ..corpus.text import day_number, terms
 from .rank import (LEAD_CHARS, WINDOWS, Query, fold, lexical_features, names_in, pick, query_for_page,
-                   query_weights, query_words, rank, select_terms, unfolded, useful)
+                   query_weights, query_words, rank, select_terms, unfolded, useful, words_language)
 
 __all__ = ["background", "background_for_page", "background_candidates", "background_confidence",
            "BACKGROUND_THRESHOLD", "SAME_EVENT_DAYS"]
@@ -130,7 +130,7 @@ class Actors:
 
 def _lexical_paths(corpus, query, weights, df, total, related, lo, hi, found) -> None:
     chosen = select_terms(weights, df, total, MAX_TERMS, POSTINGS) if weights else []
-    for article_id, score in corpus.lexical_candidates(chosen, lo, hi, LEXICAL_LIMIT, query.language):
+    for article_id, score in corpus.lexical_candidates(chosen, lo, hi, LEXICAL_LIMIT, words_language(query)):
         found.setdefault(article_id, {})["bm25"] = score
     bridged = [item for item in related if item.get("language") and item["language"] != query.language][:BRIDGES]
     for item in bridged:

@@ -12,7 +12,7 @@ from ..corpus.text import day_number, parse_published, terms
 
 __all__ = ["Query", "rank", "related", "candidates", "confidence", "query_for_page", "stored_article", "outlet_of", "STOPWORDS",
            "THRESHOLD", "WINDOWS", "query_weights", "query_words", "select_terms", "QueryWords", "lexical_features", "useful", "fold", "unfolded", "names_in",
-           "LEAD_CHARS",
+           "LEAD_CHARS", "words_language",
            "pick"]
 
 MAX_QUERY_TERMS = 12  # distinctive words whose posting lists are read
@@ -74,9 +74,15 @@ class Query:
     outlet_id: str | None = None
     vector: object = None  # unit vector (numpy) of the headline and lead, or None: then ranking is lexical only
     language: str | None = None  # ISO 639-1 when known (a stored article's)
+    outlet_language: str | None = None  # the outlet's language, when it publishes in one only (a title's likely)
     # What same-event and background ranking both derive from the query and the corpus, computed once an answer
     # (a full text's weights and word forms cost ~6 ms at 1M articles).
     memo: dict = field(default_factory=dict, repr=False, compare=False)
+
+
+def words_language(query: Query) -> str | None:
+    """The language a store that stems should match the query's words in: the article's, else its outlet's only."""
+    return query.language or query.outlet_language
 
 
 def stored_article(corpus, page: urls.PageURL) -> dict | None:
@@ -102,6 +108,7 @@ def query_for_page(corpus, page: urls.PageURL, outlet, title: str | None, as_of:
     if stored is LOOK_UP:
         stored = stored_article(corpus, page)
     outlet_id = outlet.id if outlet is not None else None
+    only = outlet.languages[0] if outlet is not None and len(outlet.languages) == 1 else None
     domain = page.registered_domain or page.host
     query = None
     if stored is not None:
@@ -113,9 +120,10 @@ def query_for_page(corpus, page: urls.PageURL, outlet, title: str | None, as_of:
                 query.vector = embed.as_matrix([blob])[0]
     elif page_record and (page_record.get("title") or page_record.get("text")):
         published = parse_published(page_record.get("published")) or as_of
-        query = Query(page_record.get("title") or title or "", page_record.get("text") or "", published, None, domain, outlet_id)
+        query = Query(page_record.get("title") or title or "", page_record.get("text") or "", published, None, domain,
+                      outlet_id, outlet_language=only)
     if query is None and title:
-        query = Query(title, "", as_of, None, domain, outlet_id)
+        query = Query(title, "", as_of, None, domain, outlet_id, outlet_language=only)
     if query is not None and query.vector is None and encoder is not None:
         query.vector = encoder.encode([embed.embedding_text(query.title, query.text)])[0]
     return query
@@ -257,7 +265,7 @@ def candidates(corpus, query: Query) -> list[dict]:
     found: dict[int, dict] = {}
     for days in WINDOWS:
         lo, hi = (qday - days, qday + days) if qday is not None else (-10**9, 10**9)
-        for article_id, score in corpus.lexical_candidates(chosen, lo, hi, LEXICAL_CANDIDATES, query.language):
+        for article_id, score in corpus.lexical_candidates(chosen, lo, hi, LEXICAL_CANDIDATES, words_language(query)):
             found.setdefault(article_id, {})["bm25"] = score
         if query.vector is not None:
             for article_id, cos in corpus.nearest_in_window(lo, hi, query.vector, VECTOR_CANDIDATES + 1):
