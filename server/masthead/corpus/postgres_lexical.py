@@ -18,8 +18,9 @@ def window_candidates(conn, configs: list[str], words: list[str], weights: list[
     the window's matches holding the most idf (wide_candidates' score).
 
     ts_rank_cd reads each article's document (TOASTed): a week of a 1M corpus holds thousands of matches, ~240 ms
-    to rank them all; the best by ts_rank_cd are among the best by idf, as bm25's are, because both weigh the words
-    an article holds. Any of the words, as each of `configs` stems them: one OR over the distinct lexemes."""
+    to rank them all. The pool is an approximation (an article holding only common words, often, can rank high by
+    ts_rank_cd and miss it); with it, 1,000 UCI title queries share their top 3 with SQLite for 0.935, ranking every
+    match 0.936. Any of the words, as each of `configs` stems them: one OR over the distinct lexemes."""
     pool = [i for i, _ in wide_candidates(conn, configs, words, weights, first, last, POOL * int(limit))]
     if not pool:
         return []
