@@ -51,3 +51,20 @@ def test_same_week_paraphrased_headlines_keep_their_figures(tmp_path):
     corpus.close()
     assert len(queries) == 48
     assert all(figures[name] >= floor for name, floor in PARAPHRASE_FLOORS.items()), figures
+
+
+def test_few_reports_an_event_keeps_that_many_headlines_a_story_one_a_publisher():
+    """bench/related_hard.py --per-story: the variant where a ranking that abstains loses recall to one that always
+    shows five; every story stays, with at most that many headlines, each from another publisher, the same each run."""
+    import related_hard
+
+    full = related_hard.headlines(3)
+    few = related_hard.headlines(3, per_story=5)
+    by_story: dict[str, list[dict]] = {}
+    for record in few:
+        by_story.setdefault(record["_story"], []).append(record)
+    assert set(by_story) == {r["_story"] for r in full}
+    assert all(1 <= len(items) <= 5 for items in by_story.values())
+    assert all(len({r["_publisher"] for r in items}) == len(items) for items in by_story.values())
+    assert sum(len(items) == 5 for items in by_story.values()) > len(by_story) // 2
+    assert [r["url"] for r in few] == [r["url"] for r in related_hard.headlines(3, per_story=5)]
