@@ -310,3 +310,19 @@ def test_a_span_of_years_ranks_by_the_idf_of_the_words_each_article_holds(corpus
     week = corpus.lexical_candidates(["common", "middling"], middle - 31, middle + 31, 50)
     assert week and {ids[i] for i, _ in week} == {
         u for u, held in held_by_url.items() if abs(day_of[u] - middle) <= 31 and held & {"common", "middling"}}
+
+
+def test_the_best_scores_of_a_span_are_the_full_sort_ties_and_all():
+    """sqlite_lexical.best() sorts only the scores near the limit-th: the same list as sorting them all, scores
+    equal to 9 decimals by id (as PostgreSQL ties them), including ties that straddle the cut."""
+    import random
+
+    from masthead.corpus.sqlite_lexical import best
+
+    rng = random.Random(7)
+    weights = [0.1, 1.3, 2.7, 0.30000000000000004, 1 / 3]
+    for _ in range(500):
+        scores = {rng.randint(1, 10**6): sum(rng.sample(weights, rng.randint(1, 4))) + rng.choice([0.0, 1e-12])
+                  for _ in range(rng.randint(0, 300))}
+        limit = rng.randint(0, 120)
+        assert best(dict(scores), limit) == sorted(scores.items(), key=lambda it: (-round(it[1], 9), it[0]))[:limit]

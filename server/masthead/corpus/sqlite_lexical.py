@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections import Counter
+import heapq
 
 from .sqlite_schema import ID_BITS
 
-__all__ = ["ID_MASK", "window_candidates", "wide_candidates"]
+__all__ = ["ID_MASK", "best", "window_candidates", "wide_candidates"]
 
 # Past text.WIDE_DAYS a window's matches are ranked by the idf of the words they hold, as PostgreSQL ranks them:
 # FTS5's bm25() reads every match's position lists and counts each word over the whole index first: at 1M articles
@@ -35,7 +35,7 @@ def wide_candidates(conn, quoted: list[str], weights: list[float], first_day: in
                     limit: int) -> list[tuple[int, float]]:
     """Each article of the window holding any of the (quoted) words scores the weight (idf) of every word it holds,
     from each word's postings alone (no position list is read); best first, then by id."""
-    scores: Counter = Counter()
+    scores: dict[int, float] = {}
     lo, hi = _rowids(first_day, last_day)
     for word, weight in zip(quoted, weights):
         if not word:
@@ -43,5 +43,16 @@ def wide_candidates(conn, quoted: list[str], weights: list[float], first_day: in
         for (article_id,) in conn.execute(
                 f"SELECT rowid & {ID_MASK} FROM articles_fts WHERE articles_fts MATCH ? AND rowid BETWEEN ? AND ?",
                 (word, lo, hi)):
-            scores[article_id] += weight
-    return sorted(scores.items(), key=lambda item: (-round(item[1], 9), item[0]))[:limit]  # as PostgreSQL ties them
+            scores[article_id] = scores.get(article_id, 0.0) + weight  # Counter's __missing__ is Python code
+    return best(scores, limit)
+
+
+def best(scores: dict[int, float], limit: int) -> list[tuple[int, float]]:
+    """The `limit` best (id, score), highest first, scores equal to 9 decimals by id, as PostgreSQL ties them.
+
+    Only the scores within rounding of the limit-th highest are sorted: a title's words over 40 years match ~2,600
+    articles at 1M, and sorting them all by a rounded key cost ~2 ms of a title's ~30."""
+    if len(scores) > limit > 0:
+        cut = heapq.nlargest(limit, scores.values())[-1] - 1e-6
+        scores = {article_id: score for article_id, score in scores.items() if score >= cut}
+    return sorted(scores.items(), key=lambda item: (-round(item[1], 9), item[0]))[:limit]
