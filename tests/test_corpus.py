@@ -313,11 +313,11 @@ def test_a_span_of_years_ranks_by_the_idf_of_the_words_each_article_holds(corpus
 
 
 def test_the_best_scores_of_a_span_are_the_full_sort_ties_and_all():
-    """sqlite_lexical.best() sorts only the scores near the limit-th: the same list as sorting them all, scores
+    """text.best_scores() sorts only the scores near the limit-th: the same list as sorting them all, scores
     equal to 9 decimals by id (as PostgreSQL ties them), including ties that straddle the cut."""
     import random
 
-    from masthead.corpus.sqlite_lexical import best
+    from masthead.corpus.text import best_scores as best
 
     rng = random.Random(7)
     weights = [0.1, 1.3, 2.7, 0.30000000000000004, 1 / 3]

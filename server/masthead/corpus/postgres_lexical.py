@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .text import best_scores
+
 __all__ = ["window_candidates", "wide_candidates", "word_hits", "POOL"]
 
 POOL = 3  # x the candidates asked for: a week's matches with the most idf, ranked by ts_rank_cd
@@ -37,8 +39,7 @@ def wide_candidates(conn, configs: list[str], words: list[str], weights: list[fl
     """The articles of a wide window holding any of the words, each scoring the idf of every word it holds (as bm25
     weighs words, without their counts): best first, then by id. One GIN lookup of every word's stems; the rows read
     are article_search's (an id, a date and a pointer to the document), never a document."""
-    scores = word_hits(conn, configs, words, weights, first, last)
-    return sorted(scores, key=lambda item: (-round(item[1], 9), item[0]))[:limit]  # sums in any order tie
+    return best_scores(dict(word_hits(conn, configs, words, weights, first, last)), limit)
 
 
 def word_hits(conn, configs, words, weights, first, last) -> list[tuple[int, float]]:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import heapq
-
 from .sqlite_schema import ID_BITS
+from .text import best_scores
 
-__all__ = ["ID_MASK", "best", "window_candidates", "wide_candidates"]
+__all__ = ["ID_MASK", "window_candidates", "wide_candidates"]
 
 # Past text.WIDE_DAYS a window's matches are ranked by the idf of the words they hold, as PostgreSQL ranks them:
 # FTS5's bm25() reads every match's position lists and counts each word over the whole index first: at 1M articles
@@ -44,15 +43,5 @@ def wide_candidates(conn, quoted: list[str], weights: list[float], first_day: in
                 f"SELECT rowid & {ID_MASK} FROM articles_fts WHERE articles_fts MATCH ? AND rowid BETWEEN ? AND ?",
                 (word, lo, hi)):
             scores[article_id] = scores.get(article_id, 0.0) + weight  # Counter's __missing__ is Python code
-    return best(scores, limit)
+    return best_scores(scores, limit)
 
-
-def best(scores: dict[int, float], limit: int) -> list[tuple[int, float]]:
-    """The `limit` best (id, score), highest first, scores equal to 9 decimals by id, as PostgreSQL ties them.
-
-    Only the scores within rounding of the limit-th highest are sorted: a title's words over 40 years match ~2,600
-    articles at 1M, and sorting them all by a rounded key cost ~2 ms of a title's ~30."""
-    if len(scores) > limit > 0:
-        cut = heapq.nlargest(limit, scores.values())[-1] - 1e-6
-        scores = {article_id: score for article_id, score in scores.items() if score >= cut}
-    return sorted(scores.items(), key=lambda item: (-round(item[1], 9), item[0]))[:limit]
