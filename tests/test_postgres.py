@@ -256,6 +256,58 @@ def test_a_corpus_of_schema_1_gets_the_signs_of_its_vectors(url):
     c.close()
 
 
+def test_nearest_in_window_agrees_with_the_exact_search_and_breaks_ties_by_id(url):
+    """nearest_in_window (issue 27) against the exact search: every vector of the window by cosine, ties to the lowest
+    id. The signs pick RESCORE x k candidates, so on generated vectors: a story's neighbours are always found, a window
+    that small is searched exactly, identical vectors (equal by signs and by cosine) go to the lowest ids, and vectors
+    of another length, articles without one and other days are left out."""
+    import numpy as np
+
+    from masthead import embed
+    from masthead.corpus.base import RESCORE
+
+    rng = np.random.default_rng(27)
+
+    def unit(n, dim=embed.DIM):
+        v = rng.standard_normal((n, dim)).astype(np.float32)
+        return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+    centre, twin = unit(2)
+    near = centre + 0.25 * unit(5)  # one story's reports: cosine ~0.97 with the centre
+    vectors = [*(near / np.linalg.norm(near, axis=1, keepdims=True)), *unit(60), *[twin] * 30, *unit(3, 256)]
+    day = dt.date(2026, 11, 2).toordinal()
+    days = [day + i % 3 for i in range(len(vectors))] + [day + 1, day + 1, day + 4, day + 4]  # the last 4 keep no vector
+    dates = [dt.date.fromordinal(d).isoformat() for d in days]
+    c = connect(url)
+    ids = [r.article_id for r in c.add_many([prepare({
+        "url": f"https://n{i}.example/a", "title": f"Report number {i}", "published": dates[i],
+        "text": " ".join(f"w{i}x{j}" for j in range(30))}, REGISTRY) for i in range(len(dates))])]
+    rng.shuffle(order := list(range(len(vectors))))  # vectors stored out of id order, as backfills write them
+    c.set_vectors([(ids[i], embed.pack(vectors[i])) for i in order])
+    c.add(prepare({"url": "https://later.example/a", "title": "Later", "published": dt.date.fromordinal(day + 9).isoformat(),
+                   "text": "Outside the window."}, REGISTRY))
+    c.set_vectors([(c.article("https://later.example/a")["id"], embed.pack(centre))])
+
+    def exact(query, k, first=day, last=day + 2):
+        """Every vector of the query's length in the window, by cosine (ties: lowest id), as int8 vectors are stored."""
+        kept = [i for i, v in enumerate(vectors) if len(v) == len(query) and first <= days[i] <= last]
+        sims = embed.cosines(b"".join(embed.pack(vectors[i]) for i in kept), query).tolist()
+        return sorted(((ids[i], s) for i, s in zip(kept, sims)), key=lambda item: (-item[1], item[0]))[:k]
+
+    def same(found, expected):
+        return [i for i, _ in found] == [i for i, _ in expected] and np.allclose([s for _, s in found], [s for _, s in expected])
+
+    assert RESCORE * 5 < 95 and RESCORE * 3 < 30 and RESCORE * 40 >= 32  # what each case below relies on
+    assert same(c.nearest_in_window(day, day + 2, centre, 5), exact(centre, 5))  # 20 of 95 rescored: the story is found
+    assert same(c.nearest_in_window(day, day, centre, 40), exact(centre, 40, day, day))  # 32 vectors: all rescored
+    ties = c.nearest_in_window(day, day + 2, twin, 3)  # 30 identical vectors, 12 rescored: the lowest ids, in order
+    assert same(ties, exact(twin, 3)) and [i for i, _ in ties] == ids[65:68]
+    assert same(c.nearest_in_window(day, day + 2, vectors[-1], 10), exact(vectors[-1], 10))  # 256 components: 3 found
+    assert c.nearest_in_window(day + 3, day + 8, centre, 5) == []  # two articles, no vectors
+    assert c.nearest_in_window(day + 3, day + 8, vectors[-1], 5) == []
+    c.close()
+
+
 def test_a_corpus_of_schema_3_moves_its_search_documents_and_every_write_keeps_them_in_step(url):
     """Migration 4 (issue 27): the search documents move to article_search (narrow rows a GIN match reads cheaply);
     a trigger writes them with every article written, updated or deleted, and writing a vector leaves them alone."""

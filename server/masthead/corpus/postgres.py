@@ -527,19 +527,19 @@ class PostgresCorpus(FeedStateStore, Corpus):
 
     @_guarded
     def nearest_in_window(self, first_day: int, last_day: int, vector, k: int) -> list[tuple[int, float]]:
-        """The window's k nearest to the unit `vector`, highest cosine first: the server picks the RESCORE x k whose
-        signs differ least from the query's (reading the day index, which carries them) and sends their vectors."""
+        """The window's k nearest to the unit `vector`, highest cosine first, ties to the lowest id: the server picks
+        the RESCORE x k whose signs differ least (ties alike) from the day index and sends their vectors (docs/SCALING.md)."""
         from .. import embed
 
         query, (first, last) = embed.pack(vector), day_bounds(first_day, last_day)
         with self._conn() as conn:
             rows = conn.execute(
                 "WITH near AS (SELECT id FROM articles WHERE published >= %s AND published < %s AND signs IS NOT NULL "
-                "AND length(signs) = %s ORDER BY bit_count(signs # %s::bit varying) LIMIT %s) "
+                "AND length(signs) = %s ORDER BY bit_count(signs # %s::bit varying), id LIMIT %s) "
                 "SELECT a.id, a.embedding FROM near JOIN articles a ON a.id = near.id",
                 (first, last, len(query), sign_bits(query), RESCORE * int(k))).fetchall()
         sims = embed.cosines(b"".join(bytes(r[1]) for r in rows), vector).tolist()
-        return sorted(((r[0], cos) for r, cos in zip(rows, sims)), key=lambda item: -item[1])[:k]
+        return sorted(((r[0], cos) for r, cos in zip(rows, sims)), key=lambda item: (-item[1], item[0]))[:k]
 
     @_guarded
     def vectors(self, ids: list[int]) -> dict[int, bytes]:
