@@ -231,3 +231,29 @@ def test_a_small_window_is_searched_exactly(db):
     assert [a for a, _ in corpus.nearest_in_window(day, day, query, 10)] == [a for a, _ in Corpus.nearest_in_window(corpus, day, day, query, 10)]
     assert corpus.nearest_in_window(day + 1, day + 3, query, 10) == []
     corpus.close()
+
+
+def test_tied_neighbours_go_to_the_lowest_ids_on_both_backends(db):
+    """Copies of one wire story carry one vector: which of them a window's nearest lists must not depend on the
+    order a sort meets them, or two requests for one page could show different outlets."""
+    import numpy as np
+
+    from masthead import embed
+
+    corpus = connect(db)
+    rng = np.random.default_rng(11)
+    story, others = _unit_vectors(rng, 1)[0], _unit_vectors(rng, 300)
+    ids = {}
+    corpus.begin()
+    for n in range(300):  # the story's 40 copies spread among other articles, over several days
+        v = story if n % 7 == 0 and len(ids) < 40 else others[n]
+        added = corpus.add(article(n, f"2026-09-{1 + n % 5:02d}", embed.pack(v))).article_id
+        if v is story:
+            ids[added] = n
+    corpus.commit()
+    lo, hi = day_number("2026-09-01"), day_number("2026-09-05")
+    for k in (1, 5, 12):
+        got = corpus.nearest_in_window(lo, hi, story, k)
+        assert [a for a, _ in got] == sorted(ids)[:k]
+        assert corpus.nearest_in_window(lo, hi, story, k) == got
+    corpus.close()

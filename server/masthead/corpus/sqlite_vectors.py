@@ -181,15 +181,16 @@ class VectorStore:
 
     def nearest(self, first_day: int, last_day: int, vector, k: int) -> list[tuple[int, float]]:
         """Up to k articles of the window whose vectors have the highest cosine with the unit `vector`, highest
-        first: the RESCORE x k nearest by sign, then exact cosines (all of them when the window is that small)."""
+        first: the RESCORE x k nearest by sign, then exact cosines (all of them when the window is that small). Ties
+        go to the lowest id at both steps, as in PostgreSQL."""
         query = embed.pack(vector)
         ids, signs = self.window_signs(first_day, last_day, (len(query) + 7) // 8)
         if not ids:
             return []
-        picked = [ids[i] for i in embed.nearest_by_signs(signs, embed.signs(query, len(query)), RESCORE * k)]
+        picked = [ids[i] for i in embed.nearest_by_signs(signs, embed.signs(query, len(query)), RESCORE * k, ids)]
         stored = self.get(picked)
         sims = embed.cosines(b"".join(stored.values()), vector)
-        ranked = sorted(zip(stored, sims.tolist()), key=lambda item: -item[1])
+        ranked = sorted(zip(stored, sims.tolist()), key=lambda item: (-item[1], item[0]))  # ties to the lowest id
         return ranked[:k]
 
     def window(self, first_day: int, last_day: int) -> tuple[list[int], bytes]:
