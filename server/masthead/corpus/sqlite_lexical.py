@@ -44,4 +44,3 @@ def wide_candidates(conn, quoted: list[str], weights: list[float], first_day: in
                 (word, lo, hi)):
             scores[article_id] = scores.get(article_id, 0.0) + weight  # Counter's __missing__ is Python code
     return best_scores(scores, limit)
-
