@@ -257,3 +257,20 @@ def test_tied_neighbours_go_to_the_lowest_ids_on_both_backends(db):
         assert [a for a, _ in got] == sorted(ids)[:k]
         assert corpus.nearest_in_window(lo, hi, story, k) == got
     corpus.close()
+
+
+def test_nearest_by_signs_keeps_the_fewest_differing_bits_and_breaks_ties_by_id():
+    import numpy as np
+
+    from masthead import embed
+
+    rng = np.random.default_rng(1)
+    for _ in range(300):
+        n, k = int(rng.integers(1, 300)), int(rng.integers(0, 60))
+        signs = rng.integers(0, 4, size=(n, 8), dtype=np.uint8)  # two bits a byte: many equal distances
+        query = rng.integers(0, 4, size=8, dtype=np.uint8)
+        ids = rng.permutation(10**6)[:n].tolist()
+        distances = np.unpackbits(signs ^ query, axis=1).sum(axis=1)
+        expected = sorted(range(n), key=lambda i: (distances[i], ids[i]))[:k] if k else []
+        got = embed.nearest_by_signs(signs.tobytes(), query.tobytes(), k, ids).tolist()
+        assert sorted(got) == sorted(expected)

@@ -181,5 +181,5 @@ def nearest_by_signs(packed_signs: bytes, query_signs: bytes, k: int, ids=None):
     kth = np.partition(distances, k - 1)[k - 1]
     below, tied = np.flatnonzero(distances < kth), np.flatnonzero(distances == kth)
     if ids is not None and len(tied) > k - len(below):
-        tied = tied[np.argsort(np.asarray(ids, dtype=np.int64)[tied], kind="stable")]
+        tied = np.array(sorted(tied.tolist(), key=lambda index: ids[index]), dtype=np.intp)  # a few dozen
     return np.concatenate([below, tied[:k - len(below)]])
