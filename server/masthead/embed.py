@@ -171,8 +171,10 @@ def nearest_by_signs(packed_signs: bytes, query_signs: bytes, k: int, ids=None):
     word = np.uint64 if width % 8 == 0 else np.uint8  # 8 bytes at a time: 6x faster than byte by byte
     stored = np.frombuffer(packed_signs, dtype=word).reshape(len(packed_signs) // width, -1)
     query = np.frombuffer(query_signs, dtype=word)
-    if len(stored) <= k or k <= 0:
-        return np.arange(len(stored) if k > 0 else 0)
+    if k <= 0:
+        return np.arange(0)
+    if len(stored) <= k:
+        return np.arange(len(stored))
     if hasattr(np, "bitwise_count"):  # numpy >= 2.0
         distances = np.bitwise_count(stored ^ query).sum(axis=1, dtype=np.int32)
     else:

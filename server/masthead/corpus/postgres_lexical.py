@@ -39,15 +39,15 @@ def wide_candidates(conn, configs: list[str], words: list[str], weights: list[fl
     """The articles of a wide window holding any of the words, each scoring the idf of every word it holds (as bm25
     weighs words, without their counts): best first, then by id. One GIN lookup of every word's stems; the rows read
     are article_search's (an id, a date and a pointer to the document), never a document."""
-    return best_scores(dict(word_hits(conn, configs, words, weights, first, last)), limit)
+    return best_scores(word_hits(conn, configs, words, weights, first, last), limit)
 
 
-def word_hits(conn, configs, words, weights, first, last) -> list[tuple[int, float]]:
-    """(id, the sum of the weights of the words it holds) of the window's articles holding any of the words."""
-    return [(r[0], float(r[1])) for r in conn.execute(
+def word_hits(conn, configs, words, weights, first, last) -> dict[int, float]:
+    """id -> the sum of the weights of the words it holds, for the window's articles holding any of the words."""
+    return {r[0]: float(r[1]) for r in conn.execute(
         "WITH w AS (SELECT word, weight FROM unnest(%s::text[], %s::float8[]) AS t(word, weight)), "
         "q AS (SELECT w.weight, string_agg(DISTINCT quote_literal(l), ' | ')::tsquery AS q FROM w, "
         "unnest(%s::regconfig[]) AS c, unnest(tsvector_to_array(to_tsvector(c, w.word))) AS l GROUP BY w.word, w.weight) "
         "SELECT a.id, sum(q.weight) FROM q CROSS JOIN LATERAL (SELECT id FROM article_search "
         "WHERE document @@ q.q AND published >= %s AND published < %s) AS a GROUP BY a.id",
-        [words, weights, configs, first, last])]
+        [words, weights, configs, first, last])}

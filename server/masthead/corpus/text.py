@@ -12,8 +12,8 @@ import re
 import unicodedata
 import zlib
 
-__all__ = ["best_scores", "fold", "terms", "parse_published", "day_number", "content_hash", "sketch", "similarity", "clean", "MAX_TEXT",
-           "MAX_TITLE", "SKETCH_SIZE", "SKETCH_MIN_WORDS", "SKETCH_KEYS", "NEAR_DUPLICATE", "vocabulary", "authors_json",
+__all__ = ["best_scores", "fold", "terms", "parse_published", "day_number", "content_hash", "sketch", "similarity",
+           "clean", "MAX_TEXT", "MAX_TITLE", "SKETCH_SIZE", "SKETCH_MIN_WORDS", "SKETCH_KEYS", "NEAR_DUPLICATE", "vocabulary", "authors_json",
            "idf_weight", "WIDE_DAYS"]
 
 MAX_TEXT = 200_000  # characters kept of one article's text
